@@ -1,0 +1,69 @@
+//! RFC 6962 hashing: leaves, interior nodes and tree heads.
+
+use sha2::{Digest, Sha256};
+
+/// A SHA-256 Merkle tree hash.
+pub type Hash = [u8; 32];
+
+/// The tree head of the empty tree: SHA-256 of the empty string.
+pub const EMPTY_ROOT: Hash = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41,
+    0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
+/// Hash of a log entry: SHA-256(0x00 || entry).
+pub fn leaf_hash(entry: &[u8]) -> Hash {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(entry);
+    h.finalize().into()
+}
+
+/// Hash of an interior node: SHA-256(0x01 || left || right).
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    let mut buf = [0u8; 65];
+    buf[0] = 1;
+    buf[1..33].copy_from_slice(left);
+    buf[33..].copy_from_slice(right);
+    Sha256::digest(buf).into()
+}
+
+/// The largest power of two strictly smaller than `n` (n ≥ 2): RFC 6962's split point.
+pub fn split_point(n: u64) -> u64 {
+    debug_assert!(n >= 2);
+    1 << (63 - (n - 1).leading_zeros())
+}
+
+/// The Merkle tree hash (RFC 6962 MTH) of a list of leaf hashes held in memory.
+pub fn tree_hash(leaves: &[Hash]) -> Hash {
+    match leaves.len() {
+        0 => EMPTY_ROOT,
+        1 => leaves[0],
+        n => {
+            let k = split_point(n as u64) as usize;
+            node_hash(&tree_hash(&leaves[..k]), &tree_hash(&leaves[k..]))
+        }
+    }
+}
+
+/// Folds the hashes of the complete subtrees that make up a tree (largest,
+/// leftmost first) into its root: the right edge is hashed right to left.
+pub fn fold_right_edge(subtrees: &[Hash]) -> Hash {
+    let mut iter = subtrees.iter().rev();
+    let Some(last) = iter.next() else { return EMPTY_ROOT };
+    iter.fold(*last, |acc, left| node_hash(left, &acc))
+}
+
+/// Encodes a hash in standard base64.
+pub fn to_base64(h: &Hash) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+/// Decodes a hash from canonical standard base64; `None` if not exactly 32 bytes.
+pub fn from_base64(s: &str) -> Option<Hash> {
+    use base64::Engine;
+    let v = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+    let h: Hash = v.try_into().ok()?;
+    (to_base64(&h) == s).then_some(h)
+}

@@ -1,0 +1,186 @@
+//! Where a log's served files live.
+//!
+//! The [`Storage`] trait is everything the sequencer and readers need, so an
+//! object-store backend (S3 through the `object_store` crate) can replace
+//! [`DirStorage`] without touching either. Paths are the C2SP URL paths
+//! relative to the log prefix (`checkpoint`, `tile/0/000`, `tile/entries/000.p/5`),
+//! so the storage can be served as it is by any static web server.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::tile::TileId;
+
+/// Errors from a storage backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// An I/O operation failed.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Another process holds the writer lock of this log.
+    #[error("the log at {0} is already open for writing by another process (lock held on {0}.lock); stop that process or use another --dir")]
+    Locked(PathBuf),
+    /// A path outside the log's namespace was requested.
+    #[error("invalid object path {0:?}")]
+    BadPath(String),
+}
+
+/// The path of the checkpoint object.
+pub const CHECKPOINT_PATH: &str = "checkpoint";
+
+/// A guard that keeps the log's single-writer lock until dropped.
+pub trait WriterLock: Send + Sync {}
+
+/// A backend holding a log's published objects.
+pub trait Storage: Send + Sync {
+    /// Reads an object; `Ok(None)` if it does not exist.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// Writes tiles and entry bundles; every object is durable when this returns.
+    fn write_objects(&self, objects: &[(String, Vec<u8>)]) -> Result<(), StorageError>;
+    /// Atomically and durably replaces the checkpoint (readers see the old or the new one, never a mix).
+    fn publish_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Deletes the partial versions of a tile or bundle that has become full.
+    fn delete_partials(&self, full: &TileId) -> Result<(), StorageError>;
+    /// Takes the single-writer lock; fails with [`StorageError::Locked`] if another writer holds it.
+    fn lock_writer(&self) -> Result<Box<dyn WriterLock>, StorageError>;
+}
+
+/// A log stored in a local directory, laid out exactly as its URL paths.
+#[derive(Clone, Debug)]
+pub struct DirStorage {
+    root: PathBuf,
+}
+
+fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
+    move |source| StorageError::Io { op, path: path.to_path_buf(), source }
+}
+
+struct DirLock(#[allow(dead_code)] File);
+impl WriterLock for DirLock {}
+
+impl DirStorage {
+    /// Opens (creating if needed) a log directory.
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self, StorageError> {
+        let root = root.into();
+        fs::create_dir_all(&root).map_err(io("create directory", &root))?;
+        Ok(DirStorage { root })
+    }
+
+    /// The directory holding the served files.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn resolve(&self, path: &str) -> Result<PathBuf, StorageError> {
+        // Only C2SP paths: no absolute paths, no parent components.
+        if path.is_empty() || path.starts_with('/') || path.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+            return Err(StorageError::BadPath(path.to_string()));
+        }
+        Ok(self.root.join(path))
+    }
+
+    /// Writes `bytes` to `dest` through a temporary file renamed into place, fsynced.
+    fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let mut f =
+            OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(io("create", &tmp))?;
+        f.write_all(bytes).map_err(io("write", &tmp))?;
+        f.sync_data().map_err(io("fsync", &tmp))?;
+        drop(f);
+        fs::rename(&tmp, dest).map_err(io("rename into", dest))?;
+        Ok(())
+    }
+
+    fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io("fsync directory", dir))
+    }
+}
+
+impl Storage for DirStorage {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let p = self.resolve(path)?;
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(io("read", &p)(e)),
+        }
+    }
+
+    fn write_objects(&self, objects: &[(String, Vec<u8>)]) -> Result<(), StorageError> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (path, bytes) in objects {
+            let dest = self.resolve(path)?;
+            let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+            if !dirs.contains(&dir) {
+                // New directories must themselves be made durable in their parents.
+                let mut d = dir.as_path();
+                let mut created = Vec::new();
+                while !d.exists() {
+                    created.push(d.to_path_buf());
+                    d = match d.parent() {
+                        Some(p) => p,
+                        None => break,
+                    };
+                }
+                fs::create_dir_all(&dir).map_err(io("create directory", &dir))?;
+                for c in created {
+                    if let Some(parent) = c.parent() {
+                        if !dirs.iter().any(|x| x == parent) {
+                            dirs.push(parent.to_path_buf());
+                        }
+                    }
+                }
+                dirs.push(dir);
+            }
+            Self::write_atomic(&dest, bytes)?;
+        }
+        for d in &dirs {
+            Self::sync_dir(d)?;
+        }
+        Ok(())
+    }
+
+    fn publish_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError> {
+        let dest = self.root.join(CHECKPOINT_PATH);
+        Self::write_atomic(&dest, bytes)?;
+        Self::sync_dir(&self.root)
+    }
+
+    fn delete_partials(&self, full: &TileId) -> Result<(), StorageError> {
+        let dir = self.resolve(&format!("{}.p", full.path()))?;
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io("delete partial tiles", &dir)(e)),
+        }
+    }
+
+    fn lock_writer(&self) -> Result<Box<dyn WriterLock>, StorageError> {
+        let mut lock_path = self.root.clone().into_os_string();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io("open lock file", &lock_path))?;
+        match f.try_lock() {
+            Ok(()) => Ok(Box::new(DirLock(f))),
+            Err(fs::TryLockError::WouldBlock) => Err(StorageError::Locked(self.root.clone())),
+            Err(fs::TryLockError::Error(e)) => Err(io("lock", &lock_path)(e)),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Subtree inclusion and consistency proofs (placeholder, see tests).
