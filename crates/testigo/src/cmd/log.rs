@@ -1,10 +1,5 @@
-//! `testigo log …`: the stable scripting contract over a log directory.
-//!
-//! Layout of a data directory D:
-//! - `D/log/`      the log exactly as served (checkpoint, tile/…)
-//! - `D/log.vkey`  the log's verifier key, one line
-//! - `D/log.key`   the log's private key (mode 0600)
-//! - `D/log.lock`  the single-writer lock
+//! `testigo log …`: the stable scripting contract over a log directory
+//! (layout: see `testigo_server::datadir`).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -13,10 +8,11 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use testigo_note::{Signer, Verifier};
+use testigo_note::Verifier;
+pub use testigo_server::DataDir;
 use testigo_tlog::reader::LogReader;
-use testigo_tlog::storage::{DirStorage, Storage};
-use testigo_tlog::{Receipt, Sequencer, SequencerConfig};
+use testigo_tlog::storage::Storage;
+use testigo_tlog::Receipt;
 
 /// `testigo log` subcommands.
 #[derive(Subcommand, Debug)]
@@ -59,84 +55,6 @@ pub struct DirArg {
     /// Data directory.
     #[arg(long)]
     pub dir: PathBuf,
-}
-
-/// Paths inside a data directory.
-pub struct DataDir {
-    root: PathBuf,
-}
-
-impl DataDir {
-    /// Wraps a data directory path.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        DataDir { root: root.into() }
-    }
-    /// The served log.
-    pub fn log(&self) -> PathBuf {
-        self.root.join("log")
-    }
-    /// The verifier key file.
-    pub fn vkey(&self) -> PathBuf {
-        self.root.join("log.vkey")
-    }
-    /// The private key file.
-    pub fn key(&self) -> PathBuf {
-        self.root.join("log.key")
-    }
-
-    /// Creates the key files and an empty log.
-    pub fn init(&self, origin: &str) -> anyhow::Result<Signer> {
-        if self.key().exists() {
-            bail!("{} already exists: {} is already a log directory", self.key().display(), self.root.display());
-        }
-        std::fs::create_dir_all(&self.root).with_context(|| format!("creating {}", self.root.display()))?;
-        let signer = Signer::generate(origin).context("the origin is used as the key name")?;
-        write_secret(&self.key(), format!("{}\n", signer.to_skey()).as_bytes())?;
-        std::fs::write(self.vkey(), format!("{}\n", signer.verifier().to_vkey()))
-            .with_context(|| format!("writing {}", self.vkey().display()))?;
-        let storage = DirStorage::new(self.log())?;
-        Sequencer::create(&storage, &signer)?;
-        Ok(signer)
-    }
-
-    /// Loads the log's private key.
-    pub fn signer(&self) -> anyhow::Result<Signer> {
-        let text = std::fs::read_to_string(self.key()).with_context(|| {
-            format!(
-                "reading {} (is {} a log directory? create one with `testigo log init`)",
-                self.key().display(),
-                self.root.display()
-            )
-        })?;
-        Signer::parse(text.trim()).with_context(|| format!("parsing {}", self.key().display()))
-    }
-
-    /// The log storage.
-    pub fn storage(&self) -> anyhow::Result<Arc<dyn Storage>> {
-        if !self.log().join("checkpoint").exists() {
-            bail!("{} holds no log (run `testigo log init --dir {}`)", self.log().display(), self.root.display());
-        }
-        Ok(Arc::new(DirStorage::new(self.log())?))
-    }
-
-    /// Opens the log for writing.
-    pub fn sequencer(&self) -> anyhow::Result<Sequencer> {
-        Ok(Sequencer::open(self.storage()?, self.signer()?, SequencerConfig::default())?)
-    }
-}
-
-fn write_secret(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    Ok(())
 }
 
 /// Reads a verifier key given as a file path or as the key line itself.

@@ -1,0 +1,401 @@
+//! Log entries and their canonical, versioned encoding.
+//!
+//! Every entry is a C2SP signed note whose text is exactly two lines:
+//!
+//! ```text
+//! testigo/v1 <kind>
+//! <canonical JSON>
+//! ```
+//!
+//! followed by the blank line and exactly one signature line. Canonical JSON
+//! is serde_json's compact output of the typed struct: fields in declaration
+//! order, absent optional fields omitted, maps sorted by key, non-negative
+//! integers only (no floats anywhere). Decoding re-encodes and compares byte
+//! for byte, so one value has exactly one encoding: identical sheets yield
+//! identical entries, and nothing can be smuggled in spacing, field order,
+//! escapes or unknown fields.
+
+use crate::chunk::GeographyChunk;
+use crate::model::ElectionDef;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::BTreeMap;
+use testigo_note::{NoteError, SignedNote, Signer};
+
+/// The format line prefix; a future incompatible encoding gets a new version.
+pub const FORMAT: &str = "testigo/v1";
+
+/// The largest entry the log accepts, in bytes (signature included).
+pub const MAX_ENTRY_BYTES: usize = 65_535;
+
+/// What an enrolled key is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A citizen witness at a table: submits `witness` sheets.
+    Witness,
+    /// A party's agent at a table: submits `party_agent` sheets.
+    PartyAgent,
+    /// A system importing published data: submits `bulk_import` and `official` sheets.
+    Importer,
+    /// A publisher of the authority's official figures: submits `official` sheets.
+    Publisher,
+    /// Watches only: may not submit sheets.
+    Observer,
+}
+
+impl Role {
+    /// The snake_case name, as encoded.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Witness => "witness",
+            Role::PartyAgent => "party_agent",
+            Role::Importer => "importer",
+            Role::Publisher => "publisher",
+            Role::Observer => "observer",
+        }
+    }
+
+    /// Whether a key with this role may sign sheets from `source`. Each person
+    /// role vouches only for what it saw; importers and publishers relay data.
+    pub fn may_submit(self, source: Source) -> bool {
+        matches!(
+            (self, source),
+            (Role::Witness, Source::Witness)
+                | (Role::PartyAgent, Source::PartyAgent)
+                | (Role::Importer, Source::BulkImport | Source::Official)
+                | (Role::Publisher, Source::Official)
+        )
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a sheet's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Typed by a witness from the paper sheet.
+    Witness,
+    /// Typed by a party agent from their copy.
+    PartyAgent,
+    /// The authority's own published figures.
+    Official,
+    /// One row of a bulk data set (see [`Sheet::dataset`]).
+    BulkImport,
+}
+
+impl Source {
+    /// The snake_case name, as encoded.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Witness => "witness",
+            Source::PartyAgent => "party_agent",
+            Source::Official => "official",
+            Source::BulkImport => "bulk_import",
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Operator-signed: enrols a key that may sign sheets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrol {
+    /// The enrolled key's verifier key line.
+    pub key: String,
+    /// What the key may do.
+    pub role: Role,
+    /// The person or system holding the key.
+    pub holder: String,
+    /// The organisation vouching for the holder.
+    pub organisation: String,
+    /// The unit the key may submit for; `None` means the whole election.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Start of validity, unix seconds (inclusive).
+    pub valid_from: u64,
+    /// End of validity, unix seconds (inclusive).
+    pub valid_until: u64,
+}
+
+/// Operator-signed: revokes an enrolled key from this point of the log on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revoke {
+    /// The revoked key's verifier key line.
+    pub key: String,
+    /// Why, for the public record.
+    pub reason: String,
+}
+
+/// The provenance of a bulk-imported sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dataset {
+    /// Name of the data set (file name or publication).
+    pub name: String,
+    /// SHA-256 of the data set file, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Row of the data set this sheet comes from.
+    pub row: u64,
+}
+
+/// A tally sheet (acta): one table's figures for one contest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sheet {
+    /// The election id.
+    pub election: String,
+    /// The table id.
+    pub table: String,
+    /// The contest id.
+    pub contest: String,
+    /// Where the figures come from.
+    pub source: Source,
+    /// Votes per candidate id (candidates not listed count as 0).
+    pub votes: BTreeMap<String, u64>,
+    /// Valid votes, as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<u64>,
+    /// Null (spoilt) votes.
+    pub null: u64,
+    /// Blank votes, where printed separately.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank: Option<u64>,
+    /// Voters who voted, as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voters: Option<u64>,
+    /// Registered voters, as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<u64>,
+    /// SHA-256 of the photo of the paper sheet, 64 lowercase hex digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_sha256: Option<String>,
+    /// The raw QR payload printed on the sheet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
+    /// For bulk imports: which data set and row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Dataset>,
+    /// Log index of an earlier sheet (same table, contest and key) that this
+    /// one corrects; the earlier one stays in the log, marked superseded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<u64>,
+    /// When it was signed, unix seconds.
+    pub signed_at: u64,
+}
+
+/// The kind of an entry, as written on its first line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// [`Entry::Election`].
+    Election,
+    /// [`Entry::Geography`].
+    Geography,
+    /// [`Entry::Enrol`].
+    Enrol,
+    /// [`Entry::Revoke`].
+    Revoke,
+    /// [`Entry::Sheet`].
+    Sheet,
+}
+
+impl Kind {
+    /// The word on the first line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Election => "election",
+            Kind::Geography => "geography",
+            Kind::Enrol => "enrol",
+            Kind::Revoke => "revoke",
+            Kind::Sheet => "sheet",
+        }
+    }
+
+    /// Parses the word on the first line.
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Election, Kind::Geography, Kind::Enrol, Kind::Revoke, Kind::Sheet].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A decoded log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Entry 0: the election definition, self-signed by its operator key.
+    Election(ElectionDef),
+    /// Operator-signed: units and tables.
+    Geography(GeographyChunk),
+    /// Operator-signed: a key enrolment.
+    Enrol(Enrol),
+    /// Operator-signed: a key revocation.
+    Revoke(Revoke),
+    /// Signed by an enrolled key: a tally sheet.
+    Sheet(Sheet),
+}
+
+/// Errors encoding or decoding entries.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EntryError {
+    /// The entry exceeds [`MAX_ENTRY_BYTES`].
+    #[error("{kind} entry is {size} bytes but the log accepts at most {max}: {hint}")]
+    TooLarge {
+        /// Entry kind.
+        kind: Kind,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+        /// How to make it fit.
+        hint: &'static str,
+    },
+    /// The bytes are not a canonical testigo/v1 entry.
+    #[error("{0}")]
+    Malformed(String),
+    /// The note layer refused the text or the key (e.g. a control character
+    /// that JSON does not escape, or a cosignature key).
+    #[error("cannot sign entry: {0}")]
+    Note(#[from] NoteError),
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, EntryError> {
+    // Serialising plain structs of strings, integers and maps cannot fail, but
+    // report rather than panic should a future field type change that.
+    serde_json::to_string(v).map_err(|e| EntryError::Malformed(format!("cannot serialise entry: {e}")))
+}
+
+impl Entry {
+    /// The entry's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Entry::Election(_) => Kind::Election,
+            Entry::Geography(_) => Kind::Geography,
+            Entry::Enrol(_) => Kind::Enrol,
+            Entry::Revoke(_) => Kind::Revoke,
+            Entry::Sheet(_) => Kind::Sheet,
+        }
+    }
+
+    /// The canonical JSON of the payload.
+    pub fn to_json(&self) -> Result<String, EntryError> {
+        match self {
+            Entry::Election(v) => to_json(v),
+            Entry::Geography(v) => to_json(v),
+            Entry::Enrol(v) => to_json(v),
+            Entry::Revoke(v) => to_json(v),
+            Entry::Sheet(v) => to_json(v),
+        }
+    }
+
+    /// The note text to sign: format line and canonical JSON line.
+    pub fn to_text(&self) -> Result<String, EntryError> {
+        Ok(format!("{FORMAT} {}\n{}\n", self.kind(), self.to_json()?))
+    }
+}
+
+fn size_hint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Geography => "use fewer units and tables per chunk (see geography_chunks)",
+        Kind::Sheet => "shorten the QR payload or other text fields",
+        _ => "shorten its text fields",
+    }
+}
+
+/// Encodes an entry canonically and signs it with `signer`, returning the
+/// bytes to append to the log. Fails if the result would exceed
+/// [`MAX_ENTRY_BYTES`].
+pub fn encode_signed(entry: &Entry, signer: &Signer) -> Result<Vec<u8>, EntryError> {
+    let kind = entry.kind();
+    let text = entry.to_text()?;
+    // Refuse early so a huge entry is not signed for nothing.
+    if text.len() > MAX_ENTRY_BYTES {
+        return Err(EntryError::TooLarge { kind, size: text.len(), max: MAX_ENTRY_BYTES, hint: size_hint(kind) });
+    }
+    let mut note = SignedNote::new(text)?;
+    note.sign(signer)?;
+    let bytes = note.to_bytes();
+    if bytes.len() > MAX_ENTRY_BYTES {
+        return Err(EntryError::TooLarge { kind, size: bytes.len(), max: MAX_ENTRY_BYTES, hint: size_hint(kind) });
+    }
+    Ok(bytes)
+}
+
+fn parse_canonical<T: Serialize + DeserializeOwned>(kind: Kind, json: &str) -> Result<T, EntryError> {
+    let value: T = serde_json::from_str(json)
+        .map_err(|e| EntryError::Malformed(format!("{kind} JSON does not match the testigo/v1 schema: {e}")))?;
+    if to_json(&value)? != json {
+        return Err(EntryError::Malformed(format!(
+            "{kind} JSON is not in canonical form (compact, fields in schema order, no null fields, no escapes \
+             where none are needed): encode it with testigo's encoder"
+        )));
+    }
+    Ok(value)
+}
+
+/// Decodes entry bytes: parses the note, checks the text is canonical and
+/// that there is exactly one signature. Does NOT verify the signature; the
+/// [`crate::Registry`] does, knowing which keys count.
+pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
+    if bytes.len() > MAX_ENTRY_BYTES {
+        // The kind is unknown before parsing; report it as the common case.
+        return Err(EntryError::TooLarge {
+            kind: Kind::Sheet,
+            size: bytes.len(),
+            max: MAX_ENTRY_BYTES,
+            hint: "entries cannot be larger than the log's limit",
+        });
+    }
+    let note = SignedNote::parse(bytes).map_err(|e| EntryError::Malformed(format!("not a signed note: {e}")))?;
+    if note.to_bytes() != bytes {
+        return Err(EntryError::Malformed("the signature block is not in canonical form".into()));
+    }
+    if note.signatures().len() != 1 {
+        return Err(EntryError::Malformed(format!(
+            "an entry carries exactly one signature, this one has {}",
+            note.signatures().len()
+        )));
+    }
+    let text = note.text();
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let Some((header, json)) = body.split_once('\n') else {
+        return Err(EntryError::Malformed("the text must be two lines: `testigo/v1 <kind>` and JSON".into()));
+    };
+    if json.contains('\n') {
+        return Err(EntryError::Malformed("the text must be exactly two lines: `testigo/v1 <kind>` and JSON".into()));
+    }
+    let Some((format, kind)) = header.split_once(' ') else {
+        return Err(EntryError::Malformed(format!("first line {header:?} must be `testigo/v1 <kind>`")));
+    };
+    if format != FORMAT {
+        return Err(EntryError::Malformed(format!(
+            "entry format {format:?} is not supported: this software reads {FORMAT}"
+        )));
+    }
+    let kind = Kind::parse(kind).ok_or_else(|| {
+        EntryError::Malformed(format!(
+            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke or sheet"
+        ))
+    })?;
+    let entry = match kind {
+        Kind::Election => Entry::Election(parse_canonical(kind, json)?),
+        Kind::Geography => Entry::Geography(parse_canonical(kind, json)?),
+        Kind::Enrol => Entry::Enrol(parse_canonical(kind, json)?),
+        Kind::Revoke => Entry::Revoke(parse_canonical(kind, json)?),
+        Kind::Sheet => Entry::Sheet(parse_canonical(kind, json)?),
+    };
+    Ok((entry, note))
+}

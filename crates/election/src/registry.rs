@@ -1,0 +1,606 @@
+//! The registry: the state derived by replaying a log, and the rules that
+//! decide which entries count.
+//!
+//! [`Registry::apply`] applies entries in log order; [`Registry::check`] runs
+//! the very same rules without changing anything (plus a clock check), so a
+//! server can refuse an entry before logging it. Both go through one
+//! `evaluate` step that returns a plan, which `apply` then commits: the two
+//! cannot disagree.
+//!
+//! Entries the registry rejects during replay change nothing; replay may skip
+//! them and go on with later indexes. Flags are computed when a sheet is
+//! applied, against the sheets before it (and depend on the configured
+//! [`QrDecoder`], so replays meant to agree must configure the same one).
+
+use crate::chunk::GeographyChunk;
+use crate::codes::{Flag, FlagSet, Rejection};
+use crate::enrolment::{Enrolment, Revocation};
+use crate::entry::{decode, Enrol, Entry, EntryError, Kind, Revoke, Sheet, Source};
+use crate::geography::{Geography, TableIx};
+use crate::ids::name_problem;
+use crate::model::{Contest, ElectionDef};
+use crate::qr::QrDecoder;
+use crate::validate::{check_bounds, check_fields, consistency_flags, qr_flag, resolve_votes, MAX_CLOCK_SKEW_SECS};
+use std::collections::HashMap;
+use testigo_note::{Signature, Verifier, ALG_ED25519};
+
+/// End of a per-table sheet list.
+const NONE: u32 = u32::MAX;
+
+/// What [`Registry::apply`] did with an entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The entry's log index.
+    pub index: u64,
+    /// Its kind.
+    pub kind: Kind,
+    /// For sheets: the table id.
+    pub table: Option<String>,
+    /// For sheets: the contest id.
+    pub contest: Option<String>,
+    /// For sheets: the flags raised.
+    pub flags: Vec<Flag>,
+    /// For sheets: the log index of the sheet it corrects.
+    pub supersedes: Option<u64>,
+}
+
+/// One accepted sheet, stored compactly: votes in candidate order, the
+/// signer as an enrolment position, per-table chaining by position.
+#[derive(Clone, Debug)]
+struct SheetRec {
+    index: u64,
+    signed_at: u64,
+    votes: Box<[u64]>,
+    null: u64,
+    blank: Option<u64>,
+    supersedes: Option<u64>,
+    superseded_by: Option<u64>,
+    table: u32,
+    signer: u32,
+    /// Previous sheet of the same table (newest-first chain).
+    next_in_table: u32,
+    contest: u16,
+    source: Source,
+    flags: FlagSet,
+}
+
+/// The state change an accepted entry makes; computed without mutation.
+enum Plan {
+    Election { def: Box<ElectionDef>, operator: Verifier },
+    Geography(GeographyChunk),
+    Enrol(Box<Enrolment>),
+    Revoke { enrolment: usize, reason: String },
+    Sheet { rec: SheetRec, superseded: Option<usize>, table: String, contest: String },
+}
+
+/// The derived state of a log: the election, its geography, enrolled keys and
+/// accepted sheets per table.
+#[derive(Default)]
+pub struct Registry {
+    election: Option<Box<ElectionDef>>,
+    operator: Option<Verifier>,
+    geography: Geography,
+    enrolments: Vec<Enrolment>,
+    /// Enrolment positions by key ID (names compared on lookup, so lookups
+    /// need no allocation).
+    keys_by_id: HashMap<u32, Vec<u32>>,
+    sheets: Vec<SheetRec>,
+    /// Newest sheet per table position, chained through `next_in_table`.
+    table_head: Vec<u32>,
+    next_index: u64,
+    qr: Option<Box<dyn QrDecoder + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("election", &self.election.as_ref().map(|e| &e.id))
+            .field("units", &self.geography.unit_count())
+            .field("tables", &self.geography.table_count())
+            .field("enrolments", &self.enrolments.len())
+            .field("sheets", &self.sheets.len())
+            .field("next_index", &self.next_index)
+            .field("qr_decoder", &self.qr.is_some())
+            .finish()
+    }
+}
+
+fn label(sig: &Signature) -> String {
+    format!("{}+{:08x}", sig.name, sig.key_id)
+}
+
+fn vlabel(v: &Verifier) -> String {
+    format!("{}+{:08x}", v.name(), v.key_id())
+}
+
+fn verify_operator(operator: &Verifier, kind: Kind, sig: &Signature, text: &[u8]) -> Result<(), Rejection> {
+    if sig.name != operator.name() || sig.key_id != operator.key_id() {
+        return Err(Rejection::NotOperator { kind: kind.as_str(), signer: label(sig), operator: vlabel(operator) });
+    }
+    if !operator.verify_raw(text, &sig.bytes) {
+        return Err(Rejection::BadSignature { signer: label(sig) });
+    }
+    Ok(())
+}
+
+impl Registry {
+    /// An empty registry, expecting entry 0 (the election).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets (or removes) the QR decoder used to flag `qr_mismatch` and
+    /// `qr_unreadable`. Without one, QR payloads are not checked.
+    pub fn set_qr_decoder(&mut self, decoder: Option<Box<dyn QrDecoder + Send + Sync>>) {
+        self.qr = decoder;
+    }
+
+    /// Whether a QR decoder is configured.
+    pub fn has_qr_decoder(&self) -> bool {
+        self.qr.is_some()
+    }
+
+    /// The election, once entry 0 is applied.
+    pub fn election(&self) -> Option<&ElectionDef> {
+        self.election.as_deref()
+    }
+
+    /// The operator key, once entry 0 is applied.
+    pub fn operator(&self) -> Option<&Verifier> {
+        self.operator.as_ref()
+    }
+
+    /// The geography applied so far.
+    pub fn geography(&self) -> &Geography {
+        &self.geography
+    }
+
+    /// All enrolments, in log order (revoked ones included).
+    pub fn enrolments(&self) -> &[Enrolment] {
+        &self.enrolments
+    }
+
+    /// The enrolment of the key with this name and key ID.
+    pub fn enrolment_for(&self, name: &str, key_id: u32) -> Option<&Enrolment> {
+        self.find_enrolment(name, key_id).map(|i| &self.enrolments[i])
+    }
+
+    /// The log index the next entry is expected at (one past the last applied).
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+
+    /// Number of accepted sheets (superseded ones included).
+    pub fn sheet_count(&self) -> usize {
+        self.sheets.len()
+    }
+
+    fn view<'a>(&'a self, election: &'a ElectionDef, rec: &'a SheetRec) -> SheetView<'a> {
+        SheetView { reg: self, election, rec }
+    }
+
+    /// All accepted sheets, in log order.
+    pub fn sheets(&self) -> impl Iterator<Item = SheetView<'_>> + '_ {
+        self.election.iter().flat_map(move |e| self.sheets.iter().map(move |rec| self.view(e, rec)))
+    }
+
+    /// The accepted sheets of one table, newest first.
+    pub fn sheets_for_table(&self, table: TableIx) -> impl Iterator<Item = SheetView<'_>> + '_ {
+        let mut cur = self.table_head.get(table.get()).copied().unwrap_or(NONE);
+        let election = self.election.as_deref();
+        std::iter::from_fn(move || {
+            let e = election?;
+            let rec = self.sheets.get(cur as usize)?;
+            cur = rec.next_in_table;
+            Some(self.view(e, rec))
+        })
+    }
+
+    /// The accepted sheet at this log index.
+    pub fn sheet_at(&self, index: u64) -> Option<SheetView<'_>> {
+        let e = self.election.as_deref()?;
+        let pos = self.sheets.binary_search_by_key(&index, |r| r.index).ok()?;
+        Some(self.view(e, &self.sheets[pos]))
+    }
+
+    /// Applies the entry at log `index` (indexes must increase; gaps are
+    /// entries the caller skipped). On rejection nothing changes.
+    pub fn apply(&mut self, index: u64, entry_bytes: &[u8]) -> Result<Applied, Rejection> {
+        if index < self.next_index {
+            return Err(Rejection::OutOfOrder(format!(
+                "index {index} was already passed (next is {}): apply each entry once, in log order",
+                self.next_index
+            )));
+        }
+        let plan = self.evaluate(index, entry_bytes, None)?;
+        Ok(self.commit(index, plan))
+    }
+
+    /// Runs every rule [`Self::apply`] would, for an entry about to be logged
+    /// at the next index, without changing anything; also refuses sheets whose
+    /// `signed_at` is more than 15 minutes from `now` (unix seconds). Returns
+    /// the flags the entry would get.
+    pub fn check(&self, entry_bytes: &[u8], now: u64) -> Result<Vec<Flag>, Rejection> {
+        match self.evaluate(self.next_index, entry_bytes, Some(now))? {
+            Plan::Sheet { rec, .. } => Ok(rec.flags.to_vec()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn find_enrolment(&self, name: &str, key_id: u32) -> Option<usize> {
+        let candidates = self.keys_by_id.get(&key_id)?;
+        candidates.iter().map(|&i| i as usize).find(|&i| self.enrolments[i].verifier.name() == name)
+    }
+
+    fn evaluate(&self, index: u64, bytes: &[u8], now: Option<u64>) -> Result<Plan, Rejection> {
+        let (entry, note) = decode(bytes).map_err(|e| match e {
+            EntryError::TooLarge { size, max, .. } => Rejection::TooLarge { size, max },
+            other => Rejection::Malformed(other.to_string()),
+        })?;
+        let sig = note.signatures().first().ok_or_else(|| Rejection::Malformed("entry is not signed".into()))?;
+        let text = note.text().as_bytes();
+        let kind = entry.kind();
+        let (Some(election), Some(operator)) = (self.election.as_deref(), self.operator.as_ref()) else {
+            return Self::plan_election(index, entry, sig, text);
+        };
+        match entry {
+            Entry::Election(_) => Err(Rejection::OutOfOrder(
+                "this log already has its election definition at index 0; an election is never redefined".into(),
+            )),
+            Entry::Geography(chunk) => {
+                verify_operator(operator, kind, sig, text)?;
+                self.geography
+                    .check_chunk(&chunk.units, &chunk.tables)
+                    .map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
+                Ok(Plan::Geography(chunk))
+            }
+            Entry::Enrol(e) => {
+                verify_operator(operator, kind, sig, text)?;
+                self.plan_enrol(index, e)
+            }
+            Entry::Revoke(r) => {
+                verify_operator(operator, kind, sig, text)?;
+                self.plan_revoke(r)
+            }
+            Entry::Sheet(s) => self.plan_sheet(election, index, s, sig, text, now),
+        }
+    }
+
+    fn plan_election(index: u64, entry: Entry, sig: &Signature, text: &[u8]) -> Result<Plan, Rejection> {
+        let Entry::Election(def) = entry else {
+            return Err(Rejection::OutOfOrder(format!(
+                "the log has no election definition yet: entry 0 must be an election entry, not {}",
+                entry.kind()
+            )));
+        };
+        if index != 0 {
+            return Err(Rejection::OutOfOrder(format!("the election definition must be entry 0, not entry {index}")));
+        }
+        def.validate().map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
+        let operator = def.operator_verifier().map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
+        verify_operator(&operator, Kind::Election, sig, text)?;
+        Ok(Plan::Election { def: Box::new(def), operator })
+    }
+
+    fn plan_enrol(&self, index: u64, e: Enrol) -> Result<Plan, Rejection> {
+        let invalid = |m: String| Rejection::InvalidDefinition(m);
+        let verifier = Verifier::parse(&e.key)
+            .map_err(|err| invalid(format!("enrolled key is not a valid verifier key line: {err}")))?;
+        if verifier.algorithm() != ALG_ED25519 {
+            return Err(invalid("enrolled keys must be Ed25519 (type 0x01) note keys".into()));
+        }
+        for (what, v) in [("holder", &e.holder), ("organisation", &e.organisation)] {
+            if let Some(why) = name_problem(v) {
+                return Err(invalid(format!("{what} {v:?}: {why}")));
+            }
+        }
+        if e.valid_from > e.valid_until {
+            return Err(invalid(format!(
+                "valid_from {} is after valid_until {}: swap them or fix the dates",
+                e.valid_from, e.valid_until
+            )));
+        }
+        let scope_unit = match &e.scope {
+            None => None,
+            Some(id) => Some(self.geography.find_unit(id).ok_or_else(|| Rejection::UnknownUnit(id.clone()))?),
+        };
+        if let Some(i) = self.find_enrolment(verifier.name(), verifier.key_id()) {
+            return Err(Rejection::DuplicateKey { key: vlabel(&verifier), enrolled_at: self.enrolments[i].index });
+        }
+        if self.enrolments.len() >= NONE as usize {
+            return Err(invalid("too many enrolments".into()));
+        }
+        Ok(Plan::Enrol(Box::new(Enrolment {
+            index,
+            verifier,
+            role: e.role,
+            holder: e.holder,
+            organisation: e.organisation,
+            scope: e.scope,
+            valid_from: e.valid_from,
+            valid_until: e.valid_until,
+            revoked: None,
+            scope_unit,
+        })))
+    }
+
+    fn plan_revoke(&self, r: Revoke) -> Result<Plan, Rejection> {
+        let verifier = Verifier::parse(&r.key).map_err(|err| {
+            Rejection::InvalidDefinition(format!("revoked key is not a valid verifier key line: {err}"))
+        })?;
+        let i = self
+            .find_enrolment(verifier.name(), verifier.key_id())
+            .filter(|&i| self.enrolments[i].verifier == verifier)
+            .ok_or_else(|| Rejection::UnknownKey { signer: vlabel(&verifier) })?;
+        if let Some(rev) = &self.enrolments[i].revoked {
+            return Err(Rejection::RevokedKey {
+                key: vlabel(&verifier),
+                revoked_at: rev.index,
+                reason: rev.reason.clone(),
+            });
+        }
+        if let Some(why) = name_problem(&r.reason) {
+            return Err(Rejection::InvalidDefinition(format!("revocation reason: {why}")));
+        }
+        Ok(Plan::Revoke { enrolment: i, reason: r.reason })
+    }
+
+    fn plan_sheet(
+        &self,
+        election: &ElectionDef,
+        index: u64,
+        sheet: Sheet,
+        sig: &Signature,
+        text: &[u8],
+        now: Option<u64>,
+    ) -> Result<Plan, Rejection> {
+        // Authenticate first: nothing about the content matters if the signer does not count.
+        let ei =
+            self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
+        let enr = &self.enrolments[ei];
+        if !enr.verifier.verify_raw(text, &sig.bytes) {
+            return Err(Rejection::BadSignature { signer: label(sig) });
+        }
+        if let Some(rev) = enr.revoked_before(index) {
+            return Err(Rejection::RevokedKey { key: label(sig), revoked_at: rev.index, reason: rev.reason.clone() });
+        }
+        if !enr.valid_at(sheet.signed_at) {
+            return Err(Rejection::ExpiredKey {
+                key: label(sig),
+                signed_at: sheet.signed_at,
+                valid_from: enr.valid_from,
+                valid_until: enr.valid_until,
+            });
+        }
+        if !enr.role.may_submit(sheet.source) {
+            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, sheet_source: sheet.source });
+        }
+        if let Some(now) = now {
+            if now.abs_diff(sheet.signed_at) > MAX_CLOCK_SKEW_SECS {
+                return Err(Rejection::ClockSkew { signed_at: sheet.signed_at, now, max_secs: MAX_CLOCK_SKEW_SECS });
+            }
+        }
+        if sheet.election != election.id {
+            return Err(Rejection::UnknownElection { got: sheet.election, expected: election.id.clone() });
+        }
+        check_fields(&sheet)?;
+        let geo = &self.geography;
+        let t = geo.find_table(&sheet.table).ok_or_else(|| Rejection::UnknownTable(sheet.table.clone()))?;
+        if let (Some(scope), Some(scope_id)) = (enr.scope_unit, &enr.scope) {
+            if !geo.is_under(t, scope) {
+                return Err(Rejection::OutOfScope { key: label(sig), table: sheet.table, scope: scope_id.clone() });
+            }
+        }
+        let (ci, contest) =
+            election.contest(&sheet.contest).ok_or_else(|| Rejection::UnknownContest(sheet.contest.clone()))?;
+        let votes = resolve_votes(contest, &sheet)?;
+        let registered = geo.table_registered(t);
+        check_bounds(election, contest, registered, &sheet, &votes)?;
+        let superseded = match sheet.supersedes {
+            Some(si) => Some(self.check_supersedes(si, index, t, ci, ei)?),
+            None => None,
+        };
+        let same_slot = |r: &&SheetRec| r.contest as usize == ci && r.superseded_by.is_none();
+        let current: Vec<(usize, &SheetRec)> =
+            self.table_chain(t).filter(|(pos, r)| same_slot(r) && Some(*pos) != superseded).collect();
+        if let Some((_, r)) = current.iter().find(|(_, r)| r.signer as usize == ei) {
+            return Err(Rejection::DuplicateSheet { earlier: r.index });
+        }
+        let mut flags = consistency_flags(&sheet, &votes, registered);
+        if let Some(decoder) = &self.qr {
+            if let Some(f) = qr_flag(decoder.as_ref(), election, contest, &sheet, &votes) {
+                flags.insert(f);
+            }
+        }
+        if current.iter().any(|(_, r)| r.votes != votes || r.null != sheet.null) {
+            flags.insert(Flag::ConflictsWithEarlier);
+        }
+        if self.sheets.len() >= NONE as usize {
+            return Err(Rejection::InvalidDefinition("the registry cannot hold more sheets".into()));
+        }
+        let rec = SheetRec {
+            index,
+            signed_at: sheet.signed_at,
+            votes,
+            null: sheet.null,
+            blank: sheet.blank,
+            supersedes: sheet.supersedes,
+            superseded_by: None,
+            table: t.0,
+            signer: ei as u32,
+            next_in_table: NONE,
+            // MAX_CONTESTS keeps contest positions within u16.
+            contest: ci as u16,
+            source: sheet.source,
+            flags,
+        };
+        Ok(Plan::Sheet { rec, superseded, table: sheet.table, contest: sheet.contest })
+    }
+
+    /// The sheets of a table with their positions, newest first.
+    fn table_chain(&self, t: TableIx) -> impl Iterator<Item = (usize, &SheetRec)> + '_ {
+        let mut cur = self.table_head.get(t.get()).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            let pos = cur as usize;
+            let rec = self.sheets.get(pos)?;
+            cur = rec.next_in_table;
+            Some((pos, rec))
+        })
+    }
+
+    fn check_supersedes(&self, si: u64, index: u64, t: TableIx, ci: usize, ei: usize) -> Result<usize, Rejection> {
+        let bad = |why: String| Rejection::BadSupersedes { index: si, why };
+        if si >= index {
+            return Err(bad(format!("a correction must name an earlier log index than its own ({index})")));
+        }
+        let pos = self
+            .sheets
+            .binary_search_by_key(&si, |r| r.index)
+            .map_err(|_| bad("there is no accepted sheet at that log index".into()))?;
+        let rec = &self.sheets[pos];
+        if rec.table != t.0 || rec.contest as usize != ci {
+            return Err(bad("that sheet is for another table or contest".into()));
+        }
+        if rec.signer as usize != ei {
+            return Err(bad("that sheet was signed by another key: only its signer can correct it".into()));
+        }
+        if let Some(by) = rec.superseded_by {
+            return Err(bad(format!("that sheet was already corrected by {by}: supersede {by} instead")));
+        }
+        Ok(pos)
+    }
+
+    fn commit(&mut self, index: u64, plan: Plan) -> Applied {
+        let mut applied =
+            Applied { index, kind: Kind::Election, table: None, contest: None, flags: Vec::new(), supersedes: None };
+        match plan {
+            Plan::Election { def, operator } => {
+                self.geography = Geography::new(def.levels.clone());
+                self.election = Some(def);
+                self.operator = Some(operator);
+            }
+            Plan::Geography(chunk) => {
+                applied.kind = Kind::Geography;
+                // Checked in evaluate; add_chunk re-checks and is all-or-nothing.
+                let _ = self.geography.add_chunk(&chunk.units, &chunk.tables);
+                self.table_head.resize(self.geography.table_count(), NONE);
+            }
+            Plan::Enrol(enr) => {
+                applied.kind = Kind::Enrol;
+                let pos = self.enrolments.len() as u32;
+                self.keys_by_id.entry(enr.verifier.key_id()).or_default().push(pos);
+                self.enrolments.push(*enr);
+            }
+            Plan::Revoke { enrolment, reason } => {
+                applied.kind = Kind::Revoke;
+                self.enrolments[enrolment].revoked = Some(Revocation { index, reason });
+            }
+            Plan::Sheet { mut rec, superseded, table, contest } => {
+                applied.kind = Kind::Sheet;
+                applied.flags = rec.flags.to_vec();
+                applied.supersedes = rec.supersedes;
+                applied.table = Some(table);
+                applied.contest = Some(contest);
+                if let Some(p) = superseded {
+                    self.sheets[p].superseded_by = Some(index);
+                }
+                let t = rec.table as usize;
+                let pos = self.sheets.len() as u32;
+                rec.next_in_table = self.table_head[t];
+                self.table_head[t] = pos;
+                self.sheets.push(rec);
+            }
+        }
+        self.next_index = index + 1;
+        applied
+    }
+}
+
+/// A read-only view of one accepted sheet.
+#[derive(Clone, Copy)]
+pub struct SheetView<'a> {
+    reg: &'a Registry,
+    election: &'a ElectionDef,
+    rec: &'a SheetRec,
+}
+
+impl std::fmt::Debug for SheetView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SheetView")
+            .field("index", &self.index())
+            .field("table", &self.table_id())
+            .field("contest", &self.contest().id)
+            .field("votes", &self.votes())
+            .field("null", &self.null())
+            .field("flags", &self.flags().to_vec())
+            .field("superseded_by", &self.superseded_by())
+            .finish()
+    }
+}
+
+impl<'a> SheetView<'a> {
+    /// The sheet's log index.
+    pub fn index(&self) -> u64 {
+        self.rec.index
+    }
+    /// The table.
+    pub fn table(&self) -> TableIx {
+        TableIx(self.rec.table)
+    }
+    /// The table id.
+    pub fn table_id(&self) -> &'a str {
+        self.reg.geography.table_id(self.table())
+    }
+    /// The contest.
+    pub fn contest(&self) -> &'a Contest {
+        &self.election.contests[self.rec.contest as usize]
+    }
+    /// The contest's position in the election.
+    pub fn contest_position(&self) -> usize {
+        self.rec.contest as usize
+    }
+    /// Votes per candidate, in the contest's candidate order.
+    pub fn votes(&self) -> &'a [u64] {
+        &self.rec.votes
+    }
+    /// Votes for one candidate id (None if the contest has no such candidate).
+    pub fn votes_for(&self, candidate: &str) -> Option<u64> {
+        self.contest().candidate_position(candidate).and_then(|p| self.rec.votes.get(p).copied())
+    }
+    /// Null votes.
+    pub fn null(&self) -> u64 {
+        self.rec.null
+    }
+    /// Blank votes, where printed.
+    pub fn blank(&self) -> Option<u64> {
+        self.rec.blank
+    }
+    /// The flags raised when it was applied.
+    pub fn flags(&self) -> FlagSet {
+        self.rec.flags
+    }
+    /// Where the figures come from.
+    pub fn source(&self) -> Source {
+        self.rec.source
+    }
+    /// The signer's enrolment (key, role, holder, organisation).
+    pub fn signer(&self) -> &'a Enrolment {
+        &self.reg.enrolments[self.rec.signer as usize]
+    }
+    /// When it was signed, unix seconds.
+    pub fn signed_at(&self) -> u64 {
+        self.rec.signed_at
+    }
+    /// The sheet this one corrects.
+    pub fn supersedes(&self) -> Option<u64> {
+        self.rec.supersedes
+    }
+    /// The later sheet that corrects this one.
+    pub fn superseded_by(&self) -> Option<u64> {
+        self.rec.superseded_by
+    }
+    /// Whether it is the signer's current figure (not corrected since).
+    pub fn is_current(&self) -> bool {
+        self.rec.superseded_by.is_none()
+    }
+}

@@ -1,0 +1,119 @@
+//! The layout of a testigo data directory D:
+//!
+//! | path | what |
+//! |---|---|
+//! | `D/log/` | the log exactly as served (`checkpoint`, `tile/…`) |
+//! | `D/log.vkey` | the log's verifier key, one line |
+//! | `D/log.key` | the log's private key (mode 0600) |
+//! | `D/log.lock` | the single-writer lock |
+//! | `D/operator.key` | the operator's private key: signs the election, geography, enrolments |
+//! | `D/blobs/` | photos by SHA-256 |
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use testigo_note::Signer;
+use testigo_tlog::storage::{DirStorage, Storage};
+use testigo_tlog::{Sequencer, SequencerConfig};
+
+/// Paths inside a data directory, and the operations that create and open it.
+#[derive(Clone, Debug)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// Wraps a data directory path.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DataDir { root: root.into() }
+    }
+    /// The directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    /// The served log.
+    pub fn log(&self) -> PathBuf {
+        self.root.join("log")
+    }
+    /// The log's verifier key file.
+    pub fn vkey(&self) -> PathBuf {
+        self.root.join("log.vkey")
+    }
+    /// The log's private key file.
+    pub fn key(&self) -> PathBuf {
+        self.root.join("log.key")
+    }
+    /// The operator's private key file.
+    pub fn operator_key(&self) -> PathBuf {
+        self.root.join("operator.key")
+    }
+    /// The photo store.
+    pub fn blobs(&self) -> PathBuf {
+        self.root.join("blobs").join("sha256")
+    }
+
+    /// Creates the key files and an empty log with origin `origin`.
+    pub fn init(&self, origin: &str) -> anyhow::Result<Signer> {
+        if self.key().exists() {
+            bail!("{} already exists: {} is already a log directory", self.key().display(), self.root.display());
+        }
+        std::fs::create_dir_all(&self.root).with_context(|| format!("creating {}", self.root.display()))?;
+        let signer = Signer::generate(origin).context("the origin is used as the key name")?;
+        write_secret(&self.key(), &signer)?;
+        std::fs::write(self.vkey(), format!("{}\n", signer.verifier().to_vkey()))
+            .with_context(|| format!("writing {}", self.vkey().display()))?;
+        let storage = DirStorage::new(self.log())?;
+        Sequencer::create(&storage, &signer)?;
+        Ok(signer)
+    }
+
+    /// Loads the log's private key.
+    pub fn signer(&self) -> anyhow::Result<Signer> {
+        read_signer(&self.key()).with_context(|| {
+            format!("is {} a log directory? create one with `testigo log init` or `testigo init`", self.root.display())
+        })
+    }
+
+    /// Loads the operator key.
+    pub fn operator(&self) -> anyhow::Result<Signer> {
+        read_signer(&self.operator_key()).with_context(|| {
+            format!("{} has no operator key; create the election with `testigo init`", self.root.display())
+        })
+    }
+
+    /// The log storage; fails if the log was never initialised.
+    pub fn storage(&self) -> anyhow::Result<Arc<dyn Storage>> {
+        if !self.log().join("checkpoint").exists() {
+            bail!("{} holds no log (run `testigo log init --dir {}`)", self.log().display(), self.root.display());
+        }
+        Ok(Arc::new(DirStorage::new(self.log())?))
+    }
+
+    /// Opens the log for writing (takes the single-writer lock).
+    pub fn sequencer(&self) -> anyhow::Result<Sequencer> {
+        Ok(Sequencer::open(self.storage()?, self.signer()?, SequencerConfig::default())?)
+    }
+}
+
+/// Reads a `PRIVATE+KEY+…` file.
+pub fn read_signer(path: &Path) -> anyhow::Result<Signer> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Signer::parse(text.trim()).with_context(|| format!("parsing the private key in {}", path.display()))
+}
+
+/// Writes a private key to a new file readable only by its owner.
+pub fn write_secret(path: &Path, signer: &Signer) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    f.write_all(format!("{}\n", signer.to_skey()).as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! testigo's node and HTTP server.
+//!
+//! - [`datadir`]: the layout of a data directory and how it is created and opened.
+//! - [`node`]: the running node (log, registry derived from it, photos); HTTP-agnostic.
+//! - [`http`]: the axum routes: intake, views, photos, the log at its C2SP paths.
+
+pub mod blobs;
+pub mod datadir;
+pub mod http;
+pub mod logfiles;
+pub mod node;
+pub mod ratelimit;
+
+pub use datadir::DataDir;
+pub use http::{router, serve, Limits};
+pub use node::{Accepted, Node, SubmitError};

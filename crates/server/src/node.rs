@@ -1,0 +1,256 @@
+//! The running node: a data directory's log, the registry derived from it,
+//! and the photo store. HTTP-agnostic: the server and the CLI's bulk import
+//! both submit through [`Node`], so both apply exactly the same rules.
+//!
+//! Ordering: a submission is checked against the registry, queued to the
+//! sequencer, and applied to the registry under one lock, so the registry's
+//! order is the log's order. The caller is answered only when the sequencer
+//! reports the entry durable and covered by a published checkpoint.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use testigo_election::{check_photo, Flag, QrDecoder, Registry, Rejection};
+use testigo_note::Verifier;
+use testigo_tlog::reader::LogReader;
+use testigo_tlog::sequencer::PendingAppend;
+use testigo_tlog::storage::Storage;
+use testigo_tlog::{Receipt, Sequencer, SequencerConfig};
+
+use crate::blobs::BlobStore;
+use crate::datadir::DataDir;
+
+/// Why a submission failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The entry breaks a rule: it was not logged.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The node could not log it (storage failure); nothing was acknowledged.
+    #[error("the log could not record the entry: {0}")]
+    Internal(String),
+}
+
+/// An accepted, durable submission.
+#[derive(Clone, Debug)]
+pub struct Accepted {
+    /// Log index.
+    pub index: u64,
+    /// Flags raised on the entry.
+    pub flags: Vec<Flag>,
+    /// Offline receipt (c2sp.org/tlog-proof) against the checkpoint that covers it.
+    pub receipt: Receipt,
+}
+
+/// Per entry of a batch: its index and flags, or why it was rejected.
+pub type Outcome = Result<(u64, Vec<Flag>), Rejection>;
+
+/// A data directory opened for serving and submitting.
+pub struct Node {
+    dir: DataDir,
+    sequencer: Sequencer,
+    storage: Arc<dyn Storage>,
+    reader: LogReader<dyn Storage>,
+    registry: RwLock<Registry>,
+    /// Serialises check → enqueue → apply so registry order is log order.
+    order: Mutex<u64>,
+    blobs: BlobStore,
+    log_key: Verifier,
+}
+
+/// Seconds since the Unix epoch, for clock checks.
+pub fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl Node {
+    /// Opens the node: takes the log's writer lock and rebuilds the registry by
+    /// replaying every entry of the log.
+    pub fn open(dir: DataDir, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> anyhow::Result<Node> {
+        let storage = dir.storage()?;
+        let sequencer = Sequencer::open(storage.clone(), dir.signer()?, SequencerConfig::default())?;
+        let log_key = dir.signer()?.verifier();
+        let reader = LogReader::new(storage.clone(), 4096);
+        let mut registry = Registry::new();
+        registry.set_qr_decoder(qr);
+        let size = sequencer.latest().tree_size;
+        replay(&reader, &mut registry, size)?;
+        let blobs = BlobStore::new(dir.blobs())?;
+        Ok(Node {
+            dir,
+            sequencer,
+            storage,
+            reader,
+            registry: RwLock::new(registry),
+            order: Mutex::new(size),
+            blobs,
+            log_key,
+        })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &DataDir {
+        &self.dir
+    }
+    /// The log's storage (for serving tiles).
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        self.storage.clone()
+    }
+    /// The photo store.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+    /// The log's verifier key.
+    pub fn log_key(&self) -> &Verifier {
+        &self.log_key
+    }
+    /// Read access to the derived state.
+    pub fn registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        self.registry.read().unwrap_or_else(|p| p.into_inner())
+    }
+    /// The latest published checkpoint.
+    pub fn checkpoint(&self) -> Arc<Vec<u8>> {
+        self.sequencer.latest().checkpoint
+    }
+
+    /// Checks and queues entries (in order); returns, per entry, its
+    /// predicted index and flags or its rejection, plus the pending append of
+    /// the accepted ones. A photo, if given, must be named by the (single) entry.
+    fn enqueue(&self, entries: Vec<Vec<u8>>, now: u64) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
+        let mut next = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        let mut outcomes = Vec::with_capacity(entries.len());
+        let mut accepted = Vec::new();
+        for entry in entries {
+            if let Err(r) = registry.check(&entry, now) {
+                outcomes.push(Err(r));
+                continue;
+            }
+            match registry.apply(*next, &entry) {
+                Ok(applied) => {
+                    outcomes.push(Ok((*next, applied.flags)));
+                    accepted.push(entry);
+                    *next += 1;
+                }
+                Err(r) => outcomes.push(Err(r)),
+            }
+        }
+        let pending = if accepted.is_empty() {
+            None
+        } else {
+            // Queued under the lock: the sequencer assigns indices in queue order,
+            // which is the order just applied to the registry.
+            Some(self.sequencer.submit(accepted).map_err(|e| SubmitError::Internal(e.to_string()))?)
+        };
+        Ok((outcomes, pending))
+    }
+
+    fn receipt(&self, index: u64, tree_size: u64, checkpoint: &[u8]) -> Result<Receipt, SubmitError> {
+        let proof = self.reader.inclusion_proof(index, tree_size).map_err(|e| SubmitError::Internal(e.to_string()))?;
+        Ok(Receipt { extra: None, index, proof, checkpoint: checkpoint.to_vec() })
+    }
+
+    /// Submits one signed entry, optionally with the photo it names, and waits
+    /// until it is durable. Blocking; see [`Node::submit_async`].
+    pub fn submit(&self, entry: Vec<u8>, photo: Option<&[u8]>) -> Result<Accepted, SubmitError> {
+        let (outcome, pending) = self.prepare_one(entry, photo)?;
+        let done = pending.wait().map_err(|e| SubmitError::Internal(e.to_string()))?;
+        self.finish_one(outcome, done)
+    }
+
+    /// Async form of [`Node::submit`] for the HTTP server.
+    pub async fn submit_async(
+        self: &Arc<Self>,
+        entry: Vec<u8>,
+        photo: Option<Vec<u8>>,
+    ) -> Result<Accepted, SubmitError> {
+        let node = self.clone();
+        let (outcome, pending) = tokio::task::spawn_blocking(move || node.prepare_one(entry, photo.as_deref()))
+            .await
+            .map_err(|e| SubmitError::Internal(e.to_string()))??;
+        let done = pending.await.map_err(|e| SubmitError::Internal(e.to_string()))?;
+        let node = self.clone();
+        tokio::task::spawn_blocking(move || node.finish_one(outcome, done))
+            .await
+            .map_err(|e| SubmitError::Internal(e.to_string()))?
+    }
+
+    fn prepare_one(
+        &self,
+        entry: Vec<u8>,
+        photo: Option<&[u8]>,
+    ) -> Result<((u64, Vec<Flag>), PendingAppend), SubmitError> {
+        if let Some(photo) = photo {
+            let claimed = photo_claim(&entry)?;
+            check_photo(photo, &claimed)?;
+            self.blobs.put(photo).map_err(|e| SubmitError::Internal(format!("storing photo: {e}")))?;
+        }
+        let (mut outcomes, pending) = self.enqueue(vec![entry], unix_now())?;
+        let outcome = outcomes.pop().ok_or_else(|| SubmitError::Internal("no outcome".into()))??;
+        let pending = pending.ok_or_else(|| SubmitError::Internal("accepted entry was not queued".into()))?;
+        Ok((outcome, pending))
+    }
+
+    fn finish_one(
+        &self,
+        (index, flags): (u64, Vec<Flag>),
+        done: testigo_tlog::sequencer::Appended,
+    ) -> Result<Accepted, SubmitError> {
+        if done.first_index != index {
+            return Err(SubmitError::Internal(format!(
+                "sequencer assigned index {} but the registry expected {index}; restart the node",
+                done.first_index
+            )));
+        }
+        let receipt = self.receipt(index, done.tree_size, &done.checkpoint)?;
+        Ok(Accepted { index, flags, receipt })
+    }
+
+    /// Submits many entries in one batch (bulk import); returns per entry its
+    /// index and flags, or its rejection. Receipts are not built (use `log prove`).
+    pub fn submit_many(&self, entries: Vec<Vec<u8>>, now: u64) -> Result<Vec<Outcome>, SubmitError> {
+        let (outcomes, pending) = self.enqueue(entries, now)?;
+        if let Some(p) = pending {
+            p.wait().map_err(|e| SubmitError::Internal(e.to_string()))?;
+        }
+        Ok(outcomes)
+    }
+
+    /// Stops the sequencer after publishing everything queued.
+    pub fn shutdown(self) {
+        self.sequencer.shutdown();
+    }
+}
+
+/// The photo hash an entry names, for checking an uploaded photo against it.
+fn photo_claim(entry: &[u8]) -> Result<String, Rejection> {
+    let (e, _) = testigo_election::entry::decode(entry).map_err(|e| Rejection::Malformed(e.to_string()))?;
+    match e {
+        testigo_election::Entry::Sheet(s) => s
+            .photo_sha256
+            .ok_or_else(|| Rejection::Malformed("a photo was uploaded but the sheet names no photo_sha256".into())),
+        _ => Err(Rejection::Malformed("only sheets carry photos".into())),
+    }
+}
+
+/// Replays log entries [0, size) into `registry`. An entry the registry
+/// refuses during replay is a sign of operator misbehaviour (it should never
+/// have been logged): it is reported and contributes nothing.
+pub fn replay(
+    reader: &LogReader<dyn Storage>,
+    registry: &mut Registry,
+    size: u64,
+) -> anyhow::Result<Vec<(u64, Rejection)>> {
+    let mut refused = Vec::new();
+    let bundles = size.div_ceil(256);
+    for b in 0..bundles {
+        for (i, entry) in reader.bundle(b, size)?.into_iter().enumerate() {
+            let index = b * 256 + i as u64;
+            if let Err(r) = registry.apply(index, &entry) {
+                tracing::warn!(index, code = r.code(), "logged entry refused on replay: {r}");
+                refused.push((index, r));
+            }
+        }
+    }
+    Ok(refused)
+}
