@@ -36,6 +36,41 @@ pub enum ProofError {
     /// The recomputed root differs from the one claimed.
     #[error("recomputed root does not match the claimed root: the proof, entry, index, size or root is wrong")]
     RootMismatch,
+    /// The range is not a subtree in the sense of the Merkle Tree Certificates
+    /// draft: non-empty, and `start` a multiple of BIT_CEIL(end - start).
+    #[error("[{start}, {end}) is not a valid subtree: {why}")]
+    InvalidSubtree {
+        /// First leaf of the range.
+        start: u64,
+        /// One past the last leaf of the range.
+        end: u64,
+        /// Which rule the range breaks.
+        why: &'static str,
+    },
+    /// The subtree does not fit in the tree it is said to be part of.
+    #[error("subtree [{start}, {end}) ends past the tree size {size}")]
+    SubtreeBeyondTree {
+        /// First leaf of the subtree.
+        start: u64,
+        /// One past the last leaf of the subtree.
+        end: u64,
+        /// Tree size.
+        size: u64,
+    },
+    /// The leaf index is not inside the subtree.
+    #[error("index {index} is outside the subtree [{start}, {end})")]
+    IndexOutsideSubtree {
+        /// Requested leaf index.
+        index: u64,
+        /// First leaf of the subtree.
+        start: u64,
+        /// One past the last leaf of the subtree.
+        end: u64,
+    },
+    /// The part of a subtree consistency proof inside the subtree does not hash
+    /// to the claimed subtree hash.
+    #[error("the proof does not reproduce the claimed subtree hash: the proof, range or subtree hash is wrong")]
+    SubtreeMismatch,
     /// A hash needed to build a proof could not be read.
     #[error("cannot read hash at level {level} index {index}: {why}")]
     Missing {
@@ -60,6 +95,16 @@ pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
 /// Verifies that `leaf` is at `index` in the tree of `size` with root `root`
 /// (RFC 9162 §2.1.3.2).
 pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> Result<(), ProofError> {
+    if root_from_inclusion(index, size, leaf, proof)? != *root {
+        return Err(ProofError::RootMismatch);
+    }
+    Ok(())
+}
+
+/// The root that an inclusion proof of `leaf` at `index` in a tree of `size`
+/// leads to; the caller compares it with the root it trusts. Subtree proofs
+/// use it with a level-shifted tree (see [`crate::subtree`]).
+pub fn root_from_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash]) -> Result<Hash, ProofError> {
     if index >= size {
         return Err(ProofError::IndexOutOfRange { index, size });
     }
@@ -85,10 +130,10 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
         f >>= 1;
         s >>= 1;
     }
-    if s != 0 || r != *root {
+    if s != 0 {
         return Err(ProofError::RootMismatch);
     }
-    Ok(())
+    Ok(r)
 }
 
 /// Verifies that the tree of `size1` with `root1` is a prefix of the tree of
