@@ -203,3 +203,256 @@ impl ActaQr {
         self.card_votes.iter().map(|&v| u64::from(v)).sum()
     }
 }
+
+impl ActaQr {
+    /// The table's identifier as `CENTRE.MM` (such as `201301006.01`), the
+    /// form the QR header prints.
+    pub fn table_id(&self) -> String {
+        format!("{}.{:02}", self.centre, self.mesa)
+    }
+
+    /// Compares the QR's counts with counts typed from the same sheet
+    /// (by a witness, or from a published CSV row), returning every
+    /// disagreement; an empty list means they agree.
+    ///
+    /// `card_to_candidate` maps each card to its candidate (see
+    /// [`card_mapping`]); `typed.candidate_votes` must follow the same
+    /// candidate order.
+    pub fn cross_check(&self, card_to_candidate: &[usize], typed: &TypedCounts) -> Vec<Mismatch> {
+        let mut out = Vec::new();
+        if let Some(centre) = &typed.centre {
+            // The CSVs drop leading zeros; compare as numbers when both are digits.
+            let same = match (centre.parse::<u64>(), self.centre.parse::<u64>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => *centre == self.centre,
+            };
+            if !same {
+                out.push(Mismatch::Centre { qr: self.centre.clone(), typed: centre.clone() });
+            }
+        }
+        if let Some(mesa) = typed.mesa {
+            if mesa != self.mesa {
+                out.push(Mismatch::Mesa { qr: self.mesa, typed: mesa });
+            }
+        }
+        if card_to_candidate.len() != self.card_votes.len() {
+            out.push(Mismatch::CardMapping { cards: self.card_votes.len(), mapped: card_to_candidate.len() });
+            return out;
+        }
+        let totals = self.candidate_totals(card_to_candidate);
+        if totals.len() != typed.candidate_votes.len() {
+            out.push(Mismatch::CandidateCount { qr: totals.len(), typed: typed.candidate_votes.len() });
+        }
+        for (candidate, (&qr, &typed)) in totals.iter().zip(&typed.candidate_votes).enumerate() {
+            if qr != typed {
+                out.push(Mismatch::Candidate { candidate, qr, typed });
+            }
+        }
+        if let Some(null) = typed.null_votes {
+            if null != u64::from(self.null_votes) {
+                out.push(Mismatch::NullVotes { qr: u64::from(self.null_votes), typed: null });
+            }
+        }
+        out
+    }
+}
+
+/// Counts typed from a sheet, to compare with its QR ([`ActaQr::cross_check`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TypedCounts {
+    /// The centre code, if typed (leading zeros may be missing).
+    pub centre: Option<String>,
+    /// The table number, if typed.
+    pub mesa: Option<u16>,
+    /// Votes per candidate, in the mapping's candidate order.
+    pub candidate_votes: Vec<u64>,
+    /// Null votes, if typed.
+    pub null_votes: Option<u64>,
+}
+
+/// One disagreement between a QR and typed counts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    /// The QR names another centre.
+    #[error("the QR is from centre {qr}, the typed sheet says {typed}")]
+    Centre {
+        /// Centre in the QR.
+        qr: String,
+        /// Centre typed.
+        typed: String,
+    },
+    /// The QR names another table.
+    #[error("the QR is from table {qr}, the typed sheet says {typed}")]
+    Mesa {
+        /// Table in the QR.
+        qr: u16,
+        /// Table typed.
+        typed: u16,
+    },
+    /// The card mapping does not cover the QR's cards.
+    #[error("the QR has {cards} card counts but the candidate mapping covers {mapped} cards")]
+    CardMapping {
+        /// Cards in the QR.
+        cards: usize,
+        /// Cards in the mapping.
+        mapped: usize,
+    },
+    /// The number of candidates differs.
+    #[error("the QR yields {qr} candidates, the typed sheet has {typed}")]
+    CandidateCount {
+        /// Candidates from the QR.
+        qr: usize,
+        /// Candidates typed.
+        typed: usize,
+    },
+    /// A candidate's votes differ.
+    #[error("candidate {candidate}: the QR says {qr} votes, the typed sheet {typed}")]
+    Candidate {
+        /// Index of the candidate in ballot order.
+        candidate: usize,
+        /// Votes per the QR (sum of the candidate's cards).
+        qr: u64,
+        /// Votes typed.
+        typed: u64,
+    },
+    /// Null votes differ.
+    #[error("the QR says {qr} null votes, the typed sheet {typed}")]
+    NullVotes {
+        /// Null votes per the QR.
+        qr: u64,
+        /// Null votes typed.
+        typed: u64,
+    },
+}
+
+/// The card-to-candidate mapping for a ballot where candidate `i` has
+/// `cards_per_candidate[i]` consecutive cards (the Venezuelan layout: the
+/// election model's candidates list their cards in ballot order).
+pub fn card_mapping(cards_per_candidate: &[usize]) -> Vec<usize> {
+    cards_per_candidate.iter().enumerate().flat_map(|(i, &n)| std::iter::repeat_n(i, n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{venezuela_2024_card_to_candidate, VENEZUELA_2024_CARD_COUNT};
+    use proptest::prelude::*;
+
+    const EXAMPLE: &str = include_str!("../testdata/venezuela_acta_example.txt");
+
+    #[test]
+    fn readme_example() {
+        let qr = parse(EXAMPLE.trim_end(), VENEZUELA_2024_CARD_COUNT).unwrap();
+        assert_eq!(qr.table_id(), "201301006.01");
+        assert_eq!(qr.mesa, 1);
+        let totals = qr.candidate_totals(&venezuela_2024_card_to_candidate());
+        // Maduro 188, González 167, valid 368 (README; matches the CSV row).
+        assert_eq!(totals[0], 188);
+        assert_eq!(totals[7], 167);
+        assert_eq!(qr.valid_votes(), 368);
+        assert_eq!(totals.iter().sum::<u64>(), 368);
+        assert_eq!(format(&qr), EXAMPLE.trim_end());
+        assert_eq!(card_mapping(&[13, 6, 1, 4, 6, 1, 2, 3, 1, 1]), venezuela_2024_card_to_candidate());
+    }
+
+    #[test]
+    fn cross_check_finds_each_disagreement() {
+        let qr = parse(EXAMPLE.trim_end(), VENEZUELA_2024_CARD_COUNT).unwrap();
+        let map = venezuela_2024_card_to_candidate();
+        let totals = qr.candidate_totals(&map);
+        let agree = TypedCounts {
+            centre: Some("201301006".into()),
+            mesa: Some(1),
+            candidate_votes: totals.clone(),
+            null_votes: Some(0),
+        };
+        assert_eq!(qr.cross_check(&map, &agree), []);
+        let mut typed = agree.clone();
+        typed.candidate_votes[7] += 1;
+        typed.null_votes = Some(3);
+        typed.mesa = Some(2);
+        typed.centre = Some("201301007".into());
+        assert_eq!(
+            qr.cross_check(&map, &typed),
+            [
+                Mismatch::Centre { qr: "201301006".into(), typed: "201301007".into() },
+                Mismatch::Mesa { qr: 1, typed: 2 },
+                Mismatch::Candidate { candidate: 7, qr: 167, typed: 168 },
+                Mismatch::NullVotes { qr: 0, typed: 3 },
+            ]
+        );
+        // Leading zeros dropped by the CSV still match.
+        let qr2 = parse(&EXAMPLE.trim_end().replacen("201301006", "010101001", 1), 38).unwrap();
+        let csv_like = TypedCounts { centre: Some("10101001".into()), ..TypedCounts::default() };
+        assert!(!qr2.cross_check(&map, &csv_like).iter().any(|m| matches!(m, Mismatch::Centre { .. })));
+        assert_eq!(qr.cross_check(&map[..37], &agree), [Mismatch::CardMapping { cards: 38, mapped: 37 }]);
+    }
+
+    #[test]
+    fn strict_errors() {
+        let good = EXAMPLE.trim_end();
+        let cases: Vec<(String, QrError)> = vec![
+            (good.replacen("!0!0", "!0", 1), QrError::FieldCount { found: 3 }),
+            (format!("{good}!0"), QrError::FieldCount { found: 5 }),
+            (good.replacen(".1.0001", ".1", 1), QrError::HeaderPartCount { found: 3 }),
+            (good.replacen("201301006", "20130100", 1), QrError::BadCentre { found: "20130100".into() }),
+            (good.replacen("201301006", "2013010X6", 1), QrError::BadCentre { found: "2013010X6".into() }),
+            (good.replacen(".01.", ".1.", 1), QrError::BadTable { found: "1".into() }),
+            (
+                good.replacen(".0001!", ".00A1!", 1),
+                QrError::NotNumeric { field: QrField::Header(4), value: "00A1".into() },
+            ),
+            (good.replacen("!140,", "!14O,", 1), QrError::NotNumeric { field: QrField::Card(1), value: "14O".into() }),
+            (
+                good.replacen("!140,", "!-140,", 1),
+                QrError::NotNumeric { field: QrField::Card(1), value: "-140".into() },
+            ),
+            (good.replacen("!140,7,", "!140,,", 1), QrError::NotNumeric { field: QrField::Card(2), value: "".into() }),
+            (good.replacen("!140,", "!140,0,", 1), QrError::CardCount { found: 39, expected: 38 }),
+            (good.replacen("!140,7,", "!140,", 1), QrError::CardCount { found: 37, expected: 38 }),
+            (good.replacen("!0!0", "!x!0", 1), QrError::NotNumeric { field: QrField::NullVotes, value: "x".into() }),
+            (good.replacen("!0!0", "!0!", 1), QrError::NotNumeric { field: QrField::Last, value: "".into() }),
+            (
+                good.replacen("!140,", "!99999999999,", 1),
+                QrError::Overflow { field: QrField::Card(1), value: "99999999999".into() },
+            ),
+            (format!(" {good}"), QrError::BadCentre { found: " 201301006".into() }),
+            (format!("{good}\n"), QrError::NotNumeric { field: QrField::Last, value: "0\n".into() }),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(&text, VENEZUELA_2024_CARD_COUNT), Err(want), "{text}");
+        }
+    }
+
+    fn arb_acta() -> impl Strategy<Value = ActaQr> {
+        (
+            "[0-9]{9}",
+            0u16..100,
+            ("[0-9]{1,3}", "[0-9]{1,5}"),
+            prop::collection::vec(any::<u32>(), 1..60),
+            any::<u32>(),
+            any::<u32>(),
+        )
+            .prop_map(|(centre, mesa, (a, b), card_votes, null_votes, last)| ActaQr {
+                centre,
+                mesa,
+                header_rest: [a, b],
+                card_votes,
+                null_votes,
+                last,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(qr in arb_acta()) {
+            let text = format(&qr);
+            prop_assert_eq!(parse(&text, qr.card_votes.len()), Ok(qr));
+        }
+
+        #[test]
+        fn never_panics(text in "[0-9.!,]{0,80}", n in 0usize..50) {
+            let _ = parse(&text, n);
+        }
+    }
+}
