@@ -1,0 +1,1 @@
+//! Synthetic elections (work in progress).

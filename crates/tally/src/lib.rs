@@ -1,0 +1,39 @@
+//! Tabulation of a testigo election: a pure function of the log.
+//!
+//! Anyone replaying the same log gets the same numbers. The pieces:
+//!
+//! - [`evidence`]: the sheets, flat ([`Evidence::from_registry`] or built
+//!   directly).
+//! - [`tally`]: table states (missing, single, corroborated, conflicting),
+//!   the counting rule, and aggregates at every level ([`tabulate`]).
+//! - [`certainty`]: whether the missing sheets could still change the leader.
+//! - [`official`]: the authority's announcements put to the test
+//!   (impossibility, round percentages, per-table comparison).
+//! - [`report`]: stable, serialisable results (JSON schema in `SCHEMA.md`),
+//!   CSV export and a plain-text summary.
+//!
+//! Typical use (what `testigo tally` does):
+//!
+//! ```ignore
+//! let evidence = Evidence::from_registry(&registry);
+//! let tally = tabulate(election, registry.geography(), &evidence, &TallyOptions::default());
+//! let report = build_report(election, registry.geography(), &evidence, &tally, &ReportOptions::default());
+//! println!("{}", report.to_json());
+//! ```
+
+pub mod certainty;
+pub mod evidence;
+pub mod official;
+pub mod report;
+pub mod tally;
+
+pub use certainty::{rivals, NodeCertainty, RivalCertainty, UnknownBound};
+pub use evidence::{Evidence, EvidenceError, NewSheet, SheetRow};
+pub use official::{
+    check_bulletin, compare_tables, official_tables_from_evidence, round_summaries, round_test, Bulletin,
+    BulletinCheck, BulletinCount, ChanceModel, OfficialError, OfficialTable, TableComparison,
+};
+pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
+pub use tally::{
+    tabulate, ContestTally, Independence, Node, NodeCounts, TableState, Tally, TallyOptions, Variant, FLAG_COUNT,
+};

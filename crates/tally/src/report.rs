@@ -1,0 +1,736 @@
+//! Stable, serialisable results: the JSON report (schema in `SCHEMA.md`),
+//! a CSV export and a plain-text summary.
+//!
+//! Determinism: every list is in a fixed order (candidates in ballot order,
+//! units by level then id, conflicting tables by id, flags in code order),
+//! there are no hash maps, and percentages are computed in integer
+//! arithmetic and rounded half up to 4 decimals before becoming JSON numbers,
+//! so two runs over the same log give byte-identical output.
+
+use crate::certainty::{rivals, NodeCertainty, UnknownBound};
+use crate::evidence::Evidence;
+use crate::official::BulletinCheck;
+use crate::tally::{ContestTally, Independence, Node, NodeCounts, Tally, TallyOptions};
+use serde::Serialize;
+use std::fmt::Write as _;
+use testigo_election::{ElectionDef, Flag, Geography, UnitIx};
+
+/// The schema identifier written in every report.
+pub const SCHEMA: &str = "testigo-tally/1";
+
+/// `num / den` as a percentage rounded half up to 4 decimals; None if `den` is 0.
+pub fn percent(num: u64, den: u64) -> Option<f64> {
+    if den == 0 {
+        return None;
+    }
+    // Units of 1e-4 percent: 100% = 1,000,000.
+    let x = (num as u128 * 2_000_000 + den as u128) / (2 * den as u128);
+    Some(x as f64 / 10_000.0)
+}
+
+/// Parts per million as a percentage with 4 decimals.
+pub fn ppm_percent(ppm: u64) -> f64 {
+    ppm as f64 / 10_000.0
+}
+
+/// What to include in a report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// Unit levels (indexes into the election's levels) to list under
+    /// `units`; None lists every level. The national node is always present.
+    pub levels: Option<Vec<usize>>,
+    /// Most conflicting tables listed per contest (the rest are counted in
+    /// `conflicting_tables_omitted`); None lists all.
+    pub max_conflicts: Option<usize>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions { levels: None, max_conflicts: Some(1_000) }
+    }
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TallyReport {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// What election this is.
+    pub election: ElectionInfo,
+    /// The options the tally used.
+    pub options: OptionsReport,
+    /// The rules and assumptions behind every number, in words.
+    pub assumptions: Vec<String>,
+    /// One per contest, in election order.
+    pub contests: Vec<ContestReport>,
+}
+
+/// The election's identity and declared totals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ElectionInfo {
+    /// Election id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Date.
+    pub date: String,
+    /// Level names, top down (the last is the table level).
+    pub levels: Vec<String>,
+    /// Tables in the geography.
+    pub tables: u64,
+    /// Tables the election declares, if it does.
+    pub declared_tables: Option<u64>,
+    /// Registered voters the election declares, if it does.
+    pub registry: Option<u64>,
+    /// The largest count accepted on one sheet.
+    pub max_table_voters: u64,
+}
+
+/// The options, as reported.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OptionsReport {
+    /// `organisations` or `keys`.
+    pub independence: Independence,
+    /// Whether official sheets counted as evidence.
+    pub include_official: bool,
+    /// The turnout cap τ, percent.
+    pub turnout_cap_percent: f64,
+}
+
+/// One contest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContestReport {
+    /// Contest id.
+    pub id: String,
+    /// Contest name.
+    pub name: String,
+    /// Candidates in ballot order.
+    pub candidates: Vec<CandidateInfo>,
+    /// The whole election.
+    pub national: UnitReport,
+    /// Units of the selected levels, by level then id.
+    pub units: Vec<UnitReport>,
+    /// Conflicting tables with every variant, by table id.
+    pub conflicting_tables: Vec<ConflictReport>,
+    /// Conflicting tables not listed (see [`ReportOptions::max_conflicts`]).
+    pub conflicting_tables_omitted: u64,
+    /// Checks of official announcements, when the caller adds them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub official: Vec<BulletinCheck>,
+}
+
+/// A candidate's identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CandidateInfo {
+    /// Candidate id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// Aggregates of one node.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnitReport {
+    /// Unit id (`""` for the national node).
+    pub id: String,
+    /// Unit name (the election's name for the national node).
+    pub name: String,
+    /// Level name (`"national"` for the national node).
+    pub level: String,
+    /// Parent unit id.
+    pub parent: Option<String>,
+    /// Per candidate, in ballot order.
+    pub candidates: Vec<CandidateResult>,
+    /// Valid votes.
+    pub valid: u64,
+    /// Null votes (chosen variants).
+    pub null: u64,
+    /// Null votes with conflicting tables at their lowest variant.
+    pub null_min: u64,
+    /// Null votes with conflicting tables at their highest variant.
+    pub null_max: u64,
+    /// Blank votes.
+    pub blank: u64,
+    /// Ballots counted: valid + null + blank.
+    pub voters: u64,
+    /// Table counts by state.
+    pub tables: TablesReport,
+    /// Registered voters.
+    pub registered: RegisteredReport,
+    /// Reporting tables / all tables, percent.
+    pub coverage_tables_percent: Option<f64>,
+    /// Registered voters of reporting tables / registry, percent (None when
+    /// either is not fully known).
+    pub coverage_registered_percent: Option<f64>,
+    /// Ballots / registered voters over reporting tables that declare them, percent.
+    pub turnout_percent: Option<f64>,
+    /// Evidence sheets raising each flag, by code (every code listed, in code order).
+    pub flags: Vec<FlagCount>,
+    /// Can the missing tables change the leader?
+    pub certainty: CertaintyReport,
+}
+
+/// One candidate's result at a node.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CandidateResult {
+    /// Candidate id.
+    pub id: String,
+    /// Counted votes.
+    pub votes: u64,
+    /// With every conflicting table at its lowest variant for this candidate.
+    pub votes_min: u64,
+    /// With every conflicting table at its highest variant for this candidate.
+    pub votes_max: u64,
+    /// Share of valid votes, percent.
+    pub share_percent: Option<f64>,
+}
+
+/// Table counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TablesReport {
+    /// Tables in the geography under the node (nationally, plus undeclared ones).
+    pub total: u64,
+    /// With at least one evidence sheet.
+    pub reporting: u64,
+    /// One independent source.
+    pub single: u64,
+    /// Two or more agreeing independent sources.
+    pub corroborated: u64,
+    /// Disagreeing sources.
+    pub conflicting: u64,
+    /// No evidence.
+    pub missing: u64,
+    /// Nationally: tables the election declares beyond the geography (included in total and missing).
+    pub undeclared: u64,
+    /// Evidence sheets considered.
+    pub sheets: u64,
+}
+
+/// Registered voters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegisteredReport {
+    /// Sum over tables that declare registered voters.
+    pub declared: u64,
+    /// Tables that do not.
+    pub tables_unknown: u64,
+    /// Of reporting tables.
+    pub reporting: u64,
+    /// Of missing tables that declare them.
+    pub missing: u64,
+    /// Nationally: the election's declared registry.
+    pub registry: Option<u64>,
+}
+
+/// A flag code and how many evidence sheets raise it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FlagCount {
+    /// Stable flag code.
+    pub code: &'static str,
+    /// Sheets.
+    pub sheets: u64,
+}
+
+/// The certainty verdict, with names.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CertaintyReport {
+    /// `decided` (whatever the missing sheets say), `decided_at_cap` (only if
+    /// the missing tables turn out at most τ), `open`, or `no_votes`.
+    pub verdict: &'static str,
+    /// Leading candidate id.
+    pub leader: Option<String>,
+    /// Whether the lead is a tie.
+    pub tie: bool,
+    /// The rival closest in the worst case.
+    pub rival: Option<String>,
+    /// Counted lead over the runner-up.
+    pub lead: i64,
+    /// Worst-case lead `D` over the closest rival.
+    pub lead_worst: i64,
+    /// `R_miss`.
+    pub r_miss: u64,
+    /// Part of `R_miss` from declared registries of missing tables.
+    pub r_miss_known: u64,
+    /// Missing tables without a declared registry.
+    pub unknown_tables: u64,
+    /// Part of `R_miss` bounding them.
+    pub r_miss_unknown: u64,
+    /// `none`, `table_bound` or `registry_remainder`.
+    pub unknown_bound: UnknownBound,
+    /// `D / R_miss`, percent (None when nothing is missing).
+    pub tipping_turnout_percent: Option<f64>,
+    /// Against every rival, in ballot order.
+    pub rivals: Vec<RivalReport>,
+}
+
+/// The leader against one rival.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RivalReport {
+    /// Rival id.
+    pub candidate: String,
+    /// Counted lead.
+    pub lead: i64,
+    /// Worst-case lead.
+    pub lead_worst: i64,
+    /// `D > R_miss`.
+    pub decided: bool,
+    /// `D > τ·R_miss`.
+    pub decided_at_cap: bool,
+    /// `D / R_miss`, percent.
+    pub tipping_turnout_percent: Option<f64>,
+}
+
+/// A conflicting table and its variants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConflictReport {
+    /// Table id.
+    pub table: String,
+    /// Its unit id.
+    pub unit: String,
+    /// Variants in order of first appearance in the log.
+    pub variants: Vec<VariantReport>,
+}
+
+/// One variant of a conflicting table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VariantReport {
+    /// Whether this variant is counted.
+    pub chosen: bool,
+    /// Votes in candidate order.
+    pub votes: Vec<u64>,
+    /// Null votes.
+    pub null: u64,
+    /// Blank votes.
+    pub blank: u64,
+    /// Independent sources.
+    pub independent: u32,
+    /// Log indexes of the sheets carrying it.
+    pub sheets: Vec<u64>,
+    /// Their organisations, sorted, without repeats.
+    pub organisations: Vec<String>,
+}
+
+/// The rules behind the numbers, stated in the report.
+pub fn assumptions(options: &TallyOptions) -> Vec<String> {
+    let indep = match options.independence {
+        Independence::Organisations => "different enrolled organisations",
+        Independence::Keys => "different keys",
+    };
+    vec![
+        format!(
+            "Evidence: current sheets (not superseded by their signer's correction){}.",
+            if options.include_official { ", official ones included" } else { ", official sheets excluded" }
+        ),
+        format!("Sheets agree when every count (each candidate, null, blank) is equal; sources are independent when they come from {indep}."),
+        "A table is missing (no sheet), single (one independent source), corroborated (two or more independent sources agree) or conflicting (sheets disagree).".into(),
+        "Counted: the table's only variant; for conflicting tables the variant with the most independent sources, ties to the earliest in the log. votes_min/votes_max bound every candidate over all variants.".into(),
+        "Voters are the ballots counted (valid + null + blank); turnout uses only reporting tables that declare registered voters.".into(),
+        "Certainty: D = leader's votes_min − rival's votes_max (conflicting tables at their worst for the leader). R_miss = declared registry of missing tables, plus for missing tables without one the smaller of max_table_voters each and (nationally) the election's registry minus the registered voters covered.".into(),
+        format!(
+            "Decided iff D > R_miss against every rival; decided at cap iff D > τ·R_miss with τ = {}%; tipping turnout = D / R_miss.",
+            ppm_percent(options.turnout_cap_ppm as u64)
+        ),
+    ]
+}
+
+/// Builds the report of a tally. `evidence` must be the one the tally was
+/// computed from.
+pub fn build_report(
+    election: &ElectionDef,
+    geo: &Geography,
+    evidence: &Evidence,
+    tally: &Tally,
+    options: &ReportOptions,
+) -> TallyReport {
+    let mut units: Vec<UnitIx> =
+        geo.units().filter(|&u| options.levels.as_ref().is_none_or(|ls| ls.contains(&geo.unit_level(u)))).collect();
+    units.sort_by(|&a, &b| geo.unit_level(a).cmp(&geo.unit_level(b)).then_with(|| geo.unit_id(a).cmp(geo.unit_id(b))));
+    let contests = tally
+        .contests
+        .iter()
+        .map(|ct| contest_report(election, geo, evidence, ct, &tally.options, &units, options))
+        .collect();
+    TallyReport {
+        schema: SCHEMA,
+        election: ElectionInfo {
+            id: election.id.clone(),
+            name: election.name.clone(),
+            date: election.date.clone(),
+            levels: election.levels.clone(),
+            tables: geo.table_count() as u64,
+            declared_tables: election.total_tables,
+            registry: election.registry,
+            max_table_voters: election.max_table_voters,
+        },
+        options: OptionsReport {
+            independence: tally.options.independence,
+            include_official: tally.options.include_official,
+            turnout_cap_percent: ppm_percent(tally.options.turnout_cap_ppm as u64),
+        },
+        assumptions: assumptions(&tally.options),
+        contests,
+    }
+}
+
+fn contest_report(
+    election: &ElectionDef,
+    geo: &Geography,
+    evidence: &Evidence,
+    ct: &ContestTally,
+    topts: &TallyOptions,
+    units: &[UnitIx],
+    options: &ReportOptions,
+) -> ContestReport {
+    let contest = &election.contests[ct.contest];
+    let national = node_report(election, geo, ct, Node::National, topts);
+    let unit_reports = units.iter().map(|&u| node_report(election, geo, ct, Node::Unit(u), topts)).collect();
+    let mut conflicting: Vec<_> = geo.tables().filter(|&t| ct.state(t) == crate::TableState::Conflicting).collect();
+    conflicting.sort_by(|&a, &b| geo.table_id(a).cmp(geo.table_id(b)));
+    let total = conflicting.len();
+    let keep = options.max_conflicts.unwrap_or(usize::MAX).min(total);
+    let rows = evidence.rows();
+    let conflicting_tables = conflicting[..keep]
+        .iter()
+        .map(|&t| ConflictReport {
+            table: geo.table_id(t).to_string(),
+            unit: geo.unit_id(geo.table_unit(t)).to_string(),
+            variants: ct
+                .variants(evidence, t, topts.independence)
+                .into_iter()
+                .map(|v| {
+                    let mut orgs: Vec<String> = v
+                        .sheets
+                        .iter()
+                        .map(|&s| evidence.organisations()[rows[s as usize].organisation as usize].clone())
+                        .collect();
+                    orgs.sort();
+                    orgs.dedup();
+                    VariantReport {
+                        chosen: v.chosen,
+                        votes: v.votes.to_vec(),
+                        null: v.null,
+                        blank: v.blank,
+                        independent: v.independent,
+                        sheets: v.sheets.iter().map(|&s| rows[s as usize].index).collect(),
+                        organisations: orgs,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    ContestReport {
+        id: contest.id.clone(),
+        name: contest.name.clone(),
+        candidates: contest
+            .candidates
+            .iter()
+            .map(|c| CandidateInfo { id: c.id.clone(), name: c.name.clone() })
+            .collect(),
+        national,
+        units: unit_reports,
+        conflicting_tables,
+        conflicting_tables_omitted: (total - keep) as u64,
+        official: Vec::new(),
+    }
+}
+
+fn node_report(election: &ElectionDef, geo: &Geography, ct: &ContestTally, node: Node, o: &TallyOptions) -> UnitReport {
+    let contest = &election.contests[ct.contest];
+    let c: &NodeCounts = ct.counts(node);
+    let (v, vmin, vmax) = (ct.votes(node), ct.votes_min(node), ct.votes_max(node));
+    let cand_id = |k: usize| contest.candidates[k].id.clone();
+    let candidates = (0..v.len())
+        .map(|k| CandidateResult {
+            id: cand_id(k),
+            votes: v[k],
+            votes_min: vmin[k],
+            votes_max: vmax[k],
+            share_percent: percent(v[k], c.valid),
+        })
+        .collect();
+    let (id, name, level, parent, undeclared, registry) = match node {
+        Node::National => (
+            String::new(),
+            election.name.clone(),
+            "national".to_string(),
+            None,
+            ct.undeclared_tables,
+            election.registry,
+        ),
+        Node::Unit(u) => (
+            geo.unit_id(u).to_string(),
+            geo.unit_name(u).to_string(),
+            geo.levels()[geo.unit_level(u)].clone(),
+            geo.unit_parent(u).map(|p| geo.unit_id(p).to_string()),
+            0,
+            None,
+        ),
+    };
+    let total = c.tables + undeclared;
+    let reporting_unknown = c.registry_unknown - c.missing_registry_unknown;
+    let denominator = registry.or((c.registry_unknown == 0 && undeclared == 0).then_some(c.registered));
+    let coverage_registered =
+        if reporting_unknown == 0 { denominator.and_then(|d| percent(c.registered_reporting, d)) } else { None };
+    let cert: &NodeCertainty = ct.certainty(node);
+    let verdict = match (cert.leader, cert.decided, cert.decided_at_cap) {
+        (None, _, _) => "no_votes",
+        (_, true, _) => "decided",
+        (_, false, true) => "decided_at_cap",
+        _ => "open",
+    };
+    let certainty = CertaintyReport {
+        verdict,
+        leader: cert.leader.map(cand_id),
+        tie: cert.tie,
+        rival: cert.rival.map(cand_id),
+        lead: cert.lead,
+        lead_worst: cert.lead_worst,
+        r_miss: cert.r_miss,
+        r_miss_known: cert.r_miss_known,
+        unknown_tables: cert.unknown_tables,
+        r_miss_unknown: cert.r_miss_unknown,
+        unknown_bound: cert.unknown_bound,
+        tipping_turnout_percent: cert.tipping_turnout_ppm.map(ppm_percent),
+        rivals: rivals(ct, node, o.turnout_cap_ppm)
+            .into_iter()
+            .map(|r| RivalReport {
+                candidate: cand_id(r.rival),
+                lead: r.lead,
+                lead_worst: r.lead_worst,
+                decided: r.decided,
+                decided_at_cap: r.decided_at_cap,
+                tipping_turnout_percent: r.tipping_turnout_ppm.map(ppm_percent),
+            })
+            .collect(),
+    };
+    UnitReport {
+        id,
+        name,
+        level,
+        parent,
+        candidates,
+        valid: c.valid,
+        null: c.null,
+        null_min: c.null_min,
+        null_max: c.null_max,
+        blank: c.blank,
+        voters: c.voters,
+        tables: TablesReport {
+            total,
+            reporting: c.reporting(),
+            single: c.single,
+            corroborated: c.corroborated,
+            conflicting: c.conflicting,
+            missing: c.missing + undeclared,
+            undeclared,
+            sheets: c.sheets,
+        },
+        registered: RegisteredReport {
+            declared: c.registered,
+            tables_unknown: c.registry_unknown + undeclared,
+            reporting: c.registered_reporting,
+            missing: c.registered_missing,
+            registry,
+        },
+        coverage_tables_percent: percent(c.reporting(), total),
+        coverage_registered_percent: coverage_registered,
+        turnout_percent: percent(c.voters_registry_known, c.registered_reporting),
+        flags: Flag::ALL.iter().map(|&f| FlagCount { code: f.code(), sheets: c.flags[f as usize] }).collect(),
+        certainty,
+    }
+}
+
+impl TallyReport {
+    /// The report as pretty-printed JSON (stable: see the module docs).
+    pub fn to_json(&self) -> String {
+        // Serialising plain structs of strings, integers and finite floats cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// One CSV per contest would be awkward to name; this writes one CSV with
+    /// a `contest` column and one row per node (national first, then units in
+    /// report order). Candidate columns are `votes:<candidate id>` for the
+    /// union of candidate ids of all contests, in first-appearance order
+    /// (empty where a contest lacks the candidate).
+    pub fn to_csv(&self) -> String {
+        let mut cand_ids: Vec<&str> = Vec::new();
+        for c in &self.contests {
+            for cand in &c.candidates {
+                if !cand_ids.contains(&cand.id.as_str()) {
+                    cand_ids.push(&cand.id);
+                }
+            }
+        }
+        let mut out = String::from(
+            "contest,level,unit,name,parent,tables,reporting,single,corroborated,conflicting,missing,\
+             registered_reporting,valid,null,blank,voters,coverage_tables_percent,turnout_percent,\
+             leader,rival,lead_worst,r_miss,verdict",
+        );
+        for id in &cand_ids {
+            out.push_str(",votes:");
+            out.push_str(&csv_field(id));
+        }
+        out.push('\n');
+        for c in &self.contests {
+            for u in std::iter::once(&c.national).chain(&c.units) {
+                let opt = |x: Option<f64>| x.map(fmt_pct).unwrap_or_default();
+                let _ = write!(
+                    out,
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    csv_field(&c.id),
+                    csv_field(&u.level),
+                    csv_field(&u.id),
+                    csv_field(&u.name),
+                    csv_field(u.parent.as_deref().unwrap_or("")),
+                    u.tables.total,
+                    u.tables.reporting,
+                    u.tables.single,
+                    u.tables.corroborated,
+                    u.tables.conflicting,
+                    u.tables.missing,
+                    u.registered.reporting,
+                    u.valid,
+                    u.null,
+                    u.blank,
+                    u.voters,
+                    opt(u.coverage_tables_percent),
+                    opt(u.turnout_percent),
+                    csv_field(u.certainty.leader.as_deref().unwrap_or("")),
+                    csv_field(u.certainty.rival.as_deref().unwrap_or("")),
+                    u.certainty.lead_worst,
+                    u.certainty.r_miss,
+                    u.certainty.verdict,
+                );
+                for id in &cand_ids {
+                    out.push(',');
+                    if let Some(r) = u.candidates.iter().find(|r| r.id == *id) {
+                        let _ = write!(out, "{}", r.votes);
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// A plain-text summary for people: per contest, the national result,
+    /// coverage, certainty, official checks, and one line per top-level unit
+    /// listed in the report.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let e = &self.election;
+        let _ = writeln!(s, "{} ({}), {}", e.name, e.id, e.date);
+        for c in &self.contests {
+            let n = &c.national;
+            let _ = writeln!(s, "\n== {} ==", c.name);
+            let t = &n.tables;
+            let _ = writeln!(
+                s,
+                "Tables: {} of {} reporting ({}): {} corroborated, {} single source, {} conflicting; {} missing{}",
+                t.reporting,
+                t.total,
+                pct_text(n.coverage_tables_percent),
+                t.corroborated,
+                t.single,
+                t.conflicting,
+                t.missing,
+                if t.undeclared > 0 { format!(" ({} not in the geography)", t.undeclared) } else { String::new() }
+            );
+            if let Some(cov) = n.coverage_registered_percent {
+                let _ = writeln!(s, "Registered voters covered: {} ({})", n.registered.reporting, fmt_pct(cov) + "%");
+            }
+            let _ = writeln!(
+                s,
+                "Valid {}, null {}, blank {}, ballots {}, turnout {}",
+                n.valid,
+                n.null,
+                n.blank,
+                n.voters,
+                pct_text(n.turnout_percent)
+            );
+            let width = c.candidates.iter().map(|k| k.name.chars().count()).max().unwrap_or(0);
+            for (info, r) in c.candidates.iter().zip(&n.candidates) {
+                let bounds = if r.votes_min != r.votes_max {
+                    format!("  [{} – {} over conflicting variants]", r.votes_min, r.votes_max)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    s,
+                    "  {:<width$}  {:>12}  {:>9}{}",
+                    info.name,
+                    r.votes,
+                    pct_text(r.share_percent),
+                    bounds,
+                    width = width
+                );
+            }
+            let _ = writeln!(s, "{}", certainty_text(c, &n.certainty));
+            for b in &c.official {
+                let _ = writeln!(s, "{}", b.summary());
+            }
+            let top: Vec<&UnitReport> = c.units.iter().filter(|u| u.parent.is_none()).collect();
+            if !top.is_empty() {
+                let _ = writeln!(s, "By {}:", top[0].level);
+                for u in top {
+                    let leader = u.certainty.leader.as_deref().unwrap_or("-");
+                    let _ = writeln!(
+                        s,
+                        "  {:<24} {:>6}/{:<6} tables, leader {} ({}), {}",
+                        u.name,
+                        u.tables.reporting,
+                        u.tables.total,
+                        leader,
+                        pct_text(u.candidates.iter().find(|r| r.id == leader).and_then(|r| r.share_percent)),
+                        u.certainty.verdict
+                    );
+                }
+            }
+        }
+        s
+    }
+}
+
+fn certainty_text(c: &ContestReport, cert: &CertaintyReport) -> String {
+    let name = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| c.candidates.iter().find(|k| &k.id == id))
+            .map(|k| k.name.clone())
+            .unwrap_or_else(|| "-".into())
+    };
+    match cert.verdict {
+        "no_votes" => "No valid votes counted yet.".into(),
+        v => format!(
+            "Leader {}{}, lead {} (worst case {}) over {}; the missing tables could add at most {} votes: {}{}",
+            name(&cert.leader),
+            if cert.tie { " (tied)" } else { "" },
+            cert.lead,
+            cert.lead_worst,
+            name(&cert.rival),
+            cert.r_miss,
+            match v {
+                "decided" => "DECIDED whatever the missing sheets say",
+                "decided_at_cap" => "decided only if the missing tables' turnout stays under the cap",
+                _ => "NOT decided",
+            },
+            cert.tipping_turnout_percent.map(|p| format!(" (tipping turnout {}%)", fmt_pct(p))).unwrap_or_default()
+        ),
+    }
+}
+
+/// Formats a percentage with exactly two decimals (from the 4-decimal value).
+pub fn fmt_pct(p: f64) -> String {
+    format!("{p:.2}")
+}
+
+fn pct_text(p: Option<f64>) -> String {
+    p.map(|p| fmt_pct(p) + "%").unwrap_or_else(|| "n/a".into())
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

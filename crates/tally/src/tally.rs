@@ -1,0 +1,617 @@
+//! Table states, the counting rule, and aggregation at every level.
+//!
+//! # Table states (per table and contest)
+//!
+//! Only *evidence* sheets take part: current sheets (not superseded by their
+//! signer's correction), and — unless [`TallyOptions::include_official`] —
+//! not of source `official` (the authority's own figures are what the
+//! evidence is compared with, see [`crate::official`]).
+//!
+//! Two sheets *agree* when every count is equal: each candidate's votes, null
+//! votes, and blank votes (an unprinted blank count is taken as 0). Agreeing
+//! sheets form a *variant*. The *independent sources* of a variant are its
+//! distinct organisations ([`Independence::Organisations`], the default) or
+//! distinct keys ([`Independence::Keys`]).
+//!
+//! - [`TableState::Missing`]: no evidence sheet.
+//! - [`TableState::Single`]: one variant with one independent source (one
+//!   sheet, or several sheets from the same organisation that agree).
+//! - [`TableState::Corroborated`]: one variant with two or more independent
+//!   sources.
+//! - [`TableState::Conflicting`]: two or more variants.
+//!
+//! # Which counts enter the totals
+//!
+//! Single and corroborated tables: their (only) variant. Conflicting tables:
+//! the variant with the most independent sources; ties go to the variant
+//! whose earliest sheet has the lowest log index. The alternatives are never
+//! hidden: for every candidate the aggregates also carry `votes_min` and
+//! `votes_max`, the totals with each conflicting table at its lowest and
+//! highest variant for that candidate (bounds taken per candidate, so they
+//! may be wider than any single consistent choice of variants), and
+//! [`ContestTally::variants`] lists every variant of a table.
+//!
+//! # Aggregates
+//!
+//! One pass over the tables accumulates into the table's unit, then one pass
+//! over the units from the last to the first (parents are defined before
+//! their children, so this is bottom-up) adds each unit into its parent; the
+//! national root is an extra node after the last unit. Every field of a
+//! node is therefore exactly the sum over its children.
+
+use crate::certainty::{node_certainty, NodeCertainty};
+use crate::evidence::{Evidence, SheetRow};
+use testigo_election::{ElectionDef, Flag, Geography, Source, TableIx, UnitIx};
+
+/// No sheet / no position.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Number of flag codes counted per node.
+pub const FLAG_COUNT: usize = Flag::ALL.len();
+
+/// What the evidence says about one table in one contest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum TableState {
+    /// No evidence sheet.
+    Missing,
+    /// One independent source.
+    Single,
+    /// Two or more independent sources agree on every count.
+    Corroborated,
+    /// Current sheets disagree.
+    Conflicting,
+}
+
+impl TableState {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableState::Missing => "missing",
+            TableState::Single => "single",
+            TableState::Corroborated => "corroborated",
+            TableState::Conflicting => "conflicting",
+        }
+    }
+}
+
+/// What makes two sources independent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Independence {
+    /// Different organisations (as enrolled by the operator): two keys of one
+    /// organisation agreeing still count as one source.
+    #[default]
+    Organisations,
+    /// Different keys, whatever their organisation.
+    Keys,
+}
+
+/// Choices that change the tally; all are stated in the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TallyOptions {
+    /// What makes sources independent.
+    pub independence: Independence,
+    /// Whether `official` sheets count as evidence (default: no; they are
+    /// what the evidence is checked against).
+    pub include_official: bool,
+    /// The turnout cap τ for the capped certainty verdict, in parts per
+    /// million (default 900,000 = 90%): "decided if the missing tables turn
+    /// out at most τ of their registered voters".
+    pub turnout_cap_ppm: u32,
+}
+
+impl Default for TallyOptions {
+    fn default() -> Self {
+        TallyOptions { independence: Independence::Organisations, include_official: false, turnout_cap_ppm: 900_000 }
+    }
+}
+
+/// Counts of one node (a unit, or the national root) in one contest. Every
+/// field is a sum over the node's tables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NodeCounts {
+    /// Tables in the geography under the node.
+    pub tables: u64,
+    /// Tables with no evidence sheet.
+    pub missing: u64,
+    /// Tables with one independent source.
+    pub single: u64,
+    /// Tables whose sources agree.
+    pub corroborated: u64,
+    /// Tables whose sources disagree.
+    pub conflicting: u64,
+    /// Evidence sheets taken into account (current, non-official unless included).
+    pub sheets: u64,
+    /// Valid votes (sum of the candidates' votes) counted.
+    pub valid: u64,
+    /// Null votes counted.
+    pub null: u64,
+    /// Lowest null votes over the variants of conflicting tables.
+    pub null_min: u64,
+    /// Highest null votes over the variants of conflicting tables.
+    pub null_max: u64,
+    /// Blank votes counted (0 where not printed).
+    pub blank: u64,
+    /// Ballots counted: valid + null + blank.
+    pub voters: u64,
+    /// Registered voters of all tables that declare them.
+    pub registered: u64,
+    /// Tables that do not declare registered voters.
+    pub registry_unknown: u64,
+    /// Registered voters of reporting tables that declare them.
+    pub registered_reporting: u64,
+    /// Ballots counted at reporting tables that declare registered voters
+    /// (the turnout numerator).
+    pub voters_registry_known: u64,
+    /// Ballots counted at reporting tables without declared registered voters.
+    pub voters_registry_unknown: u64,
+    /// Registered voters of missing tables that declare them.
+    pub registered_missing: u64,
+    /// Missing tables that do not declare registered voters.
+    pub missing_registry_unknown: u64,
+    /// Evidence sheets raising each flag, in [`Flag::ALL`] order.
+    pub flags: [u64; FLAG_COUNT],
+}
+
+impl NodeCounts {
+    fn add(&mut self, o: &NodeCounts) {
+        self.tables += o.tables;
+        self.missing += o.missing;
+        self.single += o.single;
+        self.corroborated += o.corroborated;
+        self.conflicting += o.conflicting;
+        self.sheets += o.sheets;
+        self.valid += o.valid;
+        self.null += o.null;
+        self.null_min += o.null_min;
+        self.null_max += o.null_max;
+        self.blank += o.blank;
+        self.voters += o.voters;
+        self.registered += o.registered;
+        self.registry_unknown += o.registry_unknown;
+        self.registered_reporting += o.registered_reporting;
+        self.voters_registry_known += o.voters_registry_known;
+        self.voters_registry_unknown += o.voters_registry_unknown;
+        self.registered_missing += o.registered_missing;
+        self.missing_registry_unknown += o.missing_registry_unknown;
+        for (a, b) in self.flags.iter_mut().zip(o.flags) {
+            *a += b;
+        }
+    }
+
+    /// Tables with at least one evidence sheet.
+    pub fn reporting(&self) -> u64 {
+        self.single + self.corroborated + self.conflicting
+    }
+}
+
+/// A node of the aggregation tree: a unit, or the national root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    /// The whole election.
+    National,
+    /// One unit of the geography.
+    Unit(UnitIx),
+}
+
+/// One variant of a table: sheets that agree on every count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant<'a> {
+    /// The evidence rows (positions in [`Evidence::rows`]) that carry it, in log order.
+    pub sheets: Vec<u32>,
+    /// Its votes, in candidate order.
+    pub votes: &'a [u64],
+    /// Null votes.
+    pub null: u64,
+    /// Blank votes (0 where not printed).
+    pub blank: u64,
+    /// Number of independent sources.
+    pub independent: u32,
+    /// Whether it is the variant counted in the totals.
+    pub chosen: bool,
+}
+
+/// The tally of one contest: per-table states, per-node counts and certainty.
+#[derive(Clone, Debug)]
+pub struct ContestTally {
+    /// The contest's position in the election.
+    pub contest: usize,
+    candidates: usize,
+    units: usize,
+    counts: Vec<NodeCounts>,
+    votes: Vec<u64>,
+    votes_min: Vec<u64>,
+    votes_max: Vec<u64>,
+    state: Vec<TableState>,
+    chosen: Vec<u32>,
+    start: Vec<u32>,
+    order: Vec<u32>,
+    certainty: Vec<NodeCertainty>,
+    /// Tables the election declares beyond those in the geography (all
+    /// missing, registry unknown); counted only in the national coverage and
+    /// certainty, not in [`NodeCounts`].
+    pub undeclared_tables: u64,
+}
+
+/// The tally of every contest of an election.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    /// The options used.
+    pub options: TallyOptions,
+    /// One per contest, in election order.
+    pub contests: Vec<ContestTally>,
+}
+
+/// Parent node of each unit (the root is `units`).
+pub(crate) fn parents(geo: &Geography) -> Vec<u32> {
+    let root = geo.unit_count() as u32;
+    geo.units().map(|u| geo.unit_parent(u).map_or(root, |p| p.get() as u32)).collect()
+}
+
+/// Tabulates every contest: table states, aggregates at every node, and
+/// outcome certainty. Pure and deterministic: the same inputs give the same
+/// numbers.
+pub fn tabulate(election: &ElectionDef, geo: &Geography, evidence: &Evidence, options: &TallyOptions) -> Tally {
+    let parent = parents(geo);
+    let tables: Vec<(u32, Option<u64>)> =
+        geo.tables().map(|t| (geo.table_unit(t).get() as u32, geo.table_registered(t))).collect();
+    let contests = (0..election.contests.len())
+        .map(|ci| tabulate_contest(election, ci, &parent, &tables, evidence, options))
+        .collect();
+    Tally { options: *options, contests }
+}
+
+fn counted(row: &SheetRow, ci: usize, options: &TallyOptions) -> bool {
+    row.contest as usize == ci && row.current && (options.include_official || row.source != Source::Official)
+}
+
+fn tabulate_contest(
+    election: &ElectionDef,
+    ci: usize,
+    parent: &[u32],
+    tables: &[(u32, Option<u64>)],
+    evidence: &Evidence,
+    options: &TallyOptions,
+) -> ContestTally {
+    let nc = election.contests[ci].candidates.len();
+    let units = parent.len();
+    let nodes = units + 1;
+    let nt = tables.len();
+    let rows = evidence.rows();
+
+    // Group the evidence sheets by table (counting sort keeps log order).
+    let mut start = vec![0u32; nt + 1];
+    for r in rows.iter().filter(|r| counted(r, ci, options)) {
+        if (r.table as usize) < nt {
+            start[r.table as usize + 1] += 1;
+        }
+    }
+    for i in 0..nt {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut order = vec![0u32; start[nt] as usize];
+    for (pos, r) in rows.iter().enumerate() {
+        if counted(r, ci, options) && (r.table as usize) < nt {
+            let slot = &mut fill[r.table as usize];
+            order[*slot as usize] = pos as u32;
+            *slot += 1;
+        }
+    }
+    drop(fill);
+
+    let mut counts = vec![NodeCounts::default(); nodes];
+    let mut votes = vec![0u64; nodes * nc];
+    let mut votes_min = vec![0u64; nodes * nc];
+    let mut votes_max = vec![0u64; nodes * nc];
+    let mut state = vec![TableState::Missing; nt];
+    let mut chosen = vec![NONE; nt];
+    // Scratch for tables with several sheets: variant of each sheet.
+    let mut variant_of: Vec<u32> = Vec::new();
+    let mut reps: Vec<u32> = Vec::new();
+
+    for (t, &(unit, registered)) in tables.iter().enumerate() {
+        let n = unit as usize;
+        let c = &mut counts[n];
+        c.tables += 1;
+        match registered {
+            Some(r) => c.registered += r,
+            None => c.registry_unknown += 1,
+        }
+        let sheets = &order[start[t] as usize..start[t + 1] as usize];
+        if sheets.is_empty() {
+            c.missing += 1;
+            match registered {
+                Some(r) => c.registered_missing += r,
+                None => c.missing_registry_unknown += 1,
+            }
+            continue;
+        }
+        let (st, pick, conflicting) = if sheets.len() == 1 {
+            (TableState::Single, sheets[0], false)
+        } else {
+            classify(evidence, sheets, options.independence, &mut variant_of, &mut reps)
+        };
+        state[t] = st;
+        chosen[t] = pick;
+        match st {
+            TableState::Single => c.single += 1,
+            TableState::Corroborated => c.corroborated += 1,
+            _ => c.conflicting += 1,
+        }
+        c.sheets += sheets.len() as u64;
+        for &s in sheets {
+            for f in rows[s as usize].flags.iter() {
+                c.flags[f as usize] += 1;
+            }
+        }
+        let row = &rows[pick as usize];
+        let v = evidence.votes(row);
+        let valid: u64 = v.iter().sum();
+        let blank = row.blank.unwrap_or(0);
+        let voters = valid + row.null + blank;
+        c.valid += valid;
+        c.null += row.null;
+        c.blank += blank;
+        c.voters += voters;
+        match registered {
+            Some(r) => {
+                c.registered_reporting += r;
+                c.voters_registry_known += voters;
+            }
+            None => c.voters_registry_unknown += voters,
+        }
+        let base = n * nc;
+        if conflicting {
+            let (mut nmin, mut nmax) = (u64::MAX, 0u64);
+            for &rep in &reps {
+                let rr = &rows[rep as usize];
+                nmin = nmin.min(rr.null);
+                nmax = nmax.max(rr.null);
+            }
+            c.null_min += nmin;
+            c.null_max += nmax;
+            for k in 0..nc {
+                let (mut lo, mut hi) = (u64::MAX, 0u64);
+                for &rep in &reps {
+                    let x = evidence.votes(&rows[rep as usize])[k];
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+                votes[base + k] += v[k];
+                votes_min[base + k] += lo;
+                votes_max[base + k] += hi;
+            }
+        } else {
+            c.null_min += row.null;
+            c.null_max += row.null;
+            for k in 0..nc {
+                votes[base + k] += v[k];
+                votes_min[base + k] += v[k];
+                votes_max[base + k] += v[k];
+            }
+        }
+    }
+
+    // Bottom-up: children have higher positions than their parents.
+    for u in (0..units).rev() {
+        let p = parent[u] as usize;
+        let child = counts[u];
+        counts[p].add(&child);
+        let (cb, pb) = (u * nc, p * nc);
+        for k in 0..nc {
+            votes[pb + k] += votes[cb + k];
+            votes_min[pb + k] += votes_min[cb + k];
+            votes_max[pb + k] += votes_max[cb + k];
+        }
+    }
+
+    let undeclared_tables = election.total_tables.map_or(0, |d| d.saturating_sub(nt as u64));
+    let mut tally = ContestTally {
+        contest: ci,
+        candidates: nc,
+        units,
+        counts,
+        votes,
+        votes_min,
+        votes_max,
+        state,
+        chosen,
+        start,
+        order,
+        certainty: Vec::new(),
+        undeclared_tables,
+    };
+    let certainty = (0..nodes).map(|n| node_certainty(&tally, election, n, options.turnout_cap_ppm)).collect();
+    tally.certainty = certainty;
+    tally
+}
+
+fn same_counts(evidence: &Evidence, a: &SheetRow, b: &SheetRow) -> bool {
+    a.null == b.null && a.blank.unwrap_or(0) == b.blank.unwrap_or(0) && evidence.votes(a) == evidence.votes(b)
+}
+
+/// Splits a table's sheets into variants; returns the state, the chosen
+/// sheet, whether it conflicts, and leaves one representative per variant in
+/// `reps` (in order of first appearance).
+fn classify(
+    evidence: &Evidence,
+    sheets: &[u32],
+    independence: Independence,
+    variant_of: &mut Vec<u32>,
+    reps: &mut Vec<u32>,
+) -> (TableState, u32, bool) {
+    let rows = evidence.rows();
+    variant_of.clear();
+    reps.clear();
+    for &s in sheets {
+        let row = &rows[s as usize];
+        let v = reps.iter().position(|&r| same_counts(evidence, &rows[r as usize], row));
+        match v {
+            Some(v) => variant_of.push(v as u32),
+            None => {
+                variant_of.push(reps.len() as u32);
+                reps.push(s);
+            }
+        }
+    }
+    let source_of = |s: u32| {
+        let r = &rows[s as usize];
+        match independence {
+            Independence::Organisations => r.organisation,
+            Independence::Keys => r.signer,
+        }
+    };
+    // The first variant with the most independent sources: variants are in
+    // order of first appearance, so the first wins ties by lowest log index.
+    let mut best = (0u32, 0usize);
+    for v in 0..reps.len() {
+        let n = independent_sources(sheets, variant_of, v as u32, source_of);
+        if n > best.0 {
+            best = (n, v);
+        }
+    }
+    if reps.len() == 1 {
+        let st = if best.0 >= 2 { TableState::Corroborated } else { TableState::Single };
+        (st, reps[0], false)
+    } else {
+        (TableState::Conflicting, reps[best.1], true)
+    }
+}
+
+fn independent_sources(sheets: &[u32], variant_of: &[u32], v: u32, source_of: impl Fn(u32) -> u32) -> u32 {
+    let mut seen: Vec<u32> = Vec::new();
+    for (&s, &sv) in sheets.iter().zip(variant_of) {
+        if sv == v {
+            let src = source_of(s);
+            if !seen.contains(&src) {
+                seen.push(src);
+            }
+        }
+    }
+    seen.len() as u32
+}
+
+impl ContestTally {
+    /// Number of candidates.
+    pub fn candidates(&self) -> usize {
+        self.candidates
+    }
+
+    fn ix(&self, node: Node) -> usize {
+        match node {
+            Node::National => self.units,
+            Node::Unit(u) => u.get(),
+        }
+    }
+
+    pub(crate) fn counts_ix(&self, n: usize) -> &NodeCounts {
+        &self.counts[n]
+    }
+
+    pub(crate) fn votes_ix(&self, n: usize) -> (&[u64], &[u64], &[u64]) {
+        let r = n * self.candidates..(n + 1) * self.candidates;
+        (&self.votes[r.clone()], &self.votes_min[r.clone()], &self.votes_max[r])
+    }
+
+    /// Counts of a node.
+    pub fn counts(&self, node: Node) -> &NodeCounts {
+        &self.counts[self.ix(node)]
+    }
+
+    /// Counted votes per candidate (candidate order).
+    pub fn votes(&self, node: Node) -> &[u64] {
+        let i = self.ix(node) * self.candidates;
+        &self.votes[i..i + self.candidates]
+    }
+
+    /// Votes per candidate with every conflicting table at its lowest variant
+    /// for that candidate.
+    pub fn votes_min(&self, node: Node) -> &[u64] {
+        let i = self.ix(node) * self.candidates;
+        &self.votes_min[i..i + self.candidates]
+    }
+
+    /// Votes per candidate with every conflicting table at its highest variant
+    /// for that candidate.
+    pub fn votes_max(&self, node: Node) -> &[u64] {
+        let i = self.ix(node) * self.candidates;
+        &self.votes_max[i..i + self.candidates]
+    }
+
+    /// Outcome certainty of a node.
+    pub fn certainty(&self, node: Node) -> &NodeCertainty {
+        &self.certainty[self.ix(node)]
+    }
+
+    /// A table's state.
+    pub fn state(&self, table: TableIx) -> TableState {
+        self.state[table.get()]
+    }
+
+    /// All table states, by table position.
+    pub fn states(&self) -> &[TableState] {
+        &self.state
+    }
+
+    /// The evidence row counted for a table (None when missing).
+    pub fn chosen(&self, table: TableIx) -> Option<u32> {
+        Some(self.chosen[table.get()]).filter(|&c| c != NONE)
+    }
+
+    /// The evidence rows considered for a table, in log order.
+    pub fn sheets(&self, table: TableIx) -> &[u32] {
+        let t = table.get();
+        &self.order[self.start[t] as usize..self.start[t + 1] as usize]
+    }
+
+    /// Every variant of a table, in order of first appearance in the log.
+    pub fn variants<'e>(&self, evidence: &'e Evidence, table: TableIx, independence: Independence) -> Vec<Variant<'e>> {
+        let rows = evidence.rows();
+        let chosen = self.chosen(table);
+        let mut out: Vec<Variant<'e>> = Vec::new();
+        for &s in self.sheets(table) {
+            let row = &rows[s as usize];
+            match out.iter_mut().find(|v| same_counts(evidence, &rows[v.sheets[0] as usize], row)) {
+                Some(v) => v.sheets.push(s),
+                None => out.push(Variant {
+                    sheets: vec![s],
+                    votes: evidence.votes(row),
+                    null: row.null,
+                    blank: row.blank.unwrap_or(0),
+                    independent: 0,
+                    chosen: false,
+                }),
+            }
+        }
+        for v in &mut out {
+            let mut seen: Vec<u32> = Vec::new();
+            for &s in &v.sheets {
+                let r = &rows[s as usize];
+                let src = match independence {
+                    Independence::Organisations => r.organisation,
+                    Independence::Keys => r.signer,
+                };
+                if !seen.contains(&src) {
+                    seen.push(src);
+                }
+            }
+            v.independent = seen.len() as u32;
+            v.chosen = chosen.is_some_and(|c| v.sheets.contains(&c));
+        }
+        out
+    }
+
+    /// Per-candidate votes of one table as counted (the chosen variant); None
+    /// if the table is missing.
+    pub fn table_votes<'e>(&self, evidence: &'e Evidence, table: TableIx) -> Option<&'e [u64]> {
+        self.chosen(table).map(|c| evidence.votes(&evidence.rows()[c as usize]))
+    }
+
+    /// Number of units (the national root is not one).
+    pub fn unit_count(&self) -> usize {
+        self.units
+    }
+}
