@@ -1,0 +1,174 @@
+//! Where a log copy is read from: a local directory laid out as the URL
+//! paths, or an http(s) base URL of any static copy.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use testigo_tlog::reader::{Fetch, ReadError};
+use testigo_tlog::storage::StorageError;
+
+/// Why an object could not be fetched (as opposed to being absent).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot fetch {location}: {why}")]
+pub struct FetchError {
+    /// The full location (file path or URL).
+    pub location: String,
+    /// The cause, after retries.
+    pub why: String,
+}
+
+enum Kind {
+    Dir(PathBuf),
+    Http { base: String, client: reqwest::blocking::Client },
+}
+
+/// A log copy to read: a directory or an http(s) base URL. Fetches are
+/// blocking and thread-safe; the verifier runs several at once.
+pub struct Source {
+    kind: Kind,
+    retries: u32,
+    bytes: AtomicU64,
+    fetches: AtomicU64,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Source({})", self.describe())
+    }
+}
+
+impl Source {
+    /// A log copy in a local directory (the directory that holds `checkpoint` and `tile/`).
+    pub fn dir(path: impl Into<PathBuf>) -> Self {
+        Source { kind: Kind::Dir(path.into()), retries: 0, bytes: AtomicU64::new(0), fetches: AtomicU64::new(0) }
+    }
+
+    /// A log copy served at `base` (e.g. `https://example.org/log/`); requests time out after
+    /// `timeout` and transient failures (network errors, 5xx, 429) are retried `retries` times.
+    pub fn http(base: &str, timeout: Duration, retries: u32) -> Result<Self, FetchError> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(timeout)
+            .user_agent(concat!("testigo-verify/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError { location: base.to_string(), why: e.to_string() })?;
+        let base = format!("{}/", base.trim_end_matches('/'));
+        Ok(Source { kind: Kind::Http { base, client }, retries, bytes: AtomicU64::new(0), fetches: AtomicU64::new(0) })
+    }
+
+    /// Parses a command-line SOURCE: an `http://` or `https://` URL, otherwise a directory path.
+    pub fn parse(s: &str) -> Result<Self, FetchError> {
+        if s.starts_with("http://") || s.starts_with("https://") {
+            Self::http(s, Duration::from_secs(60), 4)
+        } else {
+            let p = PathBuf::from(s);
+            if !p.is_dir() {
+                return Err(FetchError {
+                    location: s.to_string(),
+                    why: "not a directory (give the log directory holding `checkpoint`, or an http(s) URL)".into(),
+                });
+            }
+            Ok(Self::dir(p))
+        }
+    }
+
+    /// Whether this is a remote (HTTP) source: more fetches in flight help there.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.kind, Kind::Http { .. })
+    }
+
+    /// Where the source is, for messages.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Dir(p) => p.display().to_string(),
+            Kind::Http { base, .. } => base.clone(),
+        }
+    }
+
+    /// The full location of `path` in this source, for messages.
+    pub fn location(&self, path: &str) -> String {
+        match &self.kind {
+            Kind::Dir(p) => p.join(path).display().to_string(),
+            Kind::Http { base, .. } => format!("{base}{path}"),
+        }
+    }
+
+    /// Total bytes fetched so far.
+    pub fn bytes_fetched(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Total objects fetched so far.
+    pub fn objects_fetched(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Fetches the object at a C2SP `path` (e.g. `tile/0/000`); `Ok(None)` if it does not exist.
+    pub fn get(&self, path: &str) -> Result<Option<Vec<u8>>, FetchError> {
+        if path.is_empty() || path.starts_with('/') || path.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+            return Err(FetchError { location: path.to_string(), why: "not a log object path".into() });
+        }
+        let got = match &self.kind {
+            Kind::Dir(root) => {
+                let p = root.join(path);
+                match std::fs::read(&p) {
+                    Ok(b) => Some(b),
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory =>
+                    {
+                        None
+                    }
+                    Err(e) => return Err(FetchError { location: p.display().to_string(), why: e.to_string() }),
+                }
+            }
+            Kind::Http { base, client } => self.get_http(client, &format!("{base}{path}"))?,
+        };
+        if let Some(b) = &got {
+            self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
+            self.fetches.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(got)
+    }
+
+    fn get_http(&self, client: &reqwest::blocking::Client, url: &str) -> Result<Option<Vec<u8>>, FetchError> {
+        let mut attempt = 0u32;
+        loop {
+            let err = match client.get(url).send() {
+                Ok(resp) => {
+                    let status = resp.status();
+                    if status.is_success() {
+                        match resp.bytes() {
+                            Ok(b) => return Ok(Some(b.to_vec())),
+                            Err(e) => format!("reading the body: {e}"),
+                        }
+                    } else if status == reqwest::StatusCode::NOT_FOUND {
+                        return Ok(None);
+                    } else if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                        format!("HTTP {status}")
+                    } else {
+                        return Err(FetchError { location: url.to_string(), why: format!("HTTP {status}") });
+                    }
+                }
+                Err(e) => e.to_string(),
+            };
+            if attempt >= self.retries {
+                return Err(FetchError { location: url.to_string(), why: format!("{err} (after {} attempts)", attempt + 1) });
+            }
+            // Exponential backoff: 100 ms, 200 ms, 400 ms, ...
+            std::thread::sleep(Duration::from_millis(100u64 << attempt.min(6)));
+            attempt += 1;
+        }
+    }
+}
+
+impl Fetch for Source {
+    fn fetch(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        self.get(path).map_err(|e| {
+            ReadError::Storage(StorageError::Io {
+                op: "fetch",
+                path: PathBuf::from(e.location),
+                source: std::io::Error::other(e.why),
+            })
+        })
+    }
+}
