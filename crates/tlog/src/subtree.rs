@@ -23,6 +23,12 @@ fn bit_len(x: u64) -> u32 {
     64 - x.leading_zeros()
 }
 
+/// `x >> n` that gives 0 for shifts of 64 (a level-64 node is the root of a
+/// tree of more than 2^63 leaves), where the `>>` operator would overflow.
+fn shr(x: u64, n: u32) -> u64 {
+    x.checked_shr(n).unwrap_or(0)
+}
+
 /// Checks that `[start, end)` is a valid, non-empty subtree.
 pub fn check_subtree(start: u64, end: u64) -> Result<(), ProofError> {
     let bad = |why| Err(ProofError::InvalidSubtree { start, end, why });
@@ -207,7 +213,7 @@ fn root_from_subtree_consistency(
     if end == size {
         // The subtree's node is the last one on its level: the proof is its
         // inclusion proof in the tree seen from that level (left siblings only).
-        let index = start >> height;
+        let index = shr(start, height);
         return root_from_inclusion(index, index + 1, subtree_root, proof);
     }
     // Paths from the subtree's last leaf and from the tree's last leaf meet at `fork`.
@@ -225,7 +231,7 @@ fn root_from_subtree_consistency(
         }
     };
     let expected =
-        (proof.len() - rest.len()) + fork.saturating_sub(shift) as usize + (last >> fork).count_ones() as usize;
+        (proof.len() - rest.len()) + fork.saturating_sub(shift) as usize + shr(last, fork).count_ones() as usize;
     if proof.len() != expected {
         return Err(ProofError::WrongLength { got: proof.len(), expected });
     }
@@ -248,5 +254,5 @@ fn root_from_subtree_consistency(
         return Err(ProofError::SubtreeMismatch);
     }
     // The rest is the inclusion proof of that node in the tree seen from its level.
-    root_from_inclusion(start >> height, ((size - 1) >> height) + 1, &grown, hashes.as_slice())
+    root_from_inclusion(shr(start, height), shr(size - 1, height) + 1, &grown, hashes.as_slice())
 }
