@@ -18,8 +18,12 @@
 //!   tables, else tables in the geography); the lower bound then subtracts
 //!   the k reporting tables most favourable to that count.
 //! - upper bound: `votes_max` (conflicting tables at their highest variant)
-//!   plus `R_miss` (everything the missing tables could add; see
-//!   [`crate::certainty`]).
+//!   plus the most the rest could add: `R_miss` (everything the missing
+//!   tables could add; see [`crate::certainty`]), or, when the bulletin
+//!   announces its valid votes V and this is lower, the valid votes the
+//!   bulletin leaves outside the counted tables: V minus the counted valid
+//!   votes (less the same exclusion allowance for valid votes). A candidate
+//!   cannot get more from the rest than the rest's valid votes.
 //!
 //! Outside the interval, the announcement contradicts the signed sheets;
 //! the finding carries the numbers.
@@ -163,8 +167,11 @@ pub struct BoundCheck {
     pub exclusion_allowance: u64,
     /// The least the official figure can be.
     pub lower_bound: u64,
-    /// The most it can be: counted (conflicting at highest) + R_miss.
+    /// The most it can be: counted (conflicting at highest) + what the rest could add.
     pub upper_bound: u64,
+    /// What bounds the rest: `r_miss`, or `announced_valid` (the bulletin's
+    /// valid votes outside the counted tables).
+    pub upper_basis: &'static str,
     /// `consistent`, `below_counted` or `above_possible`.
     pub verdict: &'static str,
     /// How far outside the interval (0 when consistent).
@@ -431,9 +438,17 @@ pub fn check_bulletin(
         xs.select_nth_unstable(n - k);
         xs[n - k..].iter().sum()
     };
-    let bound = |what: String, official: u64, counted_min: u64, counted_max: u64, allow: u64| {
+    let valid_allow = allowance(&|v: &[u64], _| v.iter().sum());
+    let valid_min: u64 = vmin.iter().sum();
+    // The valid votes the bulletin leaves outside the counted tables.
+    let announced_rest = bulletin.valid.map(|v| v.saturating_sub(valid_min.saturating_sub(valid_allow)));
+    let bound = |what: String, official: u64, counted_min: u64, counted_max: u64, allow: u64, rest: Option<u64>| {
         let lower = counted_min.saturating_sub(allow);
-        let upper = counted_max.saturating_add(r_miss);
+        let (room, upper_basis) = match rest {
+            Some(r) if r < r_miss => (r, "announced_valid"),
+            _ => (r_miss, "r_miss"),
+        };
+        let upper = counted_max.saturating_add(room);
         let (verdict, excess) = if official < lower {
             ("below_counted", lower - official)
         } else if official > upper {
@@ -448,6 +463,7 @@ pub fn check_bulletin(
             exclusion_allowance: allow,
             lower_bound: lower,
             upper_bound: upper,
+            upper_basis,
             verdict,
             excess,
         }
@@ -457,15 +473,14 @@ pub fn check_bulletin(
         let lo: u64 = ks.iter().map(|&k| vmin[k]).sum();
         let hi: u64 = ks.iter().map(|&k| vmax[k]).sum();
         let allow = allowance(&|v: &[u64], _| ks.iter().map(|&k| v[k]).sum());
-        bounds.push(bound(what.clone(), *votes, lo, hi, allow));
+        bounds.push(bound(what.clone(), *votes, lo, hi, allow, announced_rest));
     }
     if let Some(valid) = bulletin.valid {
-        let allow = allowance(&|v: &[u64], _| v.iter().sum());
-        bounds.push(bound("valid".into(), valid, vmin.iter().sum(), vmax.iter().sum(), allow));
+        bounds.push(bound("valid".into(), valid, valid_min, vmax.iter().sum(), valid_allow, None));
     }
     if let Some(null) = bulletin.null {
         let allow = allowance(&|_, n| n);
-        bounds.push(bound("null".into(), null, counts.null_min, counts.null_max, allow));
+        bounds.push(bound("null".into(), null, counts.null_min, counts.null_max, allow, None));
     }
     let contradictions = bounds.iter().filter(|b| b.verdict != "consistent").count();
     let named: Vec<(String, u64)> = groups.iter().map(|(w, _, v)| (w.clone(), *v)).collect();
