@@ -44,5 +44,5 @@ pub use load::{load_election, load_tables_csv, LoadError};
 pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, DEFAULT_MAX_TABLE_VOTERS};
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{QrCounts, QrDecoder};
-pub use registry::{Applied, Registry, SheetView};
+pub use registry::{Applied, Prepared, Registry, SheetView};
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};

@@ -22,7 +22,7 @@ use crate::model::{Contest, ElectionDef};
 use crate::qr::QrDecoder;
 use crate::validate::{check_bounds, check_fields, consistency_flags, qr_flag, resolve_votes, MAX_CLOCK_SKEW_SECS};
 use std::collections::HashMap;
-use testigo_note::{Signature, Verifier, ALG_ED25519};
+use testigo_note::{Signature, SignedNote, Verifier, ALG_ED25519};
 
 /// End of a per-table sheet list.
 const NONE: u32 = u32::MAX;
@@ -113,14 +113,37 @@ fn vlabel(v: &Verifier) -> String {
     format!("{}+{:08x}", v.name(), v.key_id())
 }
 
-fn verify_operator(operator: &Verifier, kind: Kind, sig: &Signature, text: &[u8]) -> Result<(), Rejection> {
+fn verify_operator(
+    operator: &Verifier,
+    kind: Kind,
+    sig: &Signature,
+    text: &[u8],
+    pre: Option<&Verifier>,
+) -> Result<(), Rejection> {
     if sig.name != operator.name() || sig.key_id != operator.key_id() {
         return Err(Rejection::NotOperator { kind: kind.as_str(), signer: label(sig), operator: vlabel(operator) });
     }
-    if !operator.verify_raw(text, &sig.bytes) {
+    if pre != Some(operator) && !operator.verify_raw(text, &sig.bytes) {
         return Err(Rejection::BadSignature { signer: label(sig) });
     }
     Ok(())
+}
+
+/// An entry decoded and, where possible, authenticated ahead of applying it
+/// ([`Registry::prepare`]).
+#[derive(Debug)]
+pub struct Prepared {
+    entry: Entry,
+    note: SignedNote,
+    /// The key whose signature on this exact note verified.
+    verified_by: Option<Verifier>,
+}
+
+fn decode_entry(bytes: &[u8]) -> Result<(Entry, SignedNote), Rejection> {
+    decode(bytes).map_err(|e| match e {
+        EntryError::TooLarge { size, max, .. } => Rejection::TooLarge { size, max },
+        other => Rejection::Malformed(other.to_string()),
+    })
 }
 
 impl Registry {
@@ -216,6 +239,20 @@ impl Registry {
         Ok(self.commit(index, plan))
     }
 
+    /// [`Self::check`] and [`Self::apply`] in one pass (one decode, one
+    /// signature verification): applies the entry at log `index` if it passes
+    /// every rule at time `now`. For intake, where both are needed.
+    pub fn check_and_apply(&mut self, index: u64, entry_bytes: &[u8], now: u64) -> Result<Applied, Rejection> {
+        if index < self.next_index {
+            return Err(Rejection::OutOfOrder(format!(
+                "index {index} was already passed (next is {}): apply each entry once, in log order",
+                self.next_index
+            )));
+        }
+        let plan = self.evaluate(index, entry_bytes, Some(now))?;
+        Ok(self.commit(index, plan))
+    }
+
     /// Runs every rule [`Self::apply`] would, for an entry about to be logged
     /// at the next index, without changing anything; also refuses sheets whose
     /// `signed_at` is more than 15 minutes from `now` (unix seconds). Returns
@@ -233,10 +270,53 @@ impl Registry {
     }
 
     fn evaluate(&self, index: u64, bytes: &[u8], now: Option<u64>) -> Result<Plan, Rejection> {
-        let (entry, note) = decode(bytes).map_err(|e| match e {
-            EntryError::TooLarge { size, max, .. } => Rejection::TooLarge { size, max },
-            other => Rejection::Malformed(other.to_string()),
-        })?;
+        let (entry, note) = decode_entry(bytes)?;
+        self.evaluate_decoded(index, entry, &note, now, None)
+    }
+
+    /// Decodes an entry and verifies its signature against the key that
+    /// would authenticate it now (the operator's or an enrolled key), without
+    /// changing anything: the expensive, stateless part of intake, which
+    /// callers may run on many threads before [`Self::apply_prepared`].
+    /// A signature that does not verify here is checked again (and rejected)
+    /// when applied, so preparing never changes a verdict.
+    pub fn prepare(&self, bytes: &[u8]) -> Result<Prepared, Rejection> {
+        let (entry, note) = decode_entry(bytes)?;
+        let key = note.signatures().first().and_then(|sig| {
+            let key = match &entry {
+                // Entry 0 is verified when applied; it happens once per log.
+                Entry::Election(_) => return None,
+                Entry::Sheet(_) => self.find_enrolment(&sig.name, sig.key_id).map(|i| &self.enrolments[i].verifier)?,
+                _ => self.operator.as_ref()?,
+            };
+            (key.name() == sig.name && key.key_id() == sig.key_id && key.verify_raw(note.text().as_bytes(), &sig.bytes))
+                .then(|| key.clone())
+        });
+        Ok(Prepared { entry, note, verified_by: key })
+    }
+
+    /// Applies a [`Prepared`] entry at log `index`, checking every rule at time
+    /// `now` ([`Self::check_and_apply`] without re-verifying the signature).
+    pub fn apply_prepared(&mut self, index: u64, prepared: Prepared, now: u64) -> Result<Applied, Rejection> {
+        if index < self.next_index {
+            return Err(Rejection::OutOfOrder(format!(
+                "index {index} was already passed (next is {}): apply each entry once, in log order",
+                self.next_index
+            )));
+        }
+        let Prepared { entry, note, verified_by } = prepared;
+        let plan = self.evaluate_decoded(index, entry, &note, Some(now), verified_by.as_ref())?;
+        Ok(self.commit(index, plan))
+    }
+
+    fn evaluate_decoded(
+        &self,
+        index: u64,
+        entry: Entry,
+        note: &SignedNote,
+        now: Option<u64>,
+        pre: Option<&Verifier>,
+    ) -> Result<Plan, Rejection> {
         let sig = note.signatures().first().ok_or_else(|| Rejection::Malformed("entry is not signed".into()))?;
         let text = note.text().as_bytes();
         let kind = entry.kind();
@@ -248,21 +328,21 @@ impl Registry {
                 "this log already has its election definition at index 0; an election is never redefined".into(),
             )),
             Entry::Geography(chunk) => {
-                verify_operator(operator, kind, sig, text)?;
+                verify_operator(operator, kind, sig, text, pre)?;
                 self.geography
                     .check_chunk(&chunk.units, &chunk.tables)
                     .map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
                 Ok(Plan::Geography(chunk))
             }
             Entry::Enrol(e) => {
-                verify_operator(operator, kind, sig, text)?;
+                verify_operator(operator, kind, sig, text, pre)?;
                 self.plan_enrol(index, e)
             }
             Entry::Revoke(r) => {
-                verify_operator(operator, kind, sig, text)?;
+                verify_operator(operator, kind, sig, text, pre)?;
                 self.plan_revoke(r)
             }
-            Entry::Sheet(s) => self.plan_sheet(election, index, s, sig, text, now),
+            Entry::Sheet(s) => self.plan_sheet(election, index, s, sig, text, now, pre),
         }
     }
 
@@ -278,7 +358,7 @@ impl Registry {
         }
         def.validate().map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
         let operator = def.operator_verifier().map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
-        verify_operator(&operator, Kind::Election, sig, text)?;
+        verify_operator(&operator, Kind::Election, sig, text, None)?;
         Ok(Plan::Election { def: Box::new(def), operator })
     }
 
@@ -345,6 +425,8 @@ impl Registry {
         Ok(Plan::Revoke { enrolment: i, reason: r.reason })
     }
 
+    // The signature parts travel separately so `evaluate` can borrow them from the note.
+    #[allow(clippy::too_many_arguments)]
     fn plan_sheet(
         &self,
         election: &ElectionDef,
@@ -353,12 +435,13 @@ impl Registry {
         sig: &Signature,
         text: &[u8],
         now: Option<u64>,
+        pre: Option<&Verifier>,
     ) -> Result<Plan, Rejection> {
         // Authenticate first: nothing about the content matters if the signer does not count.
         let ei =
             self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
         let enr = &self.enrolments[ei];
-        if !enr.verifier.verify_raw(text, &sig.bytes) {
+        if pre != Some(&enr.verifier) && !enr.verifier.verify_raw(text, &sig.bytes) {
             return Err(Rejection::BadSignature { signer: label(sig) });
         }
         if let Some(rev) = enr.revoked_before(index) {

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 use testigo_election::*;
-use testigo_note::{SignedNote, Signer};
+use testigo_note::{SignedNote, Signer, ALG_ED25519};
 
 fn sign_text(text: &str, signer: &Signer) -> Vec<u8> {
     let mut n = SignedNote::new(text).unwrap();
@@ -402,4 +402,39 @@ fn bulk_import_needs_dataset() {
     let mut photo = sheet("T2");
     photo.photo_sha256 = Some("AB".repeat(32));
     assert_eq!(log.code(&Entry::Sheet(photo), &k.w2), "malformed");
+}
+
+/// Intake's fast path (prepare on any thread, then apply) gives exactly the
+/// verdicts of check + apply, including for forged signatures.
+#[test]
+fn prepared_path_matches_check_and_apply() {
+    let log = setup();
+    let k = keys();
+    let mut forged = enc(&Entry::Sheet(sheet("T2")), &k.w2);
+    let pos = forged.len() - 10;
+    forged[pos] ^= 1;
+    let mut wrong_key_same_name = enc(&Entry::Sheet(sheet("T3")), &k.w21);
+    // Same key name and id as w2 but signed by another key: must not verify.
+    let impostor = Signer::from_seed("w2.example", ALG_ED25519, [99; 32]).unwrap();
+    let impostor_entry = enc(&Entry::Sheet(sheet("T3")), &impostor);
+    let candidates = vec![
+        enc(&Entry::Sheet(sheet("T1")), &k.w1),
+        forged,
+        impostor_entry,
+        enc(&Entry::Sheet(sheet("T1")), &k.w1),
+        enc(&Entry::Sheet(sheet("T3")), &k.stranger),
+        enc(&Entry::Revoke(Revoke { key: k.w21.verifier().to_vkey(), reason: "lost".into() }), &k.operator),
+        std::mem::take(&mut wrong_key_same_name),
+        b"not a note".to_vec(),
+    ];
+    let mut slow = log.replay();
+    let mut fast = log.replay();
+    for bytes in &candidates {
+        let i = slow.next_index();
+        let a = slow.check(bytes, NOW).and_then(|_| slow.apply(i, bytes)).map(|a| a.flags);
+        let b = fast.prepare(bytes).and_then(|p| fast.apply_prepared(i, p, NOW)).map(|a| a.flags);
+        assert_eq!(a, b, "verdicts differ for entry {}", String::from_utf8_lossy(bytes));
+    }
+    assert_eq!(slow.sheet_count(), fast.sheet_count());
+    assert_eq!(slow.sheet_count(), log.reg.sheet_count() + 1);
 }

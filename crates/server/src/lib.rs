@@ -9,6 +9,7 @@ pub mod datadir;
 pub mod http;
 pub mod logfiles;
 pub mod node;
+pub mod qr;
 pub mod ratelimit;
 
 pub use datadir::DataDir;

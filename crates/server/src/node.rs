@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use testigo_election::{check_photo, Flag, QrDecoder, Registry, Rejection};
+use testigo_election::{check_photo, Flag, Prepared, QrDecoder, Registry, Rejection};
 use testigo_note::Verifier;
 use testigo_tlog::reader::LogReader;
 use testigo_tlog::sequencer::PendingAppend;
@@ -117,16 +117,19 @@ impl Node {
     /// predicted index and flags or its rejection, plus the pending append of
     /// the accepted ones. A photo, if given, must be named by the (single) entry.
     fn enqueue(&self, entries: Vec<Vec<u8>>, now: u64) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
+        // Decoding and signature checks are stateless and dominate the cost:
+        // run them on every core, under the read lock only.
+        let prepared = {
+            let registry = self.registry.read().unwrap_or_else(|p| p.into_inner());
+            prepare_all(&registry, &entries)
+        };
         let mut next = self.order.lock().unwrap_or_else(|p| p.into_inner());
         let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
         let mut outcomes = Vec::with_capacity(entries.len());
         let mut accepted = Vec::new();
-        for entry in entries {
-            if let Err(r) = registry.check(&entry, now) {
-                outcomes.push(Err(r));
-                continue;
-            }
-            match registry.apply(*next, &entry) {
+        for (entry, prepared) in entries.into_iter().zip(prepared) {
+            let applied = prepared.and_then(|p| registry.apply_prepared(*next, p, now));
+            match applied {
                 Ok(applied) => {
                     outcomes.push(Ok((*next, applied.flags)));
                     accepted.push(entry);
@@ -220,6 +223,27 @@ impl Node {
     pub fn shutdown(self) {
         self.sequencer.shutdown();
     }
+}
+
+/// [`Registry::prepare`] for each entry, split over the available cores
+/// when the batch is large enough to pay for the threads.
+fn prepare_all(registry: &Registry, entries: &[Vec<u8>]) -> Vec<Result<Prepared, Rejection>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if entries.len() < 64 || threads == 1 {
+        return entries.iter().map(|e| registry.prepare(e)).collect();
+    }
+    let per = entries.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = entries
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(|e| registry.prepare(e)).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            // A panic here is a bug; re-raise it rather than misalign outcomes.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The photo hash an entry names, for checking an uploaded photo against it.

@@ -1,36 +1,169 @@
-//! `testigo demo`: builds a demonstration log and prints its signed checkpoint.
+//! `testigo demo`: the Venezuelan 2024 presidential election built from the
+//! opposition's published tally sheets, then served.
+//!
+//! The CSVs ship inside the binary (from `data/venezuela-2024/`, with their
+//! origin in that folder's README), so the demo needs nothing else.
 
-use std::path::PathBuf;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::{bail, Context};
 use clap::Args;
+use testigo_datasets::venezuela::{self, Publication};
+use testigo_election::{encode_signed, Enrol, Entry, Role};
+use testigo_note::Signer;
+use testigo_server::datadir::write_secret;
+use testigo_server::DataDir;
 
-use super::log::DataDir;
+use super::import::{import_publication, print_tally};
+use super::local;
+use super::serve::{print_urls, serve_node, ServeArgs};
+
+const V1_GZ: &[u8] = include_bytes!("../../../../data/venezuela-2024/RESULTADOS_2024_CSV_V1.csv.gz");
+const V2_GZ: &[u8] = include_bytes!("../../../../data/venezuela-2024/RESULTADOS_2024_CSV_V2.csv.gz");
+const ORIGIN: &str = "demo.testigo.example/ve-2024";
 
 /// Options of `testigo demo`.
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Data directory (default: a fresh directory under the system's temporary directory).
+    /// Data directory (default: `testigo/demo-ve-2024` under your data directory, e.g. ~/.local/share).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Build (or reuse) the data directory, print the findings, and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+    /// Port to serve on (127.0.0.1).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Hide progress bars.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn default_dir() -> PathBuf {
+    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("testigo").join("demo-ve-2024")
+}
+
+fn gunzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out).context("embedded CSV")?;
+    Ok(out)
+}
+
+fn importer(d: &DataDir, file: &str, name: &str) -> anyhow::Result<Signer> {
+    let path = d.root().join("keys").join(file);
+    std::fs::create_dir_all(path.parent().context("keys dir")?)?;
+    let signer = Signer::generate(name)?;
+    write_secret(&path, &signer)?;
+    Ok(signer)
+}
+
+/// Builds the demo data directory from scratch.
+fn build(dir: &Path, quiet: bool) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let v1 = Publication::parse("RESULTADOS_2024_CSV_V1.csv", &gunzip(V1_GZ)?)?;
+    let v2 = Publication::parse("RESULTADOS_2024_CSV_V2.csv", &gunzip(V2_GZ)?)?;
+    let d = DataDir::new(dir);
+    d.init(ORIGIN)?;
+    let operator = Signer::generate("operator.demo.testigo.example")?;
+    write_secret(&d.operator_key(), &operator)?;
+    let importers = [
+        importer(&d, "v1-importer.key", "v1.resultadosconvzla.import.testigo.example")?,
+        importer(&d, "v2-importer.key", "v2.resultadosconvzla.import.testigo.example")?,
+    ];
+
+    let def = venezuela::election(&operator.verifier().to_vkey());
+    let mut entries = vec![encode_signed(&Entry::Election(def), &operator)?];
+    for chunk in venezuela::split_chunk(venezuela::geography(&[&v1, &v2]), 500) {
+        entries.push(encode_signed(&Entry::Geography(chunk), &operator)?);
+    }
+    let now = testigo_server::node::unix_now();
+    for (k, what) in importers.iter().zip(["V1 (2 August 2024)", "V2 (6 August 2024)"]) {
+        entries.push(encode_signed(
+            &Entry::Enrol(Enrol {
+                key: k.verifier().to_vkey(),
+                role: Role::Importer,
+                holder: format!("testigo demo importer of RESULTADOS_2024_CSV {what}"),
+                organisation: "Comando Con Venezuela publication at resultadosconvzla.com".into(),
+                scope: None,
+                valid_from: now - 60,
+                valid_until: now + 365 * 86_400,
+            }),
+            &operator,
+        )?);
+    }
+    eprintln!("parsed and signed the election in {:.2} s", started.elapsed().as_secs_f64());
+    let node = local::open_node(dir)?;
+    local::submit_all(&node, entries, "demo operator entry")?;
+    eprintln!("logged the election in {:.2} s", started.elapsed().as_secs_f64());
+    for (p, k) in [(&v1, &importers[0]), (&v2, &importers[1])] {
+        let t0 = std::time::Instant::now();
+        let t = import_publication(&node, k, p, quiet)?;
+        print_tally(&p.name, &t);
+        eprintln!("  imported in {:.2} s", t0.elapsed().as_secs_f64());
+    }
+    node.shutdown();
+    eprintln!("built in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Runs the demo.
-pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let dir = match args.dir {
-        Some(d) => d,
-        None => std::env::temp_dir().join(format!("testigo-demo-{}", std::process::id())),
-    };
+pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    let dir = a.dir.clone().unwrap_or_else(default_dir);
     let d = DataDir::new(&dir);
-    d.init("demo.testigo.example/log")?;
-    let seq = d.sequencer()?;
-    let entries: Vec<Vec<u8>> = (0..1000).map(|i| format!("demo entry {i}").into_bytes()).collect();
-    let done = seq.submit(entries)?.wait()?;
-    seq.shutdown();
-    println!("Built a log of {} entries in {}", done.tree_size, d.log().display());
-    println!("Verifier key ({}):", d.vkey().display());
+    println!("testigo demo: Venezuela, presidential election of 28 July 2024");
+    println!("data directory: {}", dir.display());
+    let fresh = !d.key().exists();
+    if fresh {
+        if dir.exists() && std::fs::read_dir(&dir).map(|mut r| r.next().is_some()).unwrap_or(false) {
+            bail!("{} exists and is not a testigo data directory; choose another with --dir", dir.display());
+        }
+        build(&dir, a.quiet)?;
+    }
+    let node = local::open_node(&dir)?;
+    let expected = 24_532 + 25_073;
+    let example = {
+        let reg = node.registry();
+        if reg.sheet_count() != expected {
+            bail!(
+                "{} holds {} sheets, not the demo's {expected}: it was interrupted or is another election; \
+                 delete it or choose another --dir",
+                dir.display(),
+                reg.sheet_count()
+            );
+        }
+        let geo = reg.geography();
+        let registered: u64 = geo.tables().filter_map(|t| geo.table_registered(t)).sum();
+        println!(
+            "election: {} units in {} levels, {} tables seen (of {} declared), {} sheets from 2 publications",
+            geo.unit_count(),
+            geo.levels().len(),
+            geo.table_count(),
+            venezuela::TOTAL_TABLES,
+            reg.sheet_count()
+        );
+        println!("registered voters printed on V1's tables: {registered} of the registry's {}", venezuela::REGISTRY);
+        if !fresh {
+            println!("(reused the existing data directory)");
+        }
+        let first = reg.sheets().next().map(|s| s.table_id().to_string());
+        first
+    };
+    println!("log verifier key ({}):", d.vkey().display());
     print!("{}", std::fs::read_to_string(d.vkey())?);
-    println!("Signed checkpoint:");
-    print!("{}", String::from_utf8_lossy(&done.checkpoint));
+    println!("signed checkpoint ({}):", d.log().join("checkpoint").display());
+    print!("{}", String::from_utf8_lossy(&node.checkpoint()));
+    if a.no_serve {
+        node.shutdown();
+        return Ok(ExitCode::SUCCESS);
+    }
+    let args = ServeArgs {
+        dir,
+        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, a.port)),
+        per_key_rate: 20.0,
+        per_key_burst: 200.0,
+    };
+    serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,14 @@
 //! Subcommands.
 
+mod client;
 mod demo;
+mod election;
+mod import;
+mod keys;
+mod local;
 pub mod log;
+mod serve;
+mod submit;
 
 use std::process::ExitCode;
 
@@ -17,17 +24,38 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Build the Venezuela 2024 demo from the opposition's published tally sheets, then serve it.
+    Demo(demo::DemoArgs),
+    /// Create a data directory for an election: the log, then the election and its tables as entries.
+    Init(election::InitArgs),
+    /// Create a key pair (for an operator, witness, importer or publisher).
+    Keygen(keys::KeygenArgs),
+    /// Enrol a key (operator-signed entry).
+    Enroll(election::EnrollArgs),
+    /// Revoke an enrolled key from this point of the log on (operator-signed entry).
+    Revoke(election::RevokeArgs),
+    /// Sign a tally sheet and post it to a server, optionally with its photo.
+    Submit(submit::SubmitArgs),
+    /// Bulk-import a published CSV of sheets, signed by an importer key.
+    Import(import::ImportArgs),
+    /// Serve a data directory: intake API, table views, photos, the log at its C2SP paths.
+    Serve(serve::ServeArgs),
     /// Work with a transparency log directly (init, append, prove, check-receipt).
     #[command(subcommand)]
     Log(log::LogCommand),
-    /// Build a demonstration log and print its signed checkpoint.
-    Demo(demo::DemoArgs),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Log(c) => log::run(c),
         Command::Demo(a) => demo::run(a),
+        Command::Init(a) => election::init(a),
+        Command::Keygen(a) => keys::keygen(a),
+        Command::Enroll(a) => election::enroll(a),
+        Command::Revoke(a) => election::revoke(a),
+        Command::Submit(a) => submit::run(a),
+        Command::Import(a) => import::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Log(c) => log::run(c),
     }
 }

@@ -1,0 +1,182 @@
+//! `testigo init`, `testigo enroll`, `testigo revoke`: the operator's entries.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use testigo_election::{encode_signed, geography_chunks, load_election, load_tables_csv, Enrol, Entry, Revoke, Role};
+use testigo_server::DataDir;
+
+use super::{client, keys, local};
+
+/// Options of `testigo init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Data directory to create.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The election definition (TOML; see `crates/election/src/load.rs` or the README).
+    #[arg(long)]
+    pub election: PathBuf,
+    /// The tables (CSV: one column per level, optional `<level>_name` and `registered`).
+    #[arg(long)]
+    pub tables: PathBuf,
+    /// The operator's private key (`testigo keygen`); its verifier key must be the election's `operator`.
+    #[arg(long)]
+    pub operator_key: PathBuf,
+    /// Origin line of the log (default: `<election id>.testigo/log`).
+    #[arg(long)]
+    pub origin: Option<String>,
+}
+
+/// Creates the log and records the election and its geography as its first entries.
+pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
+    let toml = std::fs::read_to_string(&a.election).with_context(|| format!("reading {}", a.election.display()))?;
+    let def = load_election(&toml, &a.election.display().to_string())?;
+    let csv = std::fs::read_to_string(&a.tables).with_context(|| format!("reading {}", a.tables.display()))?;
+    let geo = load_tables_csv(&def.levels, &csv, &a.tables.display().to_string())?;
+    let operator = keys::load_signer(&a.operator_key)?;
+    if operator.verifier().to_vkey() != def.operator {
+        bail!(
+            "{} holds key {} but the election names operator {}; put the key's verifier line in the election file",
+            a.operator_key.display(),
+            operator.verifier().to_vkey(),
+            def.operator
+        );
+    }
+    let origin = a.origin.unwrap_or_else(|| format!("{}.testigo/log", def.id));
+    let d = DataDir::new(&a.dir);
+    d.init(&origin)?;
+    testigo_server::datadir::write_secret(&d.operator_key(), &operator)?;
+    let mut entries = vec![encode_signed(&Entry::Election(def.clone()), &operator)?];
+    for chunk in geography_chunks(&geo) {
+        entries.push(encode_signed(&Entry::Geography(chunk), &operator)?);
+    }
+    let node = local::open_node(&a.dir)?;
+    let n = local::submit_all(&node, entries, "election entry")?.len();
+    node.shutdown();
+    println!(
+        "created {} ({}): {} units, {} tables, {n} log entries; log verifier key in {}",
+        def.id,
+        def.name,
+        geo.unit_count(),
+        geo.table_count(),
+        d.vkey().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where operator entries go: straight into a data directory, or to a server.
+#[derive(Args, Debug)]
+pub struct Target {
+    /// Data directory (when no server runs on it).
+    #[arg(long, conflicts_with = "server")]
+    pub dir: Option<PathBuf>,
+    /// Base URL of a running server (e.g. http://127.0.0.1:8080).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// The operator's private key (default: DIR/operator.key).
+    #[arg(long)]
+    pub operator_key: Option<PathBuf>,
+}
+
+impl Target {
+    fn operator(&self) -> anyhow::Result<testigo_note::Signer> {
+        match (&self.operator_key, &self.dir) {
+            (Some(k), _) => keys::load_signer(k),
+            (None, Some(d)) => DataDir::new(d).operator(),
+            (None, None) => bail!("give --operator-key FILE (or --dir D to use D/operator.key)"),
+        }
+    }
+
+    /// Signs `entry` with the operator key and records it; prints the index.
+    fn record(&self, entry: Entry) -> anyhow::Result<u64> {
+        let bytes = encode_signed(&entry, &self.operator()?)?;
+        match (&self.dir, &self.server) {
+            (_, Some(server)) => Ok(client::block_on(client::post_entry(server, &bytes, None))??.index),
+            (Some(dir), None) => {
+                let node = local::open_node(dir)?;
+                let r = local::submit_all(&node, vec![bytes], entry.kind().as_str());
+                node.shutdown();
+                Ok(r?[0].0)
+            }
+            (None, None) => bail!("give --dir D or --server URL"),
+        }
+    }
+}
+
+/// Options of `testigo enroll`.
+#[derive(Args, Debug)]
+pub struct EnrollArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The key to enrol: a verifier key file (`testigo keygen` writes FILE.vkey) or the key line.
+    #[arg(long)]
+    key: String,
+    /// What it may do: witness, party_agent, importer, publisher, observer.
+    #[arg(long)]
+    role: String,
+    /// Who holds it.
+    #[arg(long)]
+    holder: String,
+    /// The organisation vouching for the holder.
+    #[arg(long)]
+    organisation: String,
+    /// The unit it may submit for (a unit id); the whole election if absent.
+    #[arg(long)]
+    scope: Option<String>,
+    /// Start of validity, unix seconds (default: now).
+    #[arg(long)]
+    valid_from: Option<u64>,
+    /// Days of validity from the start (default 30).
+    #[arg(long, default_value_t = 30)]
+    days: u64,
+}
+
+/// Parses a role name.
+pub fn parse_role(s: &str) -> anyhow::Result<Role> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .with_context(|| format!("unknown role {s:?}: use witness, party_agent, importer, publisher or observer"))
+}
+
+/// Enrols a key.
+pub fn enroll(a: EnrollArgs) -> anyhow::Result<ExitCode> {
+    let key = keys::read_vkey(&a.key)?;
+    let from = a.valid_from.unwrap_or_else(testigo_server::node::unix_now);
+    let entry = Entry::Enrol(Enrol {
+        key: key.to_vkey(),
+        role: parse_role(&a.role)?,
+        holder: a.holder,
+        organisation: a.organisation,
+        scope: a.scope,
+        valid_from: from,
+        valid_until: from + a.days * 86_400,
+    });
+    let index = a.target.record(entry)?;
+    println!("{index}");
+    eprintln!("enrolled {} at log index {index}", key.to_vkey());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Options of `testigo revoke`.
+#[derive(Args, Debug)]
+pub struct RevokeArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The key to revoke (file or line).
+    #[arg(long)]
+    key: String,
+    /// Why, for the public record.
+    #[arg(long)]
+    reason: String,
+}
+
+/// Revokes a key from this point of the log on.
+pub fn revoke(a: RevokeArgs) -> anyhow::Result<ExitCode> {
+    let key = keys::read_vkey(&a.key)?;
+    let index = a.target.record(Entry::Revoke(Revoke { key: key.to_vkey(), reason: a.reason }))?;
+    println!("{index}");
+    eprintln!("revoked {} at log index {index}", key.to_vkey());
+    Ok(ExitCode::SUCCESS)
+}

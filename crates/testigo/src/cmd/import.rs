@@ -1,0 +1,134 @@
+//! `testigo import`: bulk import of a published CSV of sheets, each row signed
+//! by an importer key and logged as a `bulk_import` sheet naming the data set
+//! (file name and SHA-256) and row.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use testigo_datasets::venezuela::{self, Publication};
+use testigo_election::{encode_signed, Entry};
+use testigo_note::Signer;
+use testigo_server::Node;
+
+use super::local::{self, Tally};
+
+/// Formats `testigo import` reads.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// The opposition's `RESULTADOS_2024_CSV_V1/V2.csv` (UTF-8 with BOM or latin-1; may be gzip-compressed).
+    #[value(name = "venezuela-2024")]
+    Venezuela2024,
+}
+
+/// Options of `testigo import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Data directory (the server must not be running on it).
+    #[arg(long)]
+    dir: PathBuf,
+    /// The importer's enrolled private key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The file's format.
+    #[arg(long, value_enum, default_value = "venezuela-2024")]
+    format: Format,
+    /// Hide the progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// The CSV file (`.gz` is decompressed).
+    file: PathBuf,
+}
+
+/// Reads a file, decompressing `.gz`; returns the published name (without `.gz`) and bytes.
+pub fn read_dataset(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(stem) = name.strip_suffix(".gz") {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .with_context(|| format!("{} is not valid gzip", path.display()))?;
+        Ok((stem.to_string(), out))
+    } else {
+        Ok((name, raw))
+    }
+}
+
+/// Signs every row of `publication` with `signer` and logs them through
+/// `node` in batches; returns what was accepted, flagged and rejected.
+pub fn import_publication(
+    node: &Node,
+    signer: &Signer,
+    publication: &Publication,
+    quiet: bool,
+) -> anyhow::Result<Tally> {
+    const BATCH: usize = 4096;
+    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(publication.rows.len() as u64) };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(publication.name.clone());
+    let now = testigo_server::node::unix_now();
+    let mut tally = Tally::default();
+    for rows in publication.rows.chunks(BATCH) {
+        // Signing is the CPU-heavy part: split it over the cores.
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let per = rows.len().div_ceil(threads);
+        let signed: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = rows
+                .chunks(per.max(1))
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|r| encode_signed(&Entry::Sheet(venezuela::sheet(publication, r, now)), signer))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new())))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| v.into_iter().flatten().collect())
+        })?;
+        let outcomes = node.submit_many(signed, now)?;
+        tally.add(&outcomes);
+        bar.inc(rows.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(tally)
+}
+
+/// Prints an import summary.
+pub fn print_tally(name: &str, t: &Tally) {
+    println!("{name}: {} sheets logged, {} rejected", t.accepted, t.rejected_total());
+    for (code, n) in &t.flags {
+        println!("  flagged {code}: {n}");
+    }
+    for (code, (n, first)) in &t.rejected {
+        println!("  rejected {code}: {n} (first: {first})");
+    }
+}
+
+/// Runs `testigo import`.
+pub fn run(a: ImportArgs) -> anyhow::Result<ExitCode> {
+    let signer = super::keys::load_signer(&a.key)?;
+    let (name, bytes) = read_dataset(&a.file)?;
+    let publication = match a.format {
+        Format::Venezuela2024 => Publication::parse(&name, &bytes)?,
+    };
+    let node = local::open_node(&a.dir)?;
+    let started = std::time::Instant::now();
+    let tally = import_publication(&node, &signer, &publication, a.quiet);
+    node.shutdown();
+    let tally = tally?;
+    print_tally(&publication.name, &tally);
+    eprintln!("{} rows in {:.2} s", publication.rows.len(), started.elapsed().as_secs_f64());
+    Ok(if tally.rejected_total() == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}

@@ -1,0 +1,128 @@
+//! `testigo submit`: sign one tally sheet and post it, optionally with its photo.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use sha2::{Digest, Sha256};
+use testigo_election::{encode_signed, Entry, Sheet, Source};
+
+use super::{client, keys};
+
+/// Options of `testigo submit`.
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    /// Base URL of the server (e.g. http://127.0.0.1:8080).
+    #[arg(long)]
+    server: String,
+    /// Your enrolled private key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The table id (e.g. 010113042.01).
+    #[arg(long)]
+    table: String,
+    /// The contest id (default: the election's only contest).
+    #[arg(long)]
+    contest: Option<String>,
+    /// Votes of a candidate, `ID=N`; repeat for each candidate (unlisted candidates count 0).
+    #[arg(long = "vote", value_name = "ID=N")]
+    votes: Vec<String>,
+    /// Null votes.
+    #[arg(long, default_value_t = 0)]
+    null: u64,
+    /// Valid votes as printed.
+    #[arg(long)]
+    valid: Option<u64>,
+    /// Blank votes, where printed separately.
+    #[arg(long)]
+    blank: Option<u64>,
+    /// Voters who voted, as printed.
+    #[arg(long)]
+    voters: Option<u64>,
+    /// Registered voters, as printed.
+    #[arg(long)]
+    registered: Option<u64>,
+    /// The sheet's QR payload, as scanned.
+    #[arg(long)]
+    qr: Option<String>,
+    /// A photo of the sheet (JPEG or PNG); its SHA-256 is signed into the sheet and the photo uploaded.
+    #[arg(long)]
+    photo: Option<PathBuf>,
+    /// Where the figures come from: witness, party_agent or official.
+    #[arg(long, default_value = "witness")]
+    source: String,
+    /// Log index of your earlier sheet that this one corrects.
+    #[arg(long)]
+    supersedes: Option<u64>,
+    /// Write the receipt to this file.
+    #[arg(long)]
+    receipt: Option<PathBuf>,
+}
+
+fn parse_votes(args: &[String]) -> anyhow::Result<BTreeMap<String, u64>> {
+    let mut votes = BTreeMap::new();
+    for a in args {
+        let (id, n) = a.split_once('=').with_context(|| format!("--vote {a:?}: write ID=N, e.g. --vote EG=232"))?;
+        let n: u64 = n.trim().parse().with_context(|| format!("--vote {a:?}: {n:?} is not a non-negative integer"))?;
+        if votes.insert(id.trim().to_string(), n).is_some() {
+            bail!("--vote {id} given twice");
+        }
+    }
+    Ok(votes)
+}
+
+/// Signs and posts the sheet; prints index, flags and where the receipt went.
+pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
+    let signer = keys::load_signer(&a.key)?;
+    let source: Source = serde_json::from_value(serde_json::Value::String(a.source.clone()))
+        .with_context(|| format!("unknown source {:?}: use witness, party_agent or official", a.source))?;
+    let votes = parse_votes(&a.votes)?;
+    let photo = match &a.photo {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
+        None => None,
+    };
+    client::block_on(async move {
+        let info = client::election(&a.server).await?;
+        let def = &info["election"];
+        let election = def["id"].as_str().context("the server's /v1/election names no election id")?.to_string();
+        let contest = match a.contest {
+            Some(c) => c,
+            None => match def["contests"].as_array().map(|c| c.as_slice()) {
+                Some([only]) => only["id"].as_str().unwrap_or_default().to_string(),
+                _ => bail!("the election has several contests; choose one with --contest"),
+            },
+        };
+        let sheet = Sheet {
+            election,
+            table: a.table,
+            contest,
+            source,
+            votes,
+            valid: a.valid,
+            null: a.null,
+            blank: a.blank,
+            voters: a.voters,
+            registered: a.registered,
+            photo_sha256: photo.as_ref().map(|p| hex::encode(Sha256::digest(p))),
+            qr: a.qr,
+            dataset: None,
+            supersedes: a.supersedes,
+            signed_at: testigo_server::node::unix_now(),
+        };
+        let entry = encode_signed(&Entry::Sheet(sheet), &signer)?;
+        let ack = client::post_entry(&a.server, &entry, photo).await?;
+        println!("{}", ack.index);
+        if ack.flags.is_empty() {
+            eprintln!("accepted at log index {}", ack.index);
+        } else {
+            eprintln!("accepted at log index {}, flagged: {}", ack.index, ack.flags.join(", "));
+        }
+        if let Some(path) = a.receipt {
+            std::fs::write(&path, &ack.receipt).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("receipt in {} (check it with `testigo log check-receipt`)", path.display());
+        }
+        Ok(ExitCode::SUCCESS)
+    })?
+}
