@@ -81,6 +81,9 @@ type Reply = tokio::sync::oneshot::Sender<Result<Appended, String>>;
 
 struct Request {
     entries: Vec<Vec<u8>>,
+    /// The entries' leaf hashes, computed by the submitting thread so that
+    /// hashing runs in parallel instead of on the single writer thread.
+    hashes: Vec<Hash>,
     reply: Reply,
 }
 
@@ -129,15 +132,15 @@ impl Edge {
         fold_right_edge(&subtrees)
     }
 
-    /// Adds one entry; returns the full tiles and bundle it completed.
-    fn push(&mut self, entry: Vec<u8>, out: &mut Vec<(String, Vec<u8>)>, filled: &mut Vec<TileId>) {
+    /// Adds one entry with its leaf hash; returns the full tiles and bundle it completed.
+    fn push(&mut self, entry: Vec<u8>, leaf: Hash, out: &mut Vec<(String, Vec<u8>)>, filled: &mut Vec<TileId>) {
         let index = self.size;
         self.size += 1;
-        let mut h = leaf_hash(&entry);
+        let mut h = leaf;
         self.bundle.push(entry);
         if self.bundle.len() as u64 == TILE_WIDTH {
             let id = TileId::bundle(index / TILE_WIDTH, TILE_WIDTH as u16);
-            let mut bytes = Vec::new();
+            let mut bytes = Vec::with_capacity(self.bundle.iter().map(|e| e.len() + 2).sum());
             for e in self.bundle.drain(..) {
                 // Sizes were checked on submission.
                 let _ = push_bundle_entry(&mut bytes, &e);
@@ -173,7 +176,7 @@ impl Edge {
         }
         if !self.bundle.is_empty() {
             let id = TileId::bundle(self.size / TILE_WIDTH, self.bundle.len() as u16);
-            let mut bytes = Vec::new();
+            let mut bytes = Vec::with_capacity(self.bundle.iter().map(|e| e.len() + 2).sum());
             for e in &self.bundle {
                 let _ = push_bundle_entry(&mut bytes, e);
             }
@@ -249,9 +252,10 @@ impl Sequencer {
                 return Err(TileError::EntryTooLarge(e.len()).into());
             }
         }
+        let hashes = entries.iter().map(|e| leaf_hash(e)).collect();
         let (reply, rx) = tokio::sync::oneshot::channel();
         let tx = self.tx.as_ref().ok_or_else(|| SequencerError::Stopped("shut down".into()))?;
-        tx.send(Request { entries, reply }).map_err(|_| SequencerError::Stopped("sequencer thread exited".into()))?;
+        tx.send(Request { entries, hashes, reply }).map_err(|_| SequencerError::Stopped("sequencer thread exited".into()))?;
         Ok(PendingAppend(rx))
     }
 
@@ -344,9 +348,16 @@ impl Worker {
                 continue;
             }
             match self.publish(&mut batch) {
-                Ok(results) => {
+                Ok((results, filled)) => {
                     for (r, res) in batch.into_iter().zip(results) {
                         let _ = r.reply.send(Ok(res));
+                    }
+                    // Superseded partials are garbage, not state: remove them
+                    // after answering, so callers do not wait for it.
+                    for id in &filled {
+                        if let Err(e) = self.storage.delete_partials(id) {
+                            tracing::warn!(error = %e, tile = %id.path(), "cannot delete superseded partial tiles");
+                        }
                     }
                 }
                 Err(e) => {
@@ -363,18 +374,23 @@ impl Worker {
         }
     }
 
-    fn publish(&mut self, batch: &mut [Request]) -> Result<Vec<Appended>, SequencerError> {
+    /// Writes a batch and publishes its checkpoint; returns each request's
+    /// result and the tiles the batch filled (whose partials can now go).
+    fn publish(&mut self, batch: &mut [Request]) -> Result<(Vec<Appended>, Vec<TileId>), SequencerError> {
+        let started = Instant::now();
         let mut objects = Vec::new();
         let mut filled = Vec::new();
         let mut firsts = Vec::with_capacity(batch.len());
         for r in batch.iter_mut() {
             firsts.push(self.edge.size);
-            for e in std::mem::take(&mut r.entries) {
-                self.edge.push(e, &mut objects, &mut filled);
+            for (e, h) in std::mem::take(&mut r.entries).into_iter().zip(std::mem::take(&mut r.hashes)) {
+                self.edge.push(e, h, &mut objects, &mut filled);
             }
         }
         self.edge.partials(&mut objects);
+        let built = Instant::now();
         self.storage.write_objects(&objects)?;
+        let written = Instant::now();
         let cp = Checkpoint {
             origin: self.signer.name().to_string(),
             size: self.edge.size,
@@ -383,17 +399,24 @@ impl Worker {
         };
         let note = Arc::new(cp.sign(&self.signer)?.to_bytes());
         self.storage.publish_checkpoint(&note)?;
-        for id in &filled {
-            self.storage.delete_partials(id)?;
-        }
+        tracing::debug!(
+            requests = batch.len(),
+            objects = objects.len(),
+            size = cp.size,
+            build_us = (built - started).as_micros() as u64,
+            write_us = (written - built).as_micros() as u64,
+            publish_us = written.elapsed().as_micros() as u64,
+            "batch published"
+        );
         let published = Appended { first_index: cp.size, tree_size: cp.size, checkpoint: note.clone() };
         if let Ok(mut l) = self.latest.write() {
             *l = published;
         }
-        Ok(firsts
+        let results = firsts
             .into_iter()
             .map(|first_index| Appended { first_index, tree_size: cp.size, checkpoint: note.clone() })
-            .collect())
+            .collect();
+        Ok((results, filled))
     }
 }
 
