@@ -255,7 +255,8 @@ impl Sequencer {
         let hashes = entries.iter().map(|e| leaf_hash(e)).collect();
         let (reply, rx) = tokio::sync::oneshot::channel();
         let tx = self.tx.as_ref().ok_or_else(|| SequencerError::Stopped("shut down".into()))?;
-        tx.send(Request { entries, hashes, reply }).map_err(|_| SequencerError::Stopped("sequencer thread exited".into()))?;
+        tx.send(Request { entries, hashes, reply })
+            .map_err(|_| SequencerError::Stopped("sequencer thread exited".into()))?;
         Ok(PendingAppend(rx))
     }
 
