@@ -1,6 +1,6 @@
 //! Checkpoints (c2sp.org/tlog-checkpoint) and their signed-note envelope.
 
-use crate::hash::{from_base64, to_base64, Hash};
+use crate::hash::{decode_base64, to_base64, Hash};
 use testigo_note::{NoteError, SignedNote, Signer, Verified, Verifier};
 
 /// Errors parsing or opening a checkpoint.
@@ -18,7 +18,7 @@ pub enum CheckpointError {
         expected: String,
     },
     /// The note envelope failed to parse or verify.
-    #[error("checkpoint signature")]
+    #[error("checkpoint note: {0}")]
     Note(#[from] NoteError),
     /// The note verified, but not with the log's own key.
     #[error("checkpoint is not signed by the log key {0}")]
@@ -65,7 +65,7 @@ impl Checkpoint {
         }
         let size: u64 = size_s.parse().map_err(|_| m("tree size does not fit in 64 bits"))?;
         let root_s = lines.next().ok_or_else(|| m("missing root hash line"))?;
-        let root = from_base64(root_s).ok_or_else(|| m("root hash is not canonical base64 of 32 bytes"))?;
+        let root = decode_base64(root_s).map_err(|e| m(&format!("root hash line: {e}")))?;
         let extensions: Vec<String> = lines.map(str::to_string).collect();
         if extensions.iter().any(String::is_empty) {
             return Err(m("empty extension line"));
@@ -74,7 +74,15 @@ impl Checkpoint {
     }
 
     /// Signs the checkpoint with the log key, producing the served note.
+    /// Refuses a body that [`Checkpoint::parse`] would not read back.
     pub fn sign(&self, log_key: &Signer) -> Result<SignedNote, CheckpointError> {
+        let m = |s: String| CheckpointError::Malformed(s);
+        if self.origin.is_empty() || self.origin.contains('\n') {
+            return Err(m(format!("origin {:?} must be one non-empty line", self.origin)));
+        }
+        if let Some(e) = self.extensions.iter().find(|e| e.is_empty() || e.contains('\n')) {
+            return Err(m(format!("extension line {e:?} must be one non-empty line")));
+        }
         let mut note = SignedNote::new(self.to_text())?;
         note.sign(log_key)?;
         Ok(note)

@@ -28,9 +28,13 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
     Sha256::digest(buf).into()
 }
 
-/// The largest power of two strictly smaller than `n` (n ≥ 2): RFC 6962's split point.
+/// The largest power of two strictly smaller than `n`: RFC 6962's split
+/// point for a tree of `n` ≥ 2 leaves. Trees of 0 or 1 leaves have no split;
+/// for them this returns 0.
 pub fn split_point(n: u64) -> u64 {
-    debug_assert!(n >= 2);
+    if n < 2 {
+        return 0;
+    }
     1 << (63 - (n - 1).leading_zeros())
 }
 
@@ -61,9 +65,45 @@ pub fn to_base64(h: &Hash) -> String {
 }
 
 /// Decodes a hash from canonical standard base64; `None` if not exactly 32 bytes.
+/// [`decode_base64`] says what is wrong.
 pub fn from_base64(s: &str) -> Option<Hash> {
+    decode_base64(s).ok()
+}
+
+/// Why a line is not a base64 SHA-256 hash.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HashDecodeError {
+    /// A character outside the standard base64 alphabet, or misplaced padding.
+    #[error("{0:?} is not standard base64 (RFC 4648 §4): {1}")]
+    NotBase64(String, String),
+    /// Valid base64 whose unused low bits of the last character are set, or
+    /// whose padding is not canonical: another spelling of the same bytes,
+    /// refused so that every hash has exactly one text form.
+    #[error("{0:?} is not canonical base64: the unused bits of its last character are set")]
+    NonCanonical(String),
+    /// Decodes to the wrong number of bytes.
+    #[error("{text:?} decodes to {len} bytes; a SHA-256 hash has 32")]
+    WrongLength {
+        /// The text as given.
+        text: String,
+        /// Bytes it decodes to.
+        len: usize,
+    },
+}
+
+/// Decodes a hash from canonical standard base64, saying what is wrong otherwise.
+pub fn decode_base64(s: &str) -> Result<Hash, HashDecodeError> {
     use base64::Engine;
-    let v = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
-    let h: Hash = v.try_into().ok()?;
-    (to_base64(&h) == s).then_some(h)
+    let v = base64::engine::general_purpose::STANDARD.decode(s).map_err(|e| match e {
+        base64::DecodeError::InvalidLastSymbol(..) => HashDecodeError::NonCanonical(s.to_string()),
+        other => HashDecodeError::NotBase64(s.to_string(), other.to_string()),
+    })?;
+    let len = v.len();
+    let h: Hash = v.try_into().map_err(|_| HashDecodeError::WrongLength { text: s.to_string(), len })?;
+    // The engine already refuses set trailing bits and non-canonical padding;
+    // re-encoding keeps that guarantee independent of its configuration.
+    if to_base64(&h) != s {
+        return Err(HashDecodeError::NonCanonical(s.to_string()));
+    }
+    Ok(h)
 }

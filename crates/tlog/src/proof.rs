@@ -86,7 +86,11 @@ pub enum ProofError {
 /// The number of hashes in an inclusion proof for `index` in a tree of `size`:
 /// one per level where the paths to `index` and to the last leaf differ, plus
 /// one per left sibling above where they meet.
+/// Returns 0 when `index` is not in the tree (there is no proof).
 pub fn inclusion_proof_len(index: u64, size: u64) -> usize {
+    if index >= size {
+        return 0;
+    }
     let inner = 64 - (index ^ (size - 1)).leading_zeros();
     let border = if inner == 64 { 0 } else { (index >> inner).count_ones() };
     inner as usize + border as usize
@@ -207,17 +211,23 @@ pub trait SubtreeSource {
 /// In-memory leaf hashes are a subtree source (reference implementation and tests).
 impl SubtreeSource for [Hash] {
     fn subtree(&self, level: u8, index: u64) -> Result<Hash, ProofError> {
-        let start = (index << level) as usize;
-        let end = start + (1usize << level);
-        if end > self.len() {
-            return Err(ProofError::Missing { level, index, why: "beyond the leaves held".into() });
-        }
+        let missing = || ProofError::Missing { level, index, why: format!("beyond the {} leaves held", self.len()) };
+        let width = 1usize.checked_shl(level.into()).ok_or_else(missing)?;
+        let start = usize::try_from(index).ok().and_then(|i| i.checked_mul(width)).ok_or_else(missing)?;
+        let end = start.checked_add(width).filter(|&e| e <= self.len()).ok_or_else(missing)?;
         Ok(crate::hash::tree_hash(&self[start..end]))
     }
 }
 
-/// The Merkle tree hash of leaves [start, start+len), from complete subtrees.
+/// The Merkle tree hash of leaves [start, start+len), from complete subtrees
+/// (the empty range hashes to the empty-tree hash).
 pub fn range_hash<S: SubtreeSource + ?Sized>(src: &S, start: u64, len: u64) -> Result<Hash, ProofError> {
+    if len == 0 {
+        return Ok(crate::hash::EMPTY_ROOT);
+    }
+    if start.checked_add(len).is_none() {
+        return Err(ProofError::Missing { level: 0, index: start, why: format!("{len} leaves from here pass 2^64") });
+    }
     if len.is_power_of_two() && start.is_multiple_of(len) {
         return src.subtree(len.trailing_zeros() as u8, start / len);
     }

@@ -6,7 +6,7 @@ use base64::Engine;
 use testigo_note::Verifier;
 
 use crate::checkpoint::{self, CheckpointError, OpenedCheckpoint};
-use crate::hash::{from_base64, leaf_hash, to_base64, Hash};
+use crate::hash::{decode_base64, leaf_hash, to_base64, Hash};
 use crate::proof::{verify_inclusion, ProofError};
 
 const HEADER: &str = "c2sp.org/tlog-proof@v1";
@@ -21,7 +21,7 @@ pub enum ReceiptError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     /// The inclusion proof does not lead from the entry to the checkpoint's root.
-    #[error("inclusion proof fails")]
+    #[error("inclusion proof fails: {0}")]
     Proof(#[from] ProofError),
 }
 
@@ -68,7 +68,7 @@ impl Receipt {
         let mut line = lines.next().ok_or_else(|| m("missing index line"))?;
         let mut extra = None;
         if let Some(e) = line.strip_prefix("extra ") {
-            let raw = B64.decode(e).map_err(|_| m("extra is not base64"))?;
+            let raw = B64.decode(e).map_err(|err| m(&format!("extra data is not canonical standard base64: {err}")))?;
             extra = Some(raw);
             line = lines.next().ok_or_else(|| m("missing index line"))?;
         }
@@ -78,8 +78,12 @@ impl Receipt {
         }
         let index: u64 = idx.parse().map_err(|_| m("index too large"))?;
         let proof = lines
-            .map(|l| from_base64(l).ok_or_else(|| m(&format!("proof line {l:?} is not a base64 SHA-256 hash"))))
+            .enumerate()
+            .map(|(i, l)| decode_base64(l).map_err(|e| m(&format!("proof hash {}: {e}", i + 1))))
             .collect::<Result<Vec<_>, _>>()?;
+        if checkpoint.is_empty() {
+            return Err(m("no checkpoint after the blank line"));
+        }
         Ok(Receipt { extra, index, proof, checkpoint: checkpoint.as_bytes().to_vec() })
     }
 

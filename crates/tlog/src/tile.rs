@@ -34,8 +34,13 @@ pub enum TileError {
     #[error("entry of {0} bytes is larger than the {MAX_ENTRY_SIZE}-byte limit of c2sp.org/tlog-tiles entry bundles")]
     EntryTooLarge(usize),
     /// A path is not a valid tile or bundle path.
-    #[error("not a tile path: {0}")]
-    BadPath(String),
+    #[error("{path:?} is not a c2sp.org/tlog-tiles tile or entry-bundle path: {why}")]
+    BadPath {
+        /// The path as given.
+        path: String,
+        /// Which part is wrong.
+        why: String,
+    },
 }
 
 /// Identifies a tile (`level` 0..=63) or, with `level == None`, an entry
@@ -95,42 +100,44 @@ impl TileId {
 
     /// Parses a path produced by [`TileId::path`], strictly (no leading zeros, groups of three).
     pub fn parse_path(path: &str) -> Result<Self, TileError> {
-        let bad = || TileError::BadPath(path.to_string());
-        let rest = path.strip_prefix("tile/").ok_or_else(bad)?;
-        let (level_s, rest) = rest.split_once('/').ok_or_else(bad)?;
+        let bad = |why: &str| TileError::BadPath { path: path.to_string(), why: why.to_string() };
+        let rest = path.strip_prefix("tile/").ok_or_else(|| bad("it must start with \"tile/\""))?;
+        let (level_s, rest) = rest.split_once('/').ok_or_else(|| bad("it has no tile index after the level"))?;
         let level = if level_s == "entries" {
             None
         } else {
-            let l: u8 = level_s.parse().map_err(|_| bad())?;
-            if l > 63 || l.to_string() != level_s {
-                return Err(bad());
+            match level_s.parse::<u8>() {
+                Ok(l) if l <= 63 && l.to_string() == level_s => Some(l),
+                _ => return Err(bad("the level must be \"entries\" or a number 0 to 63 without leading zeros")),
             }
-            Some(l)
         };
         let (index_s, width) = match rest.split_once(".p/") {
-            Some((i, w)) => {
-                let w: u16 = w.parse().map_err(|_| bad())?;
-                if !(1..=255).contains(&w) {
-                    return Err(bad());
+            Some((i, w)) => match w.parse::<u16>() {
+                Ok(n) if (1..=255).contains(&n) && n.to_string() == w => (i, n),
+                _ => {
+                    return Err(bad("a partial width (after \".p/\") must be a number 1 to 255 without leading zeros"))
                 }
-                (i, w)
-            }
+            },
             None => (rest, TILE_WIDTH as u16),
         };
         let groups: Vec<&str> = index_s.split('/').collect();
         let mut index: u64 = 0;
         for (i, g) in groups.iter().enumerate() {
-            let digits = if i + 1 < groups.len() { g.strip_prefix('x').ok_or_else(bad)? } else { g };
-            if digits.len() != 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad());
-            }
-            let d: u64 = digits.parse().map_err(|_| bad())?;
-            index = index.checked_mul(1000).and_then(|x| x.checked_add(d)).ok_or_else(bad)?;
+            let last = i + 1 == groups.len();
+            let digits = if last { Some(*g) } else { g.strip_prefix('x') };
+            let digits = digits
+                .filter(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| bad("the index must be groups of three digits, each but the last prefixed by 'x'"))?;
+            let d: u64 = digits.parse().map_err(|_| bad("index group is not a number"))?;
+            index = index
+                .checked_mul(1000)
+                .and_then(|x| x.checked_add(d))
+                .ok_or_else(|| bad("the index does not fit in 64 bits"))?;
         }
         let id = TileId { level, index, width };
         // Reject non-canonical forms such as a leading x000 group.
         if id.path() != path {
-            return Err(bad());
+            return Err(bad(&format!("not the canonical spelling {:?} of that tile", id.path())));
         }
         Ok(id)
     }
@@ -147,7 +154,14 @@ pub fn decode_tile(id: &TileId, bytes: &[u8]) -> Result<Vec<Hash>, TileError> {
     if bytes.len() != width * 32 {
         return Err(TileError::BadTileLength { path: id.path(), got: bytes.len(), width });
     }
-    Ok(bytes.chunks_exact(32).map(|c| c.try_into().expect("chunks of 32")).collect())
+    Ok(bytes
+        .chunks_exact(32)
+        .map(|c| {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(c);
+            h
+        })
+        .collect())
 }
 
 /// Appends one entry to bundle bytes (big-endian uint16 length prefix).
