@@ -27,10 +27,11 @@ pub mod subtree;
 pub mod tile;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
-pub use hash::{leaf_hash, node_hash, Hash, EMPTY_ROOT};
+pub use hash::{leaf_hash, node_hash, Hash, HashDecodeError, EMPTY_ROOT};
 pub use proof::ProofError;
 pub use reader::{LogReader, ReadError};
 pub use receipt::{Receipt, ReceiptError};
 pub use sequencer::{Sequencer, SequencerConfig, SequencerError};
 pub use storage::{DirStorage, Storage, StorageError};
+pub use subtree::{verify_subtree_consistency, verify_subtree_inclusion};
 pub use tile::{TileError, TileId, MAX_ENTRY_SIZE, TILE_WIDTH};
