@@ -57,6 +57,17 @@ pub enum VerifyError {
         /// Where the evidence was written.
         evidence: Option<PathBuf>,
     },
+    /// The source serves an older checkpoint than the one verified before: a
+    /// stale copy (or a rollback). Nothing new can be verified from it.
+    #[error("the source serves checkpoint size {size} of {origin}, older than size {remembered_size} verified before: it is a stale copy (or the log rolled back); try again later or another copy")]
+    Stale {
+        /// The log's origin.
+        origin: String,
+        /// Size remembered.
+        remembered_size: u64,
+        /// Size served.
+        size: u64,
+    },
     /// The visitor (e.g. the election layer) rejected an entry.
     #[error("entry {index} (in {path}): {why}")]
     Entry {
@@ -80,7 +91,7 @@ impl VerifyError {
     pub fn object(&self) -> Option<&str> {
         match self {
             VerifyError::BadObject { path, .. } | VerifyError::Entry { path, .. } => Some(path),
-            VerifyError::Witness(_) | VerifyError::Inconsistent { .. } => Some("checkpoint"),
+            VerifyError::Witness(_) | VerifyError::Inconsistent { .. } | VerifyError::Stale { .. } => Some("checkpoint"),
             _ => None,
         }
     }
@@ -538,7 +549,7 @@ fn check_continuation(
         }
     };
     if cp.size < prior.size {
-        return Err(inconsistent(format!("the log went back from size {} to {}", prior.size, cp.size)));
+        return Err(VerifyError::Stale { origin: cp.origin.clone(), remembered_size: prior.size, size: cp.size });
     }
     if cp.size == prior.size {
         return if cp.root == prior.root {
