@@ -438,12 +438,10 @@ impl SynthElection {
                     // candidate to the second (or one added when alone).
                     alt.copy_from_slice(votes);
                     if nc > 1 {
-                        let moved = alt[0].min(10).max(1).min(alt[0]);
+                        let moved = alt[0].min(10);
                         alt[0] -= moved;
-                        alt[1] += moved;
-                        if moved == 0 {
-                            alt[1] += 1;
-                        }
+                        // Always differ, even when the first candidate has no votes.
+                        alt[1] += moved.max(1);
                     } else {
                         alt[0] += 1;
                     }

@@ -578,8 +578,8 @@ pub fn compare_tables(
         };
         let row = &evidence.rows()[c as usize];
         let ev = evidence.votes(row);
-        for k in 0..nc {
-            out.difference[k] += o.votes[k] as i64 - ev[k] as i64;
+        for ((d, &ov), &e) in out.difference.iter_mut().zip(&o.votes).zip(ev) {
+            *d += ov as i64 - e as i64;
         }
         if ev == o.votes.as_slice() && o.null.is_none_or(|n| n == row.null) {
             out.matching += 1;

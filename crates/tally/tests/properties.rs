@@ -40,8 +40,8 @@ fn config(seed: u64, tables: usize, depth: usize, missing: u32, corroborated: u3
     c.missing_ppm = missing;
     c.corroborated_ppm = corroborated;
     c.conflicting_ppm = conflicting;
-    c.registry_known = seed % 3 != 0;
-    c.blank = seed % 2 == 0;
+    c.registry_known = !seed.is_multiple_of(3);
+    c.blank = seed.is_multiple_of(2);
     c
 }
 

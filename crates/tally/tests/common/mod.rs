@@ -194,6 +194,7 @@ pub fn flat(candidates: usize, registries: &[Option<u64>]) -> (ElectionDef, Geog
 }
 
 /// Pushes a witness sheet by organisation `org` (one key per organisation unless `key` differs).
+#[allow(clippy::too_many_arguments)]
 pub fn push(
     ev: &mut Evidence,
     geo: &Geography,
