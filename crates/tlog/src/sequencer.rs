@@ -389,9 +389,6 @@ impl Worker {
             }
         }
         self.edge.partials(&mut objects);
-        let built = Instant::now();
-        self.storage.write_objects(&objects)?;
-        let written = Instant::now();
         let cp = Checkpoint {
             origin: self.signer.name().to_string(),
             size: self.edge.size,
@@ -399,14 +396,15 @@ impl Worker {
             extensions: vec![],
         };
         let note = Arc::new(cp.sign(&self.signer)?.to_bytes());
-        self.storage.publish_checkpoint(&note)?;
+        let built = Instant::now();
+        // The checkpoint becomes visible only after every object is durable.
+        self.storage.write_and_publish(&objects, &note)?;
         tracing::debug!(
             requests = batch.len(),
             objects = objects.len(),
             size = cp.size,
             build_us = (built - started).as_micros() as u64,
-            write_us = (written - built).as_micros() as u64,
-            publish_us = written.elapsed().as_micros() as u64,
+            write_and_publish_us = built.elapsed().as_micros() as u64,
             "batch published"
         );
         let published = Appended { first_index: cp.size, tree_size: cp.size, checkpoint: note.clone() };

@@ -83,6 +83,14 @@ pub trait Storage: Send + Sync {
     fn write_objects(&self, objects: &[(String, Vec<u8>)]) -> Result<(), StorageError>;
     /// Atomically and durably replaces the checkpoint (readers see the old or the new one, never a mix).
     fn publish_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError>;
+    /// Writes objects, then publishes the checkpoint that covers them: the new
+    /// checkpoint becomes visible only once every object is durable. Backends
+    /// may overlap the two steps (`DirStorage` syncs the new checkpoint's
+    /// temporary file together with the objects, saving one round of fsyncs).
+    fn write_and_publish(&self, objects: &[(String, Vec<u8>)], checkpoint: &[u8]) -> Result<(), StorageError> {
+        self.write_objects(objects)?;
+        self.publish_checkpoint(checkpoint)
+    }
     /// Deletes the partial versions of a tile or bundle that has become full.
     fn delete_partials(&self, full: &TileId) -> Result<(), StorageError>;
     /// Takes the single-writer lock; fails with [`StorageError::Locked`] if another writer holds it.
@@ -169,27 +177,18 @@ impl DirStorage {
         Ok(())
     }
 
-    fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io("fsync directory", dir))
-    }
-}
-
-impl Storage for DirStorage {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let p = self.resolve(path)?;
-        match fs::read(&p) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
-            Err(e) => Err(io("read", &p)(e)),
-        }
-    }
-
-    fn write_objects(&self, objects: &[(String, Vec<u8>)]) -> Result<(), StorageError> {
+    /// Writes objects through temporaries renamed into place, and `extra`
+    /// (a file left under its temporary name), then fsyncs all of them and
+    /// every directory involved, concurrently.
+    fn write_and_sync(&self, objects: &[(String, Vec<u8>)], extra: Option<(&Path, &[u8])>) -> Result<(), StorageError> {
         let mut dirs: Vec<PathBuf> = Vec::new();
         // A batch of 16,384 entries makes ~140 objects; bound the open files anyway.
-        let chunks = objects.chunks(MAX_OPEN_FILES).count();
-        for (n, chunk) in objects.chunks(MAX_OPEN_FILES).enumerate() {
+        let mut rounds: Vec<&[(String, Vec<u8>)]> = objects.chunks(MAX_OPEN_FILES).collect();
+        if rounds.is_empty() {
+            rounds.push(&[]); // still one round, for `extra` and the directories
+        }
+        let chunks = rounds.len();
+        for (n, chunk) in rounds.into_iter().enumerate() {
             let mut pending: Vec<(PathBuf, Option<File>)> = Vec::with_capacity(chunk.len() + 8);
             for (path, bytes) in chunk {
                 let dest = self.resolve(path)?;
@@ -214,6 +213,16 @@ impl Storage for DirStorage {
                 pending.push((dest, Some(f)));
             }
             if n + 1 == chunks {
+                if let Some((path, bytes)) = extra {
+                    let mut f = OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .open(path)
+                        .map_err(io("create", path))?;
+                    f.write_all(bytes).map_err(io("write", path))?;
+                    pending.push((path.to_path_buf(), Some(f)));
+                }
                 // The renames (and new directories) are durable once their directories are.
                 pending.extend(dirs.drain(..).map(|d| (d, None)));
             }
@@ -226,6 +235,35 @@ impl Storage for DirStorage {
             })?;
         }
         Ok(())
+    }
+
+    fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+        File::open(dir).and_then(|d| d.sync_all()).map_err(io("fsync directory", dir))
+    }
+}
+
+impl Storage for DirStorage {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let p = self.resolve(path)?;
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(io("read", &p)(e)),
+        }
+    }
+
+    fn write_objects(&self, objects: &[(String, Vec<u8>)]) -> Result<(), StorageError> {
+        self.write_and_sync(objects, None)
+    }
+
+    fn write_and_publish(&self, objects: &[(String, Vec<u8>)], checkpoint: &[u8]) -> Result<(), StorageError> {
+        let dest = self.root.join(CHECKPOINT_PATH);
+        let tmp = Self::temporary(&dest);
+        self.write_and_sync(objects, Some((&tmp, checkpoint)))?;
+        // Every object is durable: the checkpoint may now point at them.
+        fs::rename(&tmp, &dest).map_err(io("rename into", &dest))?;
+        Self::sync_dir(&self.root)
     }
 
     fn publish_checkpoint(&self, bytes: &[u8]) -> Result<(), StorageError> {
