@@ -21,4 +21,6 @@ pub use edge::Edge;
 pub use source::{FetchError, Source};
 pub use state::{load as load_state, state_path, Remembered};
 pub use testigo_witness::WitnessPolicy;
-pub use verify::{mirror, verify_log, NoVisitor, Options, Progress, Rejected, Report, VerifyError, Visitor};
+pub use verify::{
+    mirror, verify_log, Inconsistency, NoVisitor, Options, Progress, Rejected, Report, VerifyError, Visitor,
+};

@@ -114,7 +114,8 @@ impl Source {
                 match std::fs::read(&p) {
                     Ok(b) => Some(b),
                     Err(e)
-                        if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory =>
+                        if e.kind() == std::io::ErrorKind::NotFound
+                            || e.kind() == std::io::ErrorKind::NotADirectory =>
                     {
                         None
                     }
@@ -152,7 +153,10 @@ impl Source {
                 Err(e) => e.to_string(),
             };
             if attempt >= self.retries {
-                return Err(FetchError { location: url.to_string(), why: format!("{err} (after {} attempts)", attempt + 1) });
+                return Err(FetchError {
+                    location: url.to_string(),
+                    why: format!("{err} (after {} attempts)", attempt + 1),
+                });
             }
             // Exponential backoff: 100 ms, 200 ms, 400 ms, ...
             std::thread::sleep(Duration::from_millis(100u64 << attempt.min(6)));

@@ -50,9 +50,7 @@ pub fn load(dir: &Path, log_key: &Verifier) -> Result<Option<Remembered>, String
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    let bad = |why: String| {
-        format!("{}: {why}; delete the file to verify this log from scratch", path.display())
-    };
+    let bad = |why: String| format!("{}: {why}; delete the file to verify this log from scratch", path.display());
     let f: StateFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     let opened = checkpoint::open(f.checkpoint.as_bytes(), log_key, &[]).map_err(|e| bad(e.to_string()))?;
     let root = from_base64(&f.root).ok_or_else(|| bad("root is not base64".into()))?;

@@ -40,23 +40,8 @@ pub enum VerifyError {
     Witness(#[from] QuorumError),
     /// The served checkpoint contradicts the one verified before: the log
     /// (or whoever serves it) is showing different histories.
-    #[error("INCONSISTENT LOG {origin}: the served checkpoint (size {size}, root {root}) is not an extension of the one verified before (size {remembered_size}, root {remembered_root}): {why}{}", evidence.as_ref().map(|p| format!("; both checkpoints were saved in {}", p.display())).unwrap_or_default())]
-    Inconsistent {
-        /// The log's origin.
-        origin: String,
-        /// Size remembered.
-        remembered_size: u64,
-        /// Root remembered (base64).
-        remembered_root: String,
-        /// Size served.
-        size: u64,
-        /// Root served (base64).
-        root: String,
-        /// How it is inconsistent.
-        why: String,
-        /// Where the evidence was written.
-        evidence: Option<PathBuf>,
-    },
+    #[error("{0}")]
+    Inconsistent(Box<Inconsistency>),
     /// The source serves an older checkpoint than the one verified before: a
     /// stale copy (or a rollback). Nothing new can be verified from it.
     #[error("the source serves checkpoint size {size} of {origin}, older than size {remembered_size} verified before: it is a stale copy (or the log rolled back); try again later or another copy")]
@@ -91,9 +76,42 @@ impl VerifyError {
     pub fn object(&self) -> Option<&str> {
         match self {
             VerifyError::BadObject { path, .. } | VerifyError::Entry { path, .. } => Some(path),
-            VerifyError::Witness(_) | VerifyError::Inconsistent { .. } | VerifyError::Stale { .. } => Some("checkpoint"),
+            VerifyError::Witness(_) | VerifyError::Inconsistent(_) | VerifyError::Stale { .. } => Some("checkpoint"),
             _ => None,
         }
+    }
+}
+
+/// The details of an inconsistent checkpoint (see [`VerifyError::Inconsistent`]).
+#[derive(Debug, Clone)]
+pub struct Inconsistency {
+    /// The log's origin.
+    pub origin: String,
+    /// Size remembered.
+    pub remembered_size: u64,
+    /// Root remembered (base64).
+    pub remembered_root: String,
+    /// Size served.
+    pub size: u64,
+    /// Root served (base64).
+    pub root: String,
+    /// How it is inconsistent.
+    pub why: String,
+    /// Where the evidence (both checkpoints) was written.
+    pub evidence: Option<PathBuf>,
+}
+
+impl std::fmt::Display for Inconsistency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "INCONSISTENT LOG {}: the served checkpoint (size {}, root {}) is not an extension of the one verified before (size {}, root {}): {}",
+            self.origin, self.size, self.root, self.remembered_size, self.remembered_root, self.why
+        )?;
+        if let Some(p) = &self.evidence {
+            write!(f, "; both checkpoints were saved in {}", p.display())?;
+        }
+        Ok(())
     }
 }
 
@@ -146,18 +164,13 @@ pub struct Progress {
 }
 
 /// How to run.
+#[derive(Default)]
 pub struct Options<'a> {
     /// Fetches (and hashing threads) in flight; 0 picks a default (CPU count
     /// for a directory, 16 for HTTP).
     pub concurrency: usize,
     /// Called with progress after each round.
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
-}
-
-impl Default for Options<'_> {
-    fn default() -> Self {
-        Options { concurrency: 0, progress: None }
-    }
 }
 
 impl std::fmt::Debug for Options<'_> {
@@ -489,12 +502,11 @@ impl Run<'_> {
     }
 }
 
+/// A served checkpoint that verified: opened, its bytes, and the witnesses that cosigned it.
+type Served = (OpenedCheckpoint, Vec<u8>, Vec<(String, u64)>);
+
 /// Fetches and opens the checkpoint: the log's signature, then the witness policy.
-fn open_checkpoint(
-    source: &Source,
-    log_key: &Verifier,
-    policy: &WitnessPolicy,
-) -> Result<(OpenedCheckpoint, Vec<u8>, Vec<(String, u64)>), VerifyError> {
+fn open_checkpoint(source: &Source, log_key: &Verifier, policy: &WitnessPolicy) -> Result<Served, VerifyError> {
     let bytes = source.get("checkpoint")?.ok_or_else(|| bad("checkpoint", "missing"))?;
     let opened = checkpoint::open(&bytes, log_key, &[]).map_err(|e| bad("checkpoint", chain(&e)))?;
     let mut cosigned_by = Vec::new();
@@ -538,7 +550,7 @@ fn check_continuation(
 ) -> Result<Continue, VerifyError> {
     let inconsistent = |why: String| {
         let evidence = evidence_dir.and_then(|d| save_evidence(d, &cp.origin, &prior.checkpoint, served).ok());
-        VerifyError::Inconsistent {
+        VerifyError::Inconsistent(Box::new(Inconsistency {
             origin: cp.origin.clone(),
             remembered_size: prior.size,
             remembered_root: to_base64(&prior.root),
@@ -546,7 +558,7 @@ fn check_continuation(
             root: to_base64(&cp.root),
             why,
             evidence,
-        }
+        }))
     };
     if cp.size < prior.size {
         return Err(VerifyError::Stale { origin: cp.origin.clone(), remembered_size: prior.size, size: cp.size });
@@ -562,9 +574,9 @@ fn check_continuation(
         return Ok(Continue::Extend);
     }
     let reader = LogReader::new(Arc::new(SourceRef(source)), 64);
-    let proof = reader
-        .consistency_proof(prior.size, cp.size)
-        .map_err(|e| bad("tile/", format!("cannot build the consistency proof from size {}: {}", prior.size, chain(&e))))?;
+    let proof = reader.consistency_proof(prior.size, cp.size).map_err(|e| {
+        bad("tile/", format!("cannot build the consistency proof from size {}: {}", prior.size, chain(&e)))
+    })?;
     if verify_consistency(prior.size, cp.size, &prior.root, &cp.root, &proof).is_ok() {
         return Ok(Continue::Extend);
     }
@@ -720,7 +732,7 @@ pub fn mirror(
     let mut level = 0u32;
     while (start >> (8 * level)) > 0 {
         let index = start >> (8 * (level + 1));
-        if (start >> (8 * level)) % TILE_WIDTH != 0 && tile_width(level as u8, index, cp.size) == Some(256) {
+        if !(start >> (8 * level)).is_multiple_of(TILE_WIDTH) && tile_width(level as u8, index, cp.size) == Some(256) {
             let full = TileId::tile(level as u8, index, TILE_WIDTH as u16);
             storage.delete_partials(&full).map_err(|e| VerifyError::Dest(e.to_string()))?;
             if level == 0 {

@@ -89,7 +89,14 @@ fn flip(path: &Path, offset_from_end: usize) {
 }
 
 fn verify_dir(dir: &Path) -> Result<testigo_verify::Report, VerifyError> {
-    verify_log(&Source::dir(dir), &log_signer().verifier(), &WitnessPolicy::default(), None, &mut NoVisitor, &Options::default())
+    verify_log(
+        &Source::dir(dir),
+        &log_signer().verifier(),
+        &WitnessPolicy::default(),
+        None,
+        &mut NoVisitor,
+        &Options::default(),
+    )
 }
 
 #[test]
@@ -108,8 +115,15 @@ fn full_verification_visits_every_entry_in_order() {
         progress_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     };
     let opts = Options { concurrency: 3, progress: Some(&progress) };
-    let r = verify_log(&Source::dir(log.path()), &log_signer().verifier(), &WitnessPolicy::default(), None, &mut visitor, &opts)
-        .unwrap();
+    let r = verify_log(
+        &Source::dir(log.path()),
+        &log_signer().verifier(),
+        &WitnessPolicy::default(),
+        None,
+        &mut visitor,
+        &opts,
+    )
+    .unwrap();
     assert_eq!(next, SIZE);
     assert_eq!((r.size, r.entries_verified, r.previous_size), (SIZE, SIZE, None));
     // 260 bundles + 260 level-0 tiles + 2 level-1 tiles + 1 level-2 tile + checkpoint.
@@ -118,14 +132,28 @@ fn full_verification_visits_every_entry_in_order() {
 
     // The visitor can reject an entry; the error names it and its bundle.
     let mut picky = |i: u64, _: &[u8]| if i == 1000 { Err("bad signature".to_string()) } else { Ok(()) };
-    let err = verify_log(&Source::dir(log.path()), &log_signer().verifier(), &WitnessPolicy::default(), None, &mut picky, &Options::default())
-        .unwrap_err();
+    let err = verify_log(
+        &Source::dir(log.path()),
+        &log_signer().verifier(),
+        &WitnessPolicy::default(),
+        None,
+        &mut picky,
+        &Options::default(),
+    )
+    .unwrap_err();
     assert!(matches!(&err, VerifyError::Entry { index: 1000, path, .. } if path == "tile/entries/003"), "{err}");
 
     // Another key does not verify the checkpoint.
     let other = Signer::generate(ORIGIN).unwrap().verifier();
-    let err = verify_log(&Source::dir(log.path()), &other, &WitnessPolicy::default(), None, &mut NoVisitor, &Options::default())
-        .unwrap_err();
+    let err = verify_log(
+        &Source::dir(log.path()),
+        &other,
+        &WitnessPolicy::default(),
+        None,
+        &mut NoVisitor,
+        &Options::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.object(), Some("checkpoint"), "{err}");
 
     // Small trees: empty, one entry, exactly one tile.
@@ -147,7 +175,11 @@ fn tamper_matrix_names_the_object() {
         ("partial level-1 tile", Box::new(|d: &Path| flip(&d.join("tile/1/001.p/3"), 40)), "tile/1/001.p/3"),
         ("level-2 tile", Box::new(|d: &Path| flip(&d.join("tile/2/000.p/1"), 1)), "tile/2/000.p/1"),
         ("full entry bundle", Box::new(|d: &Path| flip(&d.join("tile/entries/007"), 3)), "tile/entries/007"),
-        ("partial entry bundle", Box::new(|d: &Path| flip(&d.join("tile/entries/259.p/17"), 2)), "tile/entries/259.p/17"),
+        (
+            "partial entry bundle",
+            Box::new(|d: &Path| flip(&d.join("tile/entries/259.p/17"), 2)),
+            "tile/entries/259.p/17",
+        ),
         (
             "bundle length prefix",
             Box::new(|d: &Path| {
@@ -170,8 +202,16 @@ fn tamper_matrix_names_the_object() {
             "checkpoint",
         ),
         ("checkpoint signature", Box::new(|d: &Path| flip(&d.join("checkpoint"), 10)), "checkpoint"),
-        ("deleted level-0 tile", Box::new(|d: &Path| std::fs::remove_file(d.join("tile/0/100")).unwrap()), "tile/0/100"),
-        ("deleted level-1 tile", Box::new(|d: &Path| std::fs::remove_file(d.join("tile/1/000")).unwrap()), "tile/1/000"),
+        (
+            "deleted level-0 tile",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("tile/0/100")).unwrap()),
+            "tile/0/100",
+        ),
+        (
+            "deleted level-1 tile",
+            Box::new(|d: &Path| std::fs::remove_file(d.join("tile/1/000")).unwrap()),
+            "tile/1/000",
+        ),
         (
             "deleted bundle",
             Box::new(|d: &Path| std::fs::remove_file(d.join("tile/entries/258")).unwrap()),
@@ -225,7 +265,14 @@ fn witness_policy_is_enforced() {
     let plain = std::fs::read(&cp_path).unwrap();
     std::fs::write(&cp_path, cosign(&plain, &witnesses[..2])).unwrap();
     let run = |policy: &WitnessPolicy| {
-        verify_log(&Source::dir(log.path()), &log_signer().verifier(), policy, None, &mut NoVisitor, &Options::default())
+        verify_log(
+            &Source::dir(log.path()),
+            &log_signer().verifier(),
+            policy,
+            None,
+            &mut NoVisitor,
+            &Options::default(),
+        )
     };
     let r = run(&WitnessPolicy { witnesses: keys.clone(), quorum: 2 }).unwrap();
     assert_eq!(r.cosigned_by.len(), 2);
@@ -253,7 +300,14 @@ fn incremental_runs_and_forks_against_remembered_state() {
             seen.push(i);
             Ok(())
         };
-        verify_log(&Source::dir(dir), &log_signer().verifier(), &WitnessPolicy::default(), Some(state.path()), &mut visitor, &Options::default())
+        verify_log(
+            &Source::dir(dir),
+            &log_signer().verifier(),
+            &WitnessPolicy::default(),
+            Some(state.path()),
+            &mut visitor,
+            &Options::default(),
+        )
     };
     let mut seen = Vec::new();
     let r = run(&log.path(), &mut seen).unwrap();
@@ -277,9 +331,9 @@ fn incremental_runs_and_forks_against_remembered_state() {
     let fork = TestLog::new("fork", log.size);
     let err = run(&fork.path(), &mut seen).unwrap_err();
     match &err {
-        VerifyError::Inconsistent { why, evidence, .. } => {
-            assert!(why.contains("same size, different root"), "{err}");
-            let ev = evidence.as_ref().expect("evidence saved");
+        VerifyError::Inconsistent(i) => {
+            assert!(i.why.contains("same size, different root"), "{err}");
+            let ev = i.evidence.as_ref().expect("evidence saved");
             assert!(ev.join("remembered.checkpoint").exists() && ev.join("served.checkpoint").exists());
         }
         other => panic!("expected Inconsistent, got {other}"),
@@ -288,7 +342,7 @@ fn incremental_runs_and_forks_against_remembered_state() {
     // A larger fork: the consistency proof fails while the fork verifies on its own.
     let fork = TestLog::new("fork", log.size + 300);
     let err = run(&fork.path(), &mut seen).unwrap_err();
-    assert!(matches!(&err, VerifyError::Inconsistent { why, .. } if why.contains("forked")), "{err}");
+    assert!(matches!(&err, VerifyError::Inconsistent(i) if i.why.contains("forked")), "{err}");
     // An older checkpoint (a stale copy) is refused, but not called a fork.
     let small = TestLog::new("main", 500);
     let err = run(&small.path(), &mut seen).unwrap_err();

@@ -176,7 +176,11 @@ impl WitnessClient {
     /// are dropped and reported), plus each witness's outcome. `proof(old)`
     /// returns the consistency proof from `old` to the checkpoint's size.
     /// Call it after each new checkpoint and publish the returned note.
-    pub async fn cosign<F, E>(&self, checkpoint: &[u8], proof: F) -> Result<(SignedNote, Vec<WitnessOutcome>), ClientError>
+    pub async fn cosign<F, E>(
+        &self,
+        checkpoint: &[u8],
+        proof: F,
+    ) -> Result<(SignedNote, Vec<WitnessOutcome>), ClientError>
     where
         F: Fn(u64) -> Result<Vec<Hash>, E> + Sync,
         E: Display,

@@ -97,7 +97,11 @@ pub fn check_quorum(note: &SignedNote, witnesses: &[Verifier], k: usize) -> Resu
     }
     if out.len() < k {
         let by = out.iter().map(|(v, _)| v.name()).collect::<Vec<_>>().join(", ");
-        return Err(QuorumError::NotEnough { got: out.len(), quorum: k, by: if by.is_empty() { "none".into() } else { by } });
+        return Err(QuorumError::NotEnough {
+            got: out.len(),
+            quorum: k,
+            by: if by.is_empty() { "none".into() } else { by },
+        });
     }
     Ok(out)
 }

@@ -37,11 +37,13 @@ impl AddCheckpointRequest {
     /// Parses a request body strictly.
     pub fn parse(body: &[u8]) -> Result<Self, RequestError> {
         let bad = |s: &str| RequestError::Malformed(s.to_string());
-        let split = body.windows(2).position(|w| w == b"\n\n").ok_or_else(|| bad("no blank line before the checkpoint"))?;
+        let split =
+            body.windows(2).position(|w| w == b"\n\n").ok_or_else(|| bad("no blank line before the checkpoint"))?;
         let head = std::str::from_utf8(&body[..split + 1]).map_err(|_| bad("header is not UTF-8"))?;
         let checkpoint = body[split + 2..].to_vec();
         let mut lines = head.lines();
-        let old = lines.next().and_then(|l| l.strip_prefix("old ")).ok_or_else(|| bad("first line must be 'old <size>'"))?;
+        let old =
+            lines.next().and_then(|l| l.strip_prefix("old ")).ok_or_else(|| bad("first line must be 'old <size>'"))?;
         let old_size = parse_decimal(old).ok_or_else(|| bad("old size is not a decimal without leading zeros"))?;
         let mut proof = Vec::new();
         for l in lines {
@@ -78,7 +80,11 @@ mod tests {
 
     #[test]
     fn round_trip_and_strictness() {
-        let r = AddCheckpointRequest { old_size: 5, proof: vec![[1u8; 32], [2u8; 32]], checkpoint: b"o\n1\nx\n\n- s\n".to_vec() };
+        let r = AddCheckpointRequest {
+            old_size: 5,
+            proof: vec![[1u8; 32], [2u8; 32]],
+            checkpoint: b"o\n1\nx\n\n- s\n".to_vec(),
+        };
         assert_eq!(AddCheckpointRequest::parse(&r.to_bytes()).unwrap(), r);
         let empty = AddCheckpointRequest { old_size: 0, proof: vec![], checkpoint: b"cp".to_vec() };
         assert_eq!(AddCheckpointRequest::parse(&empty.to_bytes()).unwrap(), empty);

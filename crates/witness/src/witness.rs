@@ -40,7 +40,9 @@ pub enum WitnessError {
         source: std::io::Error,
     },
     /// A stored checkpoint no longer verifies with the configured log keys.
-    #[error("stored checkpoint {path} is invalid: {why}; restore it from a backup or remove it to start over for that log")]
+    #[error(
+        "stored checkpoint {path} is invalid: {why}; restore it from a backup or remove it to start over for that log"
+    )]
     BadState {
         /// The file.
         path: PathBuf,
@@ -222,7 +224,10 @@ impl Witness {
             Err(e) => return Err(AddError::BadRequest(e.to_string())),
         }
         if req.old_size > cp.size {
-            return Err(AddError::BadRequest(format!("old size {} is above the checkpoint size {}", req.old_size, cp.size)));
+            return Err(AddError::BadRequest(format!(
+                "old size {} is above the checkpoint size {}",
+                req.old_size, cp.size
+            )));
         }
         let current = state.latest.as_ref().map(|(c, _)| c.size).unwrap_or(0);
         if req.old_size != current {
