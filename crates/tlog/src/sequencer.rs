@@ -84,6 +84,9 @@ struct Request {
     /// The entries' leaf hashes, computed by the submitting thread so that
     /// hashing runs in parallel instead of on the single writer thread.
     hashes: Vec<Hash>,
+    /// When it was queued: a batch closes `max_batch_delay` after its first
+    /// request was queued, even if the writer was busy for part of that time.
+    queued: Instant,
     reply: Reply,
 }
 
@@ -255,7 +258,7 @@ impl Sequencer {
         let hashes = entries.iter().map(|e| leaf_hash(e)).collect();
         let (reply, rx) = tokio::sync::oneshot::channel();
         let tx = self.tx.as_ref().ok_or_else(|| SequencerError::Stopped("shut down".into()))?;
-        tx.send(Request { entries, hashes, reply })
+        tx.send(Request { entries, hashes, queued: Instant::now(), reply })
             .map_err(|_| SequencerError::Stopped("sequencer thread exited".into()))?;
         Ok(PendingAppend(rx))
     }
@@ -330,7 +333,7 @@ impl Worker {
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             let mut count = batch[0].entries.len();
-            let deadline = Instant::now() + self.config.max_batch_delay;
+            let deadline = batch[0].queued + self.config.max_batch_delay;
             while count < self.config.max_batch_entries {
                 let now = Instant::now();
                 let next = if now >= deadline { rx.try_recv().ok() } else { rx.recv_timeout(deadline - now).ok() };
