@@ -79,10 +79,14 @@ pub fn tile_width(level: u8, index: u64, size: u64) -> Option<u16> {
     }
 }
 
+/// Independently locked parts of the tile cache, so that threads building
+/// proofs at once rarely wait for each other.
+const CACHE_SHARDS: usize = 16;
+
 /// Reads a log of a given size through tiles.
 pub struct LogReader<F: Fetch + ?Sized> {
     fetch: Arc<F>,
-    cache: Mutex<lru::LruCache<TileId, Arc<TileTree>>>,
+    cache: Vec<Mutex<lru::LruCache<TileId, Arc<TileTree>>>>,
 }
 
 /// A view of the reader fixed at one tree size, usable as a [`SubtreeSource`].
@@ -94,8 +98,16 @@ pub struct SizedReader<'a, F: Fetch + ?Sized> {
 impl<F: Fetch + ?Sized> LogReader<F> {
     /// A reader over `fetch`, caching up to `cache_tiles` decoded tiles.
     pub fn new(fetch: Arc<F>, cache_tiles: usize) -> Self {
-        let cap = NonZeroUsize::new(cache_tiles.max(1)).unwrap_or(NonZeroUsize::MIN);
-        LogReader { fetch, cache: Mutex::new(lru::LruCache::new(cap)) }
+        let per_shard = cache_tiles.div_ceil(CACHE_SHARDS);
+        let cap = NonZeroUsize::new(per_shard.max(1)).unwrap_or(NonZeroUsize::MIN);
+        LogReader { fetch, cache: (0..CACHE_SHARDS).map(|_| Mutex::new(lru::LruCache::new(cap))).collect() }
+    }
+
+    /// The cache shard holding a tile.
+    fn shard(&self, id: &TileId) -> &Mutex<lru::LruCache<TileId, Arc<TileTree>>> {
+        // Neighbouring tiles of a level land in different shards.
+        let h = id.index ^ u64::from(id.level.unwrap_or(u8::MAX)).rotate_left(7);
+        &self.cache[(h % CACHE_SHARDS as u64) as usize]
     }
 
     /// The underlying fetcher.
@@ -107,7 +119,7 @@ impl<F: Fetch + ?Sized> LogReader<F> {
     /// the full tile (partials are deleted once the full tile exists).
     fn tile(&self, level: u8, index: u64, width: u16) -> Result<Arc<TileTree>, ReadError> {
         let id = TileId::tile(level, index, width);
-        if let Some(t) = self.cache.lock().map_err(|_| poisoned())?.get(&id) {
+        if let Some(t) = self.shard(&id).lock().map_err(|_| poisoned())?.get(&id) {
             return Ok(t.clone());
         }
         let mut hashes = match self.fetch.fetch(&id.path())? {
@@ -121,7 +133,7 @@ impl<F: Fetch + ?Sized> LogReader<F> {
         };
         hashes.truncate(usize::from(width));
         let tree = Arc::new(TileTree::new(hashes));
-        self.cache.lock().map_err(|_| poisoned())?.put(id, tree.clone());
+        self.shard(&id).lock().map_err(|_| poisoned())?.put(id, tree.clone());
         Ok(tree)
     }
 
