@@ -255,6 +255,8 @@ struct BundleOut {
     bundle: Vec<u8>,
     tile: Vec<u8>,
     leaves: Vec<Hash>,
+    /// For a full bundle, the hash of its 256 leaves (the level-1 input), computed by the worker.
+    tile_hash: Option<Hash>,
     /// The first position where the level-0 tile disagrees with the bundle's leaf hashes.
     mismatch: Option<usize>,
 }
@@ -272,7 +274,8 @@ fn process_bundle(source: &Source, index: u64, size: u64) -> Result<BundleOut, V
     let tile = fetch_object(source, tid, size)?;
     let hashes = decode_tile(&tid, &tile).map_err(|e| bad(tid.path(), e.to_string()))?;
     let mismatch = leaves.iter().zip(&hashes).position(|(a, b)| a != b);
-    Ok(BundleOut { index, width, bundle, tile, leaves, mismatch })
+    let tile_hash = (u64::from(width) == TILE_WIDTH).then(|| tree_hash(&leaves));
+    Ok(BundleOut { index, width, bundle, tile, leaves, tile_hash, mismatch })
 }
 
 /// Runs `f` over `range` on `threads` threads; results in range order.
@@ -405,13 +408,12 @@ impl Run<'_> {
                     path: bid.path(),
                     why: r.why,
                 })?;
-                if u64::from(out.width) == TILE_WIDTH {
+                if let Some(h) = out.tile_hash {
                     edge.size = base + TILE_WIDTH;
                     if edge.levels.is_empty() {
                         edge.levels.push(Vec::new());
                     }
                     edge.levels[0].clear();
-                    let h = tree_hash(&out.leaves);
                     self.push_hash(edge, 1, h, edge.size)?;
                 } else {
                     edge.size = base + u64::from(out.width);
