@@ -509,7 +509,15 @@ type Served = (OpenedCheckpoint, Vec<u8>, Vec<(String, u64)>);
 
 /// Fetches and opens the checkpoint: the log's signature, then the witness policy.
 fn open_checkpoint(source: &Source, log_key: &Verifier, policy: &WitnessPolicy) -> Result<Served, VerifyError> {
-    let bytes = source.get("checkpoint")?.ok_or_else(|| bad("checkpoint", "missing"))?;
+    let bytes = source.get("checkpoint")?.ok_or_else(|| {
+        bad(
+            "checkpoint",
+            format!(
+                "missing at {} (give the log's own directory or URL, the one holding `checkpoint` and `tile/`)",
+                source.location("checkpoint")
+            ),
+        )
+    })?;
     let opened = checkpoint::open(&bytes, log_key, &[]).map_err(|e| bad("checkpoint", chain(&e)))?;
     let mut cosigned_by = Vec::new();
     if policy.quorum > 0 || !policy.witnesses.is_empty() {
