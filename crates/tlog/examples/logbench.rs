@@ -237,7 +237,7 @@ fn main() {
             });
             let e = start.elapsed();
             println!(
-                "prove: {} inclusion proofs in a tree of {size} with {threads} thread(s), cache {} tiles: {:.2} s = {:.0} proofs/s ({:.2} µs each)",
+                "prove: {} inclusion proofs in a tree of {size} with {threads} thread(s), cache {} tiles: {:.2} s = {:.0} proofs/s ({:.2} µs per proof per thread)",
                 per * threads,
                 args.cache_tiles,
                 e.as_secs_f64(),
