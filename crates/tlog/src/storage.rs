@@ -204,11 +204,12 @@ impl DirStorage {
                     .open(&tmp)
                     .map_err(io("create", &tmp))?;
                 f.write_all(bytes).map_err(io("write", &tmp))?;
-                // Renaming before the fsync is safe: nothing written here is
-                // referenced by a published checkpoint until `publish_checkpoint`,
-                // which the sequencer calls only after this returns; a crash in
-                // between leaves unreferenced objects that the next writer
-                // rewrites. Readers never see a torn file: it is complete before its rename.
+                // Renaming before the fsync is safe: a batch only writes objects
+                // that no published checkpoint references yet (new full tiles,
+                // partials of new widths), and the checkpoint is replaced only
+                // after this returns; a crash in between leaves unreferenced
+                // objects that the next writer rewrites. Readers never see a
+                // torn file: it is complete before its rename.
                 fs::rename(&tmp, &dest).map_err(io("rename into", &dest))?;
                 pending.push((dest, Some(f)));
             }
