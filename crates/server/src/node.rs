@@ -68,6 +68,16 @@ impl Node {
     /// replaying every entry of the log.
     pub fn open(dir: DataDir, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> anyhow::Result<Node> {
         let storage = dir.storage()?;
+        Self::open_with_storage(dir, qr, storage)
+    }
+
+    /// [`Node::open`] over a given storage of the data directory's log (e.g.
+    /// a [`crate::witnessing::GuardedStorage`] wrapping `dir.storage()`).
+    pub fn open_with_storage(
+        dir: DataDir,
+        qr: Option<Box<dyn QrDecoder + Send + Sync>>,
+        storage: Arc<dyn Storage>,
+    ) -> anyhow::Result<Node> {
         let sequencer = Sequencer::open(storage.clone(), dir.signer()?, SequencerConfig::default())?;
         let log_key = dir.signer()?.verifier();
         let reader = LogReader::new(storage.clone(), 4096);
@@ -167,15 +177,20 @@ impl Node {
         entry: Vec<u8>,
         photo: Option<Vec<u8>>,
     ) -> Result<Accepted, SubmitError> {
-        let node = self.clone();
-        let (outcome, pending) = tokio::task::spawn_blocking(move || node.prepare_one(entry, photo.as_deref()))
-            .await
-            .map_err(|e| SubmitError::Internal(e.to_string()))??;
+        // A sheet without a photo costs one signature check and a short
+        // critical section: cheaper on the async worker than a hop to the
+        // blocking pool and back. Photos (hashing up to 10 MiB, disk writes) hop.
+        let (outcome, pending) = if photo.is_none() {
+            self.prepare_one(entry, None)?
+        } else {
+            let node = self.clone();
+            tokio::task::spawn_blocking(move || node.prepare_one(entry, photo.as_deref()))
+                .await
+                .map_err(|e| SubmitError::Internal(e.to_string()))??
+        };
         let done = pending.await.map_err(|e| SubmitError::Internal(e.to_string()))?;
-        let node = self.clone();
-        tokio::task::spawn_blocking(move || node.finish_one(outcome, done))
-            .await
-            .map_err(|e| SubmitError::Internal(e.to_string()))?
+        // Receipts come from cached tiles: usually no disk access.
+        self.finish_one(outcome, done)
     }
 
     fn prepare_one(
@@ -228,7 +243,9 @@ impl Node {
 /// [`Registry::prepare`] for each entry, split over the available cores
 /// when the batch is large enough to pay for the threads.
 fn prepare_all(registry: &Registry, entries: &[Vec<u8>]) -> Vec<Result<Prepared, Rejection>> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    // available_parallelism reads cgroup files on every call: ask once.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads = *THREADS.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     if entries.len() < 64 || threads == 1 {
         return entries.iter().map(|e| registry.prepare(e)).collect();
     }
