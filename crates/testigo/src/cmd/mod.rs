@@ -9,6 +9,9 @@ mod local;
 pub mod log;
 mod serve;
 mod submit;
+mod report;
+mod synth;
+pub mod tally;
 
 use std::process::ExitCode;
 
@@ -43,6 +46,12 @@ enum Command {
     /// Work with a transparency log directly (init, append, prove, check-receipt).
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Tabulate the log: results, coverage, certainty, official bulletins checked (text, JSON or CSV).
+    Tally(tally::TallyArgs),
+    /// Write a self-contained HTML report of the tally (inline CSS and SVG charts).
+    Report(report::ReportArgs),
+    /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
+    Synth(synth::SynthArgs),
 }
 
 /// Runs the parsed command line.
@@ -57,5 +66,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
+        Command::Tally(a) => tally::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Synth(a) => synth::run(a),
     }
 }

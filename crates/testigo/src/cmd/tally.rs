@@ -1,0 +1,328 @@
+//! `testigo tally`: the results, computed from the log alone.
+//!
+//! The log is read without the writer lock (tiles and checkpoint only), so a
+//! tally can run while `testigo serve` is writing: it counts the entries up
+//! to the checkpoint it read. The numbers come from `testigo-tally`; the JSON
+//! schema is `crates/tally/SCHEMA.md`.
+//!
+//! Official announcements reach the tally as a bulletin file (`--bulletins`):
+//!
+//! ```json
+//! { "schema": "testigo-bulletins/1",
+//!   "bulletins": [ { "label": "...", "source": "...", "contest": "president",
+//!                    "unit": null, "counts": [ { "candidates": ["NM"], "votes": 5150092, "percent": "51.20" } ],
+//!                    "valid": 10058774, "null": null, "voters": null, "registry": null,
+//!                    "tables_counted_percent": "80" } ] }
+//! ```
+//!
+//! Each bulletin is `testigo_tally::Bulletin` (unknown fields are refused);
+//! `data/venezuela-2024/cne-bulletins.json` holds the CNE's two 2024 bulletins.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use testigo_election::Registry;
+use testigo_server::qr::VenezuelaActaQr;
+use testigo_server::DataDir;
+use testigo_tally::{
+    build_report, check_bulletin, tabulate, Bulletin, ChanceModel, Evidence, Independence, NewSheet, ReportOptions,
+    TallyOptions, TallyReport,
+};
+use testigo_tlog::LogReader;
+
+/// The schema id of a bulletin file.
+pub const BULLETINS_SCHEMA: &str = "testigo-bulletins/1";
+
+/// A file of official announcements.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulletinFile {
+    /// Must be [`BULLETINS_SCHEMA`].
+    pub schema: String,
+    /// Free text: where the figures come from (for people; not used).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub note: Option<String>,
+    /// The announcements, in order.
+    pub bulletins: Vec<Bulletin>,
+}
+
+/// Parses a bulletin file (JSON, see the module docs).
+pub fn parse_bulletins(text: &str, what: &str) -> anyhow::Result<Vec<Bulletin>> {
+    let f: BulletinFile = serde_json::from_str(text)
+        .with_context(|| format!("{what} is not a bulletin file (JSON with \"schema\": \"{BULLETINS_SCHEMA}\")"))?;
+    if f.schema != BULLETINS_SCHEMA {
+        bail!("{what} has schema {:?}; this testigo reads {BULLETINS_SCHEMA:?}", f.schema);
+    }
+    Ok(f.bulletins)
+}
+
+/// Reads a bulletin file.
+pub fn read_bulletins(path: &Path) -> anyhow::Result<Vec<Bulletin>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    parse_bulletins(&text, &path.display().to_string())
+}
+
+/// Replays a data directory's log into a registry without taking the writer
+/// lock: works while `testigo serve` runs. Returns the registry and the tree
+/// size of the checkpoint it counted up to.
+pub fn load_registry(dir: &Path) -> anyhow::Result<(Registry, u64)> {
+    let d = DataDir::new(dir);
+    let storage = d.storage()?;
+    let vkey_text = std::fs::read_to_string(d.vkey())
+        .with_context(|| format!("reading the log verifier key {}", d.vkey().display()))?;
+    let vkey = testigo_note::Verifier::parse(vkey_text.trim())
+        .with_context(|| format!("{} is not a verifier key", d.vkey().display()))?;
+    let bytes = storage.read("checkpoint")?.with_context(|| format!("{} has no checkpoint", d.log().display()))?;
+    let size = testigo_tlog::checkpoint::open(&bytes, &vkey, &[])
+        .with_context(|| format!("the checkpoint of {} does not verify with {}", dir.display(), d.vkey().display()))?
+        .checkpoint
+        .size;
+    let reader = LogReader::new(storage, 256);
+    let mut registry = Registry::new();
+    registry.set_qr_decoder(Some(Box::new(VenezuelaActaQr)));
+    let refused = testigo_server::node::replay(&reader, &mut registry, size)?;
+    if let Some((i, r)) = refused.first() {
+        eprintln!(
+            "warning: {} logged entries were refused on replay (first: #{i}, {r}); they count for nothing",
+            refused.len()
+        );
+    }
+    if registry.election().is_none() {
+        bail!("{} holds no election yet: create one with `testigo init`", dir.display());
+    }
+    Ok((registry, size))
+}
+
+/// The evidence of a registry, optionally only the sheets signed by keys
+/// with one of `signers` as name (e.g. one importer, i.e. one publication).
+pub fn evidence(registry: &Registry, signers: &[String]) -> Evidence {
+    if signers.is_empty() {
+        return Evidence::from_registry(registry);
+    }
+    let Some(election) = registry.election() else { return Evidence::default() };
+    let mut ev = Evidence::new(election);
+    for s in registry.sheets() {
+        let enr = s.signer();
+        if !signers.iter().any(|n| n == enr.verifier.name() || *n == enr.key_label()) {
+            continue;
+        }
+        let signer = ev.intern_signer(&enr.key_label());
+        let organisation = ev.intern_organisation(&enr.organisation);
+        // Sheets come from the registry in log order and match their contest.
+        let _ = ev.push(NewSheet {
+            index: s.index(),
+            table: s.table(),
+            contest: s.contest_position(),
+            source: s.source(),
+            flags: s.flags(),
+            current: s.is_current(),
+            signer,
+            organisation,
+            votes: s.votes(),
+            null: s.null(),
+            blank: s.blank(),
+        });
+    }
+    ev
+}
+
+/// What to compute.
+#[derive(Clone, Debug, Default)]
+pub struct Compute {
+    /// Tally options (independence, official sheets, turnout cap).
+    pub tally: TallyOptions,
+    /// Level names to list units of; empty: the top level; `all`: every level.
+    pub levels: Vec<String>,
+    /// Only sheets signed by these key names (empty: all).
+    pub signers: Vec<String>,
+    /// Official bulletins to check.
+    pub bulletins: Vec<Bulletin>,
+}
+
+/// Tabulates a replayed registry and checks the bulletins.
+pub fn compute(registry: &Registry, c: &Compute) -> anyhow::Result<TallyReport> {
+    let election = registry.election().context("the log holds no election yet")?;
+    let geo = registry.geography();
+    let ev = evidence(registry, &c.signers);
+    if !c.signers.is_empty() && ev.rows().is_empty() {
+        let mut known: Vec<String> = registry.enrolments().iter().map(|e| e.verifier.name().to_string()).collect();
+        known.sort();
+        known.dedup();
+        bail!("no sheet is signed by {:?}; enrolled key names: {}", c.signers, known.join(", "));
+    }
+    let levels = if c.levels.iter().any(|l| l == "all") {
+        None
+    } else if c.levels.is_empty() {
+        Some(vec![0])
+    } else {
+        let mut ix = Vec::new();
+        for l in &c.levels {
+            let unit_levels = &election.levels[..election.levels.len().saturating_sub(1)];
+            match unit_levels.iter().position(|x| x == l) {
+                Some(i) => ix.push(i),
+                None => bail!(
+                    "--level {l:?} is not a unit level of this election; use one of: {}, all",
+                    unit_levels.join(", ")
+                ),
+            }
+        }
+        Some(ix)
+    };
+    let tally = tabulate(election, geo, &ev, &c.tally);
+    let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels, ..Default::default() });
+    for b in &c.bulletins {
+        let Some((ci, ct)) =
+            tally.contests.iter().enumerate().find(|(_, ct)| election.contests[ct.contest].id == b.contest)
+        else {
+            bail!("bulletin {:?} is for contest {:?}, which this election does not have", b.label, b.contest);
+        };
+        let check = check_bulletin(election, geo, &ev, ct, b, &ChanceModel::default())?;
+        report.contests[ci].official.push(check);
+    }
+    Ok(report)
+}
+
+/// Parses a percentage like `90` or `87.5` into parts per million.
+pub fn percent_ppm(s: &str) -> anyhow::Result<u32> {
+    let v: f64 = s.trim().parse().with_context(|| format!("{s:?} is not a percentage like 90 or 87.5"))?;
+    if !(0.0..=100.0).contains(&v) {
+        bail!("{s}% is not between 0 and 100");
+    }
+    Ok((v * 10_000.0).round() as u32)
+}
+
+/// How sources count as independent.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum IndependenceArg {
+    /// Different enrolled organisations.
+    Organisations,
+    /// Different keys.
+    Keys,
+}
+
+/// Options shared by `testigo tally` and `testigo report`.
+#[derive(Args, Debug, Clone)]
+pub struct TallyCommon {
+    /// Data directory (read only: works while `testigo serve` runs on it).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Official bulletins to check against the evidence (JSON, schema `testigo-bulletins/1`).
+    #[arg(long)]
+    pub bulletins: Option<PathBuf>,
+    /// Turnout cap for the capped certainty verdict, percent of the missing tables' registered voters.
+    #[arg(long, default_value = "90")]
+    pub turnout_cap: String,
+    /// What makes two sheets independent.
+    #[arg(long, value_enum, default_value = "organisations")]
+    pub independence: IndependenceArg,
+    /// Count `official` sheets as evidence too (normally they are what is checked).
+    #[arg(long)]
+    pub include_official: bool,
+    /// Count only sheets signed by keys with this name (repeatable), e.g. one importer's publication.
+    #[arg(long)]
+    pub signer: Vec<String>,
+}
+
+impl TallyCommon {
+    /// The computation these options ask for (levels given separately).
+    pub fn compute(&self, levels: Vec<String>) -> anyhow::Result<Compute> {
+        Ok(Compute {
+            tally: TallyOptions {
+                independence: match self.independence {
+                    IndependenceArg::Organisations => Independence::Organisations,
+                    IndependenceArg::Keys => Independence::Keys,
+                },
+                include_official: self.include_official,
+                turnout_cap_ppm: percent_ppm(&self.turnout_cap)?,
+            },
+            levels,
+            signers: self.signer.clone(),
+            bulletins: match &self.bulletins {
+                Some(p) => read_bulletins(p)?,
+                None => Vec::new(),
+            },
+        })
+    }
+}
+
+/// Options of `testigo tally`.
+#[derive(Args, Debug)]
+pub struct TallyArgs {
+    #[command(flatten)]
+    common: TallyCommon,
+    /// Print the JSON report (schema `testigo-tally/1`, crates/tally/SCHEMA.md).
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print one CSV row per unit (national first).
+    #[arg(long)]
+    csv: bool,
+    /// List the units of this level (repeatable; `all` for every level). Default: the top level.
+    #[arg(long)]
+    level: Vec<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Runs `testigo tally`.
+pub fn run(a: TallyArgs) -> anyhow::Result<ExitCode> {
+    let c = a.common.compute(a.level.clone())?;
+    let (registry, size) = load_registry(&a.common.dir)?;
+    let report = compute(&registry, &c)?;
+    let text = if a.json {
+        report.to_json() + "\n"
+    } else if a.csv {
+        report.to_csv()
+    } else {
+        let mut t = report.to_text();
+        if !a.level.is_empty() {
+            t.push_str(&units_text(&report));
+        }
+        t.push_str(&format!("(log entries counted: {size})\n"));
+        t
+    };
+    match &a.out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => print_stdout(&text)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to standard output"),
+        _ => Ok(()),
+    }
+}
+
+/// One line per listed unit (the drill-down of `--level`).
+fn units_text(report: &TallyReport) -> String {
+    let mut s = String::new();
+    for c in &report.contests {
+        s.push_str(&format!("\n{} by unit:\n", c.name));
+        for u in &c.units {
+            let leader = u.certainty.leader.as_deref().unwrap_or("-");
+            let share = u.candidates.iter().find(|r| r.id == leader).and_then(|r| r.share_percent);
+            s.push_str(&format!(
+                "  {:<10} {:<12} {:<28} {:>5}/{:<5} tables  valid {:>9}  leader {} {}  {}\n",
+                u.level,
+                u.id,
+                u.name,
+                u.tables.reporting,
+                u.tables.total,
+                u.valid,
+                leader,
+                share.map(|p| format!("{p:.2}%")).unwrap_or_default(),
+                u.certainty.verdict
+            ));
+        }
+    }
+    s
+}
