@@ -154,6 +154,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     print!("{}", std::fs::read_to_string(d.vkey())?);
     println!("signed checkpoint ({}):", d.log().join("checkpoint").display());
     print!("{}", String::from_utf8_lossy(&node.checkpoint()));
+    print_findings(&node.registry())?;
     if a.no_serve {
         node.shutdown();
         return Ok(ExitCode::SUCCESS);
@@ -166,4 +167,25 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     };
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CNE's two 2024 national bulletins (`data/venezuela-2024/cne-bulletins.json`).
+const CNE_BULLETINS: &str = include_str!("../../../../data/venezuela-2024/cne-bulletins.json");
+
+/// Prints the headline findings: the tally of both publications, its
+/// certainty and the CNE's bulletins checked against the signed sheets, with
+/// the rules behind the numbers (the same as `testigo tally --bulletins`).
+fn print_findings(registry: &testigo_election::Registry) -> anyhow::Result<()> {
+    let c = super::tally::Compute {
+        bulletins: super::tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")?,
+        ..Default::default()
+    };
+    let report = super::tally::compute(registry, &c)?;
+    println!("\nfindings (`testigo tally --dir DIR --bulletins data/venezuela-2024/cne-bulletins.json`):");
+    print!("{}", report.to_text());
+    println!("rules behind these numbers:");
+    for a in &report.assumptions {
+        println!("  - {a}");
+    }
+    Ok(())
 }
