@@ -1,7 +1,20 @@
 //! QR decoders the node plugs into the registry, so a sheet whose QR payload
-//! disagrees with its typed counts is flagged `qr_mismatch`.
+//! disagrees with its typed counts is flagged `qr_mismatch` (and one that
+//! cannot be read, or whose BU fails its own checks, `qr_unreadable`).
+//!
+//! A sheet's `qr` field is the payload as scanned: the Venezuelan acta's one
+//! code, or a Brazilian BU's parts one per line (any order, repeats
+//! tolerated). [`SheetQr`] detects which and dispatches.
+//!
+//! Flags are derived state: every replay of the log must compute the same
+//! ones, so a decoder's result may depend only on the payload, the election
+//! definition and the decoder's fixed configuration (for the BU, its key
+//! set: a verifier that wants the same flags configures the same keys).
+
+use std::collections::BTreeMap;
 
 use testigo_election::{Contest, ElectionDef, QrCounts, QrDecoder};
+use testigo_formats::brazil_bu::{self, ChainStatus, KeySet, Office, SignatureStatus};
 use testigo_formats::venezuela_qr;
 
 /// The Venezuelan acta QR (`CCCCCCCCC.MM.1.0001!v1,…,vN!NULOS!X`): its card
@@ -18,7 +31,7 @@ impl QrDecoder for VenezuelaActaQr {
             return Err(format!("contest {} lists no ballot cards, so an acta QR cannot be read for it", contest.id));
         }
         let qr = venezuela_qr::parse(payload, card_owner.len()).map_err(|e| e.to_string())?;
-        let mut votes = std::collections::BTreeMap::new();
+        let mut votes = BTreeMap::new();
         for (&v, &owner) in qr.card_votes.iter().zip(&card_owner) {
             *votes.entry(contest.candidates[owner].id.clone()).or_insert(0u64) += u64::from(v);
         }
@@ -27,5 +40,116 @@ impl QrDecoder for VenezuelaActaQr {
             votes,
             null: Some(u64::from(qr.null_votes)),
         })
+    }
+}
+
+/// The Brazilian boletim de urna QR (`QRBU:i:n …` parts, one per line of the
+/// payload). The parts are assembled and the SHA-512 chain checked; the
+/// signature is checked against the configured keys.
+///
+/// - A broken chain, or a signature that a configured key shows to be
+///   invalid, makes the payload unreadable (`qr_unreadable`): altered counts
+///   must not be compared as if they were the machine's.
+/// - A signature that cannot be checked (no key for the slot, format 6.0,
+///   missing) does not: the counts are still compared, and
+///   [`BrazilBuQr::signature`] reports the status (never "verified" unless
+///   it is).
+/// - The office compared with the contest is the one whose `CARG` code is
+///   the contest id (`"11"` for mayor); otherwise the BU's only office;
+///   otherwise the one office whose voted candidate numbers are all
+///   candidate ids of the contest. Candidates are matched by number: the
+///   election's candidate ids must be the ballot numbers (`"13"`, `"22"`).
+/// - The table is not compared (the BU names it as state, municipality,
+///   zone and section; the election's table ids are its own).
+#[derive(Clone, Debug, Default)]
+pub struct BrazilBuQr {
+    keys: KeySet,
+}
+
+impl BrazilBuQr {
+    /// A decoder trusting `keys` (empty: every signature is `unknown_key`).
+    pub fn new(keys: KeySet) -> Self {
+        BrazilBuQr { keys }
+    }
+
+    /// The chain and signature status of a BU payload (one part per line),
+    /// for reporting what a sheet's QR proves.
+    pub fn signature(&self, payload: &str) -> Result<(ChainStatus, SignatureStatus), String> {
+        let bu = brazil_bu::parse_payload(payload.lines().map(str::trim).filter(|l| !l.is_empty()))
+            .map_err(|e| e.to_string())?;
+        let v = bu.verify(&self.keys);
+        Ok((v.chain, v.signature))
+    }
+}
+
+/// Picks the BU office that a contest is about (see [`BrazilBuQr`]).
+fn office_for<'a>(offices: &'a [Office], contest: &Contest) -> Result<&'a Office, String> {
+    if let Some(o) = contest.id.parse::<u32>().ok().and_then(|code| offices.iter().find(|o| o.office == code)) {
+        return Ok(o);
+    }
+    if let [only] = offices {
+        return Ok(only);
+    }
+    let fits = |o: &&Office| {
+        let votes = o.all_candidate_votes();
+        !votes.is_empty() && votes.keys().all(|n| contest.candidate_position(&n.to_string()).is_some())
+    };
+    let fitting: Vec<&Office> = offices.iter().filter(fits).collect();
+    match fitting.as_slice() {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "the BU has {} offices and none is clearly contest {} (name the contest by the office's CARG code, e.g. 11)",
+            offices.len(),
+            contest.id
+        )),
+    }
+}
+
+impl QrDecoder for BrazilBuQr {
+    fn decode(&self, _election: &ElectionDef, contest: &Contest, payload: &str) -> Result<QrCounts, String> {
+        let bu = brazil_bu::parse_payload(payload.lines().map(str::trim).filter(|l| !l.is_empty()))
+            .map_err(|e| e.to_string())?;
+        let v = bu.verify(&self.keys);
+        if let ChainStatus::BrokenAt { part } = v.chain {
+            return Err(format!("the BU's hash chain is broken at part {part}: altered or misread"));
+        }
+        if v.signature == SignatureStatus::Invalid {
+            return Err("the BU's signature is invalid for the configured key: altered or forged".to_string());
+        }
+        let record = bu.record().map_err(|e| format!("the BU content does not map to offices and counts: {e}"))?;
+        let office = office_for(&record.offices, contest)?;
+        let votes =
+            office.all_candidate_votes().into_iter().map(|(number, n)| (number.to_string(), u64::from(n))).collect();
+        Ok(QrCounts { table: None, votes, null: office.null.map(u64::from) })
+    }
+}
+
+/// Any supported sheet QR: a payload starting `QRBU:` is a Brazilian BU,
+/// anything else is read as a Venezuelan acta.
+#[derive(Clone, Debug, Default)]
+pub struct SheetQr {
+    /// The BU decoder (and its keys).
+    pub brazil: BrazilBuQr,
+}
+
+impl SheetQr {
+    /// A composite decoder whose BU signatures are checked against `keys`.
+    pub fn new(keys: KeySet) -> Self {
+        SheetQr { brazil: BrazilBuQr::new(keys) }
+    }
+}
+
+/// True if the payload is a BU (its first non-blank line is a `QRBU:` part).
+pub fn is_brazil_bu(payload: &str) -> bool {
+    payload.trim_start().starts_with("QRBU:")
+}
+
+impl QrDecoder for SheetQr {
+    fn decode(&self, election: &ElectionDef, contest: &Contest, payload: &str) -> Result<QrCounts, String> {
+        if is_brazil_bu(payload) {
+            self.brazil.decode(election, contest, payload)
+        } else {
+            VenezuelaActaQr.decode(election, contest, payload)
+        }
     }
 }

@@ -6,12 +6,12 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use testigo_election::Flag;
 use testigo_server::node::Outcome;
-use testigo_server::qr::VenezuelaActaQr;
+use testigo_server::qr::SheetQr;
 use testigo_server::{DataDir, Node};
 
 /// Opens the node of a data directory (takes the writer lock; replays the log).
 pub fn open_node(dir: &Path) -> anyhow::Result<Node> {
-    Node::open(DataDir::new(dir), Some(Box::new(VenezuelaActaQr))).with_context(|| {
+    Node::open(DataDir::new(dir), Some(Box::new(SheetQr::default()))).with_context(|| {
         format!("opening {}: if `testigo serve` is running on it, submit through the server instead", dir.display())
     })
 }

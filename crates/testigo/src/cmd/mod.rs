@@ -7,6 +7,7 @@ mod import;
 mod keys;
 mod local;
 pub mod log;
+mod qr;
 mod serve;
 mod submit;
 mod report;
@@ -46,6 +47,9 @@ enum Command {
     /// Work with a transparency log directly (init, append, prove, check-receipt).
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Read tally-sheet QR codes (Venezuelan acta, Brazilian BU) from a photo or payload text.
+    #[command(subcommand)]
+    Qr(qr::QrCommand),
     /// Tabulate the log: results, coverage, certainty, official bulletins checked (text, JSON or CSV).
     Tally(tally::TallyArgs),
     /// Write a self-contained HTML report of the tally (inline CSS and SVG charts).
@@ -66,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
+        Command::Qr(c) => qr::run(c),
         Command::Tally(a) => tally::run(a),
         Command::Report(a) => report::run(a),
         Command::Synth(a) => synth::run(a),

@@ -44,10 +44,12 @@ pub struct SubmitArgs {
     /// Registered voters, as printed.
     #[arg(long)]
     registered: Option<u64>,
-    /// The sheet's QR payload, as scanned.
+    /// The sheet's QR payload, as scanned (a multi-part Brazilian BU: its parts, one per line).
     #[arg(long)]
     qr: Option<String>,
     /// A photo of the sheet (JPEG or PNG); its SHA-256 is signed into the sheet and the photo uploaded.
+    /// Without --qr, the QR codes read from the photo (a Venezuelan acta, or every part of a Brazilian
+    /// BU) are signed into the sheet as its QR payload, so the server flags counts that disagree.
     #[arg(long)]
     photo: Option<PathBuf>,
     /// Where the figures come from: witness, party_agent or official.
@@ -73,6 +75,37 @@ fn parse_votes(args: &[String]) -> anyhow::Result<BTreeMap<String, u64>> {
     Ok(votes)
 }
 
+/// The sheet's QR payload read from its photo: the acta's code, or every
+/// BU part (one per line, as read). Says on stderr what was found; a
+/// photo without a readable code is still submitted, without a payload.
+fn qr_from_photo(photo: &[u8]) -> Option<String> {
+    // No keys: the signature is the server's business (it records the
+    // status); here only the payload text matters.
+    let report = testigo_scan::inspect_photo(photo, &testigo_scan::InspectOptions::default());
+    let format = match report.format {
+        Some(testigo_scan::QrFormat::VenezuelaActa) => "a Venezuelan acta",
+        Some(testigo_scan::QrFormat::BrazilBu) => "a Brazilian BU",
+        None => {
+            eprintln!("no tally-sheet QR code read from the photo; submitting without a QR payload");
+            for e in &report.errors {
+                eprintln!("  {e}");
+            }
+            return None;
+        }
+    };
+    let payloads: Vec<&String> = match report.format {
+        // One acta per sheet: the first code of the format.
+        Some(testigo_scan::QrFormat::VenezuelaActa) => report.payloads.iter().take(1).collect(),
+        _ => report.payloads.iter().collect(),
+    };
+    let table = report.table.as_deref().unwrap_or("unknown");
+    eprintln!("QR read from the photo: {format}, table {table}, {} code(s)", payloads.len());
+    for e in &report.errors {
+        eprintln!("  warning: {e}");
+    }
+    Some(payloads.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n"))
+}
+
 /// Signs and posts the sheet; prints index, flags and where the receipt went.
 pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
     let signer = keys::load_signer(&a.key)?;
@@ -82,6 +115,11 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
     let photo = match &a.photo {
         Some(p) => Some(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
         None => None,
+    };
+    let qr = match (a.qr, &photo) {
+        (Some(qr), _) => Some(qr),
+        (None, Some(photo)) => qr_from_photo(photo),
+        (None, None) => None,
     };
     client::block_on(async move {
         let info = client::election(&a.server).await?;
@@ -106,7 +144,7 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
             voters: a.voters,
             registered: a.registered,
             photo_sha256: photo.as_ref().map(|p| hex::encode(Sha256::digest(p))),
-            qr: a.qr,
+            qr,
             dataset: None,
             supersedes: a.supersedes,
             signed_at: testigo_server::node::unix_now(),

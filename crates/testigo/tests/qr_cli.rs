@@ -1,0 +1,138 @@
+//! `testigo qr inspect`: the shared example payloads (copied into
+//! `crates/formats/testdata/`, see its README), tampered payloads that must
+//! fail, and a generated sheet photo read end to end.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use testigo_scan::corpus::{self, Degradation, SheetKind, CORPUS_KEY_VERSION, CORPUS_STATES};
+
+const BU_EXAMPLE: &str = include_str!("../../formats/testdata/bu_ac_2024_example.txt");
+const BU_KEY: &str = include_str!("../../formats/testdata/bu_ac_2024_key.hex");
+const VE_EXAMPLE: &str = include_str!("../../formats/testdata/venezuela_acta_example.txt");
+
+fn inspect(args: &[&str], file: &Path) -> (Output, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_testigo"))
+        .args(["qr", "inspect"])
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("run testigo");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+#[test]
+fn venezuelan_acta_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "acta.txt", VE_EXAMPLE.as_bytes());
+    let (out, json) = inspect(&[], &file);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["format"], "venezuela-acta");
+    assert_eq!(json["table"], "201301006.01");
+    assert_eq!(json["counts"]["valid"], 368);
+    assert_eq!(json["signature"], "not_applicable");
+
+    // One card count too many: reported, exit status 1.
+    let bad = write(dir.path(), "bad.txt", VE_EXAMPLE.trim().replacen("!140,", "!140,0,", 1).as_bytes());
+    let (out, json) = inspect(&[], &bad);
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    assert!(json["errors"][0].as_str().unwrap().contains("39 card counts"), "{json}");
+}
+
+#[test]
+fn brazilian_bu_text_with_and_without_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "bu.txt", BU_EXAMPLE.as_bytes());
+    let key = format!("sac@20240507={}", BU_KEY.trim());
+    let (out, json) = inspect(&["--key", &key], &file);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["format"], "brazil-bu");
+    assert_eq!(json["table"], "AC/1120/8/2");
+    assert_eq!(json["chain"]["status"], "valid");
+    assert_eq!(json["signature"], "verified");
+
+    // The key as a TSE key file pinned by its SHA-512.
+    let raw = hex::decode(BU_KEY.trim()).unwrap();
+    let keyfile = write(dir.path(), "sacqrcode.pub", &raw);
+    use sha2::Digest;
+    let pin = hex::encode(sha2::Sha512::digest(&raw));
+    let (out, json) = inspect(&["--key", &format!("20240507={}#{pin}", keyfile.display())], &file);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["signature"], "verified");
+
+    // No key: counts reported, but the signature is not verified, so exit 1.
+    let (out, json) = inspect(&[], &file);
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    assert_eq!(json["signature"], "unknown_key");
+    assert_eq!(json["counts"]["present"], 2);
+
+    // A key for another slot does not verify it either.
+    let (out, json) = inspect(&["--key", &format!("ssp@20240507={}", BU_KEY.trim())], &file);
+    assert_eq!((out.status.code(), &json["signature"]), (Some(1), &serde_json::json!("unknown_key")));
+
+    // One vote changed: chain broken and signature invalid.
+    let tampered = write(dir.path(), "tampered.txt", BU_EXAMPLE.replace(" 92:1 ", " 92:2 ").as_bytes());
+    let (out, json) = inspect(&["--key", &key], &tampered);
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    assert_eq!(json["chain"]["status"], "broken");
+    assert_eq!(json["signature"], "invalid");
+}
+
+#[test]
+fn malformed_key_argument_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "bu.txt", BU_EXAMPLE.as_bytes());
+    let out = Command::new(env!("CARGO_BIN_EXE_testigo"))
+        .args(["qr", "inspect", "--key", "nonsense"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[NAME@]VRCH=VALUE"), "{out:?}");
+}
+
+#[test]
+fn generated_photo_of_a_signed_bu() {
+    let seed = (0..).find(|&s| corpus::kind_for(s) == SheetKind::BrazilBu).unwrap();
+    let sample = corpus::generate_with(seed, Degradation::Clean);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = write(dir.path(), "sheet.png", &sample.photo);
+    let vk = hex::encode(corpus::corpus_signing_key().verifying_key().to_bytes());
+    let keys: Vec<String> =
+        CORPUS_STATES.iter().map(|uf| format!("o{}@{CORPUS_KEY_VERSION}={vk}", uf.to_lowercase())).collect();
+    let args: Vec<&str> = keys.iter().flat_map(|k| ["--key", k.as_str()]).collect();
+    let (out, json) = inspect(&args, &photo);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["source"]["kind"], "image");
+    assert_eq!(json["format"], "brazil-bu");
+    assert_eq!(json["signature"], "verified");
+    let mut read: Vec<String> =
+        json["payloads"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    let mut expected = sample.payloads.clone();
+    read.sort();
+    expected.sort();
+    assert_eq!(read, expected);
+
+    // Without the keys the same photo reads, but is not "ok".
+    let (out, json) = inspect(&[], &photo);
+    assert_eq!((out.status.code(), &json["signature"]), (Some(1), &serde_json::json!("unknown_key")));
+
+    // Not an image and not a payload: exit 1 with an error.
+    let junk = write(dir.path(), "junk.txt", b"hello\n");
+    let (out, json) = inspect(&[], &junk);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!json["errors"].as_array().unwrap().is_empty(), "{json}");
+}
