@@ -153,3 +153,115 @@ impl QrDecoder for SheetQr {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use testigo_election::Candidate;
+    use testigo_formats::brazil_bu::Phase;
+
+    // The TSE manual's worked example (copied into crates/formats/testdata,
+    // see its README): councillor (CARG 13) 93001:1, blank 1; mayor (CARG 11)
+    // 92:1, null 1.
+    const BU: &str = include_str!("../../formats/testdata/bu_ac_2024_example.txt");
+    const BU_KEY: &str = include_str!("../../formats/testdata/bu_ac_2024_key.hex");
+    const ACTA: &str = include_str!("../../formats/testdata/venezuela_acta_example.txt");
+
+    fn contest(id: &str, candidates: &[&str]) -> Contest {
+        Contest {
+            id: id.into(),
+            name: id.into(),
+            candidates: candidates
+                .iter()
+                .map(|c| Candidate { id: (*c).into(), name: (*c).into(), cards: Vec::new() })
+                .collect(),
+        }
+    }
+
+    fn election(contests: Vec<Contest>) -> ElectionDef {
+        ElectionDef {
+            id: "br-test".into(),
+            name: "test".into(),
+            date: "2024-10-06".into(),
+            levels: vec!["state".into(), "section".into()],
+            contests,
+            total_tables: None,
+            registry: None,
+            max_table_voters: 1000,
+            operator: String::new(),
+        }
+    }
+
+    fn keys() -> KeySet {
+        let mut keys = KeySet::new();
+        let raw = hex::decode(BU_KEY.trim()).unwrap();
+        keys.add_key_file("AC", Phase::Simulated, "20240507", &raw, None).unwrap();
+        keys
+    }
+
+    #[test]
+    fn bu_counts_by_office_and_number() {
+        let mayor = contest("11", &["92", "10"]);
+        let councillors = contest("13", &["93001"]);
+        let def = election(vec![mayor.clone(), councillors.clone()]);
+        let qr = SheetQr::new(keys());
+        let got = qr.decode(&def, &mayor, BU).unwrap();
+        assert_eq!(got.votes, BTreeMap::from([("92".to_string(), 1)]));
+        assert_eq!((got.null, got.table), (Some(1), None));
+        let got = qr.decode(&def, &councillors, BU).unwrap();
+        assert_eq!(got.votes, BTreeMap::from([("93001".to_string(), 1)]));
+        assert_eq!(got.null, Some(0));
+        // A contest not named by CARG code: the one office whose numbers fit.
+        let by_numbers = contest("prefeito", &["92", "10"]);
+        assert_eq!(qr.decode(&def, &by_numbers, BU).unwrap().votes.get("92"), Some(&1));
+        // Neither code nor numbers fit: unreadable for this contest, not a guess.
+        assert!(qr.decode(&def, &contest("president", &["13", "22"]), BU).is_err());
+        assert_eq!(qr.brazil.signature(BU).unwrap(), (ChainStatus::Valid, SignatureStatus::Verified));
+    }
+
+    #[test]
+    fn altered_bu_is_unreadable_and_unknown_key_is_not() {
+        let mayor = contest("11", &["92"]);
+        let def = election(vec![mayor.clone()]);
+        let qr = SheetQr::new(keys());
+        // One vote changed: the chain breaks, so the counts are not compared.
+        let tampered = BU.replace(" 92:1 ", " 92:2 ");
+        let err = qr.decode(&def, &mayor, &tampered).unwrap_err();
+        assert!(err.contains("hash chain"), "{err}");
+        // Without the key the counts are compared, and the status says so.
+        let keyless = SheetQr::default();
+        assert_eq!(keyless.decode(&def, &mayor, BU).unwrap().votes.get("92"), Some(&1));
+        assert_eq!(keyless.brazil.signature(BU).unwrap().1, SignatureStatus::UnknownKey);
+    }
+
+    #[test]
+    fn multi_part_bu_in_any_order_with_repeats() {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
+        let parts = (0..).map(|_| testigo_scan::corpus::brazil_payloads(&mut rng)).find(|p| p.len() >= 2).unwrap();
+        let mut shuffled: Vec<&String> = parts.iter().rev().collect();
+        shuffled.push(&parts[0]);
+        let payload = shuffled.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n");
+        let record = brazil_bu::parse_payload(parts.iter().map(String::as_str)).unwrap().record().unwrap();
+        let mayor_office = record.offices.iter().find(|o| o.office == 11).unwrap();
+        let ids: Vec<String> = mayor_office.all_candidate_votes().keys().map(|n| n.to_string()).collect();
+        let mayor = contest("11", &ids.iter().map(String::as_str).collect::<Vec<_>>());
+        let def = election(vec![mayor.clone()]);
+        let got = SheetQr::default().decode(&def, &mayor, &payload).unwrap();
+        let want: BTreeMap<String, u64> =
+            mayor_office.all_candidate_votes().into_iter().map(|(n, v)| (n.to_string(), u64::from(v))).collect();
+        assert_eq!(got.votes, want);
+        // A missing part is unreadable.
+        let short = parts[1..].join("\n");
+        assert!(SheetQr::default().decode(&def, &mayor, &short).is_err());
+    }
+
+    #[test]
+    fn venezuelan_payloads_still_go_to_the_acta_decoder() {
+        let c = contest("p", &["a"]);
+        let def = election(vec![c.clone()]);
+        // No ballot cards in this contest: the acta decoder's own error.
+        let err = SheetQr::default().decode(&def, &c, ACTA.trim()).unwrap_err();
+        assert!(err.contains("ballot cards"), "{err}");
+        assert!(!is_brazil_bu(ACTA) && is_brazil_bu(BU));
+    }
+}
