@@ -3,6 +3,7 @@
 //! - [`datadir`]: the layout of a data directory and how it is created and opened.
 //! - [`node`]: the running node (log, registry derived from it, photos); HTTP-agnostic.
 //! - [`http`]: the axum routes: intake, views, photos, the log at its C2SP paths.
+//! - [`witnessing`]: witness cosignatures collected for each new checkpoint and republished.
 
 pub mod blobs;
 pub mod datadir;
@@ -11,6 +12,7 @@ pub mod logfiles;
 pub mod node;
 pub mod qr;
 pub mod ratelimit;
+pub mod witnessing;
 
 pub use datadir::DataDir;
 pub use http::{router, serve, Limits};

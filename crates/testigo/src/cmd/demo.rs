@@ -164,6 +164,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, a.port)),
         per_key_rate: 20.0,
         per_key_burst: 200.0,
+        witnesses: Vec::new(),
     };
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ mod election;
 mod import;
 mod keys;
 mod local;
+mod mirror;
 pub mod log;
 mod qr;
 mod serve;
@@ -13,6 +14,8 @@ mod submit;
 mod report;
 mod synth;
 pub mod tally;
+mod verify;
+mod witness;
 
 use std::process::ExitCode;
 
@@ -56,6 +59,13 @@ enum Command {
     Report(report::ReportArgs),
     /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
     Synth(synth::SynthArgs),
+    /// Verify a log copy (directory or URL): every tile and entry, witnesses, the election replayed.
+    Verify(verify::VerifyArgs),
+    /// Copy a log (directory or URL) into a directory, verifying it; re-run to fetch only what is new.
+    Mirror(mirror::MirrorArgs),
+    /// Run a witness that cosigns log checkpoints, or create a witness key.
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
 }
 
 /// Runs the parsed command line.
@@ -70,9 +80,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(a) => import::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
-        Command::Qr(c) => qr::run(c),
         Command::Tally(a) => tally::run(a),
         Command::Report(a) => report::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Qr(c) => qr::run(c),
+        Command::Verify(a) => verify::run(a),
+        Command::Mirror(a) => mirror::run(a),
+        Command::Witness(c) => witness::run(c),
     }
 }

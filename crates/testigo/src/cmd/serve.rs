@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use testigo_server::qr::SheetQr;
+use testigo_server::witnessing::GuardedStorage;
 use testigo_server::{Limits, Node};
 
 /// Options of `testigo serve`.
@@ -25,6 +27,25 @@ pub struct ServeArgs {
     /// Burst of submissions allowed per signing key.
     #[arg(long, default_value_t = 200.0)]
     pub per_key_burst: f64,
+    /// A witness to ask for a cosignature of each new checkpoint, as `URL=VKEY` (its submission
+    /// prefix and cosigner key, file or key line); repeatable. The checkpoint is republished with
+    /// the cosignatures (until then, about one witness round trip, it is served uncosigned).
+    #[arg(long = "witness", value_name = "URL=VKEY")]
+    pub witnesses: Vec<String>,
+}
+
+/// Parses `--witness URL=VKEY` values.
+fn witness_endpoints(args: &[String]) -> anyhow::Result<Vec<testigo_witness::WitnessEndpoint>> {
+    let mut out = Vec::new();
+    for w in args {
+        let (url, vkey) = w.split_once('=').with_context(|| format!("--witness {w:?}: expected URL=VKEY"))?;
+        let key = super::log::read_vkey(vkey).with_context(|| format!("--witness {w:?}"))?;
+        if key.algorithm() != testigo_note::ALG_COSIGNATURE_V1 {
+            anyhow::bail!("--witness {w:?}: not a witness cosigner key (type 0x04; `testigo witness serve` prints it)");
+        }
+        out.push(testigo_witness::WitnessEndpoint { url: url.to_string(), key });
+    }
+    Ok(out)
 }
 
 /// Waits for Ctrl-C or SIGTERM.
@@ -50,6 +71,17 @@ async fn shutdown_signal() {
 /// Serves `node` on `addr` until Ctrl-C/SIGTERM; `ready` is called with the
 /// bound address once listening. Everything queued is published before return.
 pub fn serve_node(node: Node, args: &ServeArgs, ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    serve_node_witnessed(node, args, None, ready)
+}
+
+/// [`serve_node`], also running the witnessing task if given (the node's
+/// sequencer must write through its guarded storage).
+fn serve_node_witnessed(
+    node: Node,
+    args: &ServeArgs,
+    witnessing: Option<(Arc<GuardedStorage>, testigo_witness::WitnessClient)>,
+    ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     let node = Arc::new(node);
     let limits =
@@ -59,7 +91,13 @@ pub fn serve_node(node: Node, args: &ServeArgs, ready: impl FnOnce(SocketAddr)) 
             .await
             .with_context(|| format!("listening on {} (is another server using it? try --port/--addr)", args.addr))?;
         ready(listener.local_addr()?);
-        testigo_server::serve(listener, node.clone(), limits, shutdown_signal()).await.context("serving")
+        let task = witnessing.map(|(guard, client)| testigo_server::witnessing::spawn(node.clone(), guard, client));
+        let served = testigo_server::serve(listener, node.clone(), limits, shutdown_signal()).await.context("serving");
+        if let Some(t) = task {
+            t.abort();
+            let _ = t.await;
+        }
+        served
     })?;
     drop(rt);
     // Handlers are done; the last references go with the runtime.
@@ -93,12 +131,22 @@ pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
 
 /// Runs `testigo serve`.
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    let node = super::local::open_node(&a.dir)?;
+    let endpoints = witness_endpoints(&a.witnesses)?;
+    let (node, witnessing) = if endpoints.is_empty() {
+        (super::local::open_node(&a.dir)?, None)
+    } else {
+        let dir = testigo_server::DataDir::new(&a.dir);
+        let guard = Arc::new(GuardedStorage::new(dir.storage()?));
+        let node = Node::open_with_storage(dir, Some(Box::new(SheetQr::default())), guard.clone())
+            .with_context(|| format!("opening {}", a.dir.display()))?;
+        let client = testigo_witness::WitnessClient::new(endpoints, Duration::from_secs(10))?;
+        (node, Some((guard, client)))
+    };
     let example = {
         let reg = node.registry();
         let first = reg.sheets().next().map(|s| s.table_id().to_string());
         first
     };
-    serve_node(node, &a, |addr| print_urls(addr, example.as_deref()))?;
+    serve_node_witnessed(node, &a, witnessing, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,278 @@
+//! `testigo verify`: an independent check of a whole election log from any
+//! copy (a directory or an http(s) URL), trusting only the log's verifier key
+//! and, optionally, a k-of-n set of witnesses.
+//!
+//! Two layers are checked:
+//! - the log (`testigo-verify`): checkpoint signature, witness quorum, every
+//!   tile and entry bundle recomputed up to the signed root, and consistency
+//!   with the checkpoint this machine verified last time (state per log);
+//! - the election (`testigo_election::Registry`): every entry is replayed in
+//!   order, so every signature and the enrolment chain (key enrolled by the
+//!   operator before use, not revoked, in scope) is checked. The server only
+//!   logs entries it accepted, so an entry refused on replay is evidence of
+//!   operator misbehaviour and fails the run, naming its index.
+//!
+//! The replay needs every entry, while the remembered state lets the log
+//! layer skip entries verified before. So a run with a remembered state does
+//! both: an incremental pass (consistency with the remembered checkpoint,
+//! state moved forward) and a full pass feeding the registry; if the log grew
+//! between the two, the two checkpoints are proven consistent with each other
+//! too. A first run (nothing remembered) is a single full pass.
+//!
+//! The server publishes no tally summary yet, so there is nothing to compare
+//! the replayed counts with; `testigo tally --dir` on a mirror computes results.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use testigo_election::Registry;
+use testigo_note::Verifier;
+use testigo_server::qr::SheetQr;
+use testigo_tlog::hash::from_base64;
+use testigo_tlog::proof::verify_consistency;
+use testigo_tlog::LogReader;
+use testigo_verify::{verify_log, NoVisitor, Options, Progress, Rejected, Report, Source, Visitor, WitnessPolicy};
+
+use super::log::read_vkey;
+
+/// Options shared by `verify` and `mirror`: the trust roots.
+#[derive(Args, Debug, Clone)]
+pub struct TrustArgs {
+    /// The log's verifier key: a file (e.g. a data directory's `log.vkey`) or the key line itself.
+    #[arg(long, value_name = "VKEY")]
+    pub key: String,
+    /// A trusted witness's cosigner key (file or key line); repeat for several.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned the checkpoint (default: all of them).
+    #[arg(long, value_name = "K")]
+    pub quorum: Option<usize>,
+    /// Fetches in flight (0: 16 for HTTP, one per core for a directory).
+    #[arg(long, default_value_t = 0)]
+    pub concurrency: usize,
+}
+
+impl TrustArgs {
+    /// The log key and the witness policy.
+    pub fn load(&self) -> anyhow::Result<(Verifier, WitnessPolicy)> {
+        let key = read_vkey(&self.key).context("--key")?;
+        let mut witnesses = Vec::new();
+        for w in &self.witnesses {
+            witnesses.push(read_vkey(w).context("--witness")?);
+        }
+        let quorum = self.quorum.unwrap_or(witnesses.len());
+        if quorum > witnesses.len() {
+            bail!("--quorum {quorum} is more than the {} --witness keys given", witnesses.len());
+        }
+        Ok((key, WitnessPolicy { witnesses, quorum }))
+    }
+}
+
+/// Options of `testigo verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The log copy: a data directory, its `log/` directory, or an http(s) URL (e.g. a `testigo serve`).
+    pub source: String,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Where to remember the last verified checkpoint of each log
+    /// (default: the user's data directory, e.g. ~/.local/share/testigo/verify).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Remember nothing: verify from scratch, without a consistency check against an earlier run.
+    #[arg(long, conflicts_with = "state")]
+    pub no_state: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Opens SOURCE: a URL as given; a directory as given if it holds a
+/// `checkpoint`, else its `log/` (a data directory).
+pub fn open_source(s: &str) -> anyhow::Result<Source> {
+    let p = Path::new(s);
+    let s = if !s.starts_with("http://") && !s.starts_with("https://") && !p.join("checkpoint").exists() {
+        let log = p.join("log");
+        if !log.join("checkpoint").exists() {
+            bail!("{s} holds no `checkpoint` nor `log/checkpoint`: give a data directory, its log/ directory or an http(s) URL");
+        }
+        log.to_string_lossy().into_owned()
+    } else {
+        s.to_string()
+    };
+    Ok(Source::parse(&s)?)
+}
+
+/// A progress bar over entries, driven by the verifier's callback.
+pub fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
+    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} entries {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Updates `bar` from a progress report.
+pub fn show(bar: &ProgressBar, p: Progress) {
+    bar.set_length(p.entries_total);
+    bar.set_position(p.entries_done);
+}
+
+/// The election replay: every entry goes through a fresh registry.
+struct Replay {
+    registry: Registry,
+    kinds: BTreeMap<&'static str, u64>,
+    flags: BTreeMap<&'static str, u64>,
+}
+
+impl Visitor for Replay {
+    fn entries(&mut self, first: u64, entries: &[&[u8]]) -> Result<(), Rejected> {
+        for (i, e) in entries.iter().enumerate() {
+            let index = first + i as u64;
+            match self.registry.apply(index, e) {
+                Ok(applied) => {
+                    *self.kinds.entry(applied.kind.as_str()).or_default() += 1;
+                    for f in applied.flags {
+                        *self.flags.entry(f.code()).or_default() += 1;
+                    }
+                }
+                Err(r) => {
+                    return Err(Rejected {
+                        index,
+                        why: format!(
+                            "refused on replay ({}): {r}; the log holds an entry the election rules refuse, which the operator must never log",
+                            r.code()
+                        ),
+                    })
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The default state directory.
+fn default_state_dir() -> anyhow::Result<PathBuf> {
+    let base = dirs::data_dir().context("no user data directory known: pass --state DIR or --no-state")?;
+    Ok(base.join("testigo").join("verify"))
+}
+
+/// Size and root of a checkpoint report.
+fn size_root(r: &Report) -> anyhow::Result<(u64, testigo_tlog::Hash)> {
+    Ok((r.size, from_base64(&r.root).context("report root is not base64")?))
+}
+
+/// Proves that the two verified checkpoints are consistent with each other
+/// (the log may have grown between the two passes), from the source's tiles.
+fn cross_check(source: &Arc<Source>, a: &Report, b: &Report) -> anyhow::Result<()> {
+    let (mut a, mut b) = (size_root(a)?, size_root(b)?);
+    if a.0 > b.0 {
+        std::mem::swap(&mut a, &mut b);
+    }
+    if a.0 == b.0 {
+        if a.1 != b.1 {
+            bail!("checkpoint: INCONSISTENT LOG: two checkpoints of size {} with different roots were served during this run: a fork", a.0);
+        }
+        return Ok(());
+    }
+    if a.0 == 0 {
+        return Ok(());
+    }
+    let reader = LogReader::new(source.clone(), 64);
+    let proof = reader
+        .consistency_proof(a.0, b.0)
+        .with_context(|| format!("tile/: cannot build the consistency proof from size {} to {}", a.0, b.0))?;
+    verify_consistency(a.0, b.0, &a.1, &b.1, &proof).map_err(|e| {
+        anyhow::anyhow!("checkpoint: INCONSISTENT LOG: the checkpoints of size {} and {} served during this run are not consistent: {e}", a.0, b.0)
+    })?;
+    Ok(())
+}
+
+/// Runs `testigo verify`.
+pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let (key, policy) = a.trust.load()?;
+    let source = Arc::new(open_source(&a.source)?);
+    let state = if a.no_state {
+        None
+    } else {
+        Some(match &a.state {
+            Some(d) => d.clone(),
+            None => default_state_dir()?,
+        })
+    };
+    let remembered = match &state {
+        Some(d) => testigo_verify::load_state(d, &key).map_err(|e| anyhow::anyhow!("verifier state: {e}"))?,
+        None => None,
+    };
+    let bar = progress_bar(a.quiet, "verifying");
+    let cb = |p: Progress| show(&bar, p);
+    let opts = Options { concurrency: a.trust.concurrency, progress: Some(&cb) };
+    let mut replay = Replay { registry: Registry::new(), kinds: BTreeMap::new(), flags: BTreeMap::new() };
+    replay.registry.set_qr_decoder(Some(Box::new(SheetQr::default())));
+    let fail = |e: testigo_verify::VerifyError| {
+        bar.abandon();
+        anyhow::anyhow!("verification FAILED: {e}")
+    };
+    let (report, incremental) = match (&state, remembered.is_some()) {
+        // Something remembered: the incremental pass checks consistency with it and moves it forward...
+        (Some(d), true) => {
+            let inc = verify_log(&source, &key, &policy, Some(d), &mut NoVisitor, &opts).map_err(fail)?;
+            // ...and a full pass replays every entry.
+            bar.set_message("replaying");
+            let full = verify_log(&source, &key, &policy, None, &mut replay, &opts).map_err(fail)?;
+            cross_check(&source, &inc, &full)?;
+            (full, Some(inc))
+        }
+        // Nothing remembered: one full pass, remembered afterwards.
+        (d, _) => (verify_log(&source, &key, &policy, d.as_deref(), &mut replay, &opts).map_err(fail)?, None),
+    };
+    bar.finish_and_clear();
+    let reg = &replay.registry;
+    let Some(election) = reg.election() else {
+        bail!("entry 0: the log holds no election definition (size {}): it is not a testigo election log", report.size);
+    };
+    println!("log verified: {}", report.origin);
+    println!("  source:        {}", source.describe());
+    println!("  size:          {} entries", report.size);
+    println!("  root:          {}", report.root);
+    if let Some(inc) = &incremental {
+        match inc.previous_size {
+            Some(p) => println!("  consistent with the checkpoint of size {p} verified before"),
+            None => println!("  (no earlier checkpoint remembered)"),
+        }
+    }
+    if let Some(d) = &state {
+        println!("  remembered in: {}", testigo_verify::state_path(d, &report.origin).display());
+    }
+    if policy.witnesses.is_empty() {
+        println!("  witnesses:     none required");
+    } else {
+        let by: Vec<String> = report.cosigned_by.iter().map(|(n, ts)| format!("{n} (t={ts})")).collect();
+        println!("  witnesses:     {} of {} required cosigned: {}", by.len(), policy.quorum, by.join(", "));
+    }
+    println!("  fetched:       {} objects, {} bytes", report.objects_fetched, report.bytes_fetched);
+    println!("election {} ({}): every entry replayed, none refused", election.id, election.name);
+    println!("  tables:        {}", reg.geography().table_count());
+    println!("  enrolments:    {}", reg.enrolments().len());
+    println!("  sheets:        {}", reg.sheet_count());
+    for (k, n) in &replay.kinds {
+        println!("  entries {k:<10} {n}");
+    }
+    if replay.flags.is_empty() {
+        println!("  flags:         none");
+    } else {
+        for (f, n) in &replay.flags {
+            println!("  flag {f:<24} {n}");
+        }
+    }
+    println!("  (the server publishes no tally summary to compare with; run `testigo tally` on a mirror for results)");
+    Ok(ExitCode::SUCCESS)
+}
