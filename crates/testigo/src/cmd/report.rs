@@ -47,7 +47,7 @@ fn num(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -142,7 +142,7 @@ fn contest(h: &mut String, c: &ContestReport) {
 fn results_chart(h: &mut String, c: &ContestReport, n: &UnitReport) {
     let mut rows: Vec<(&str, u64, Option<f64>)> =
         n.candidates.iter().map(|r| (name_of(c, &r.id), r.votes, r.share_percent)).collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let (label_w, bar_w, row_h) = (260.0, 480.0, 22.0);
     let height = row_h * rows.len() as f64 + 10.0;
