@@ -2,8 +2,12 @@
 //! `crates/formats/testdata/`, see its README), tampered payloads that must
 //! fail, and a generated sheet photo read end to end.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::{enroll, init_election, key, table_id, write_key, Server};
 
 use testigo_scan::corpus::{self, Degradation, SheetKind, CORPUS_KEY_VERSION, CORPUS_STATES};
 
@@ -135,4 +139,56 @@ fn generated_photo_of_a_signed_bu() {
     let (out, json) = inspect(&[], &junk);
     assert_eq!(out.status.code(), Some(1));
     assert!(!json["errors"].as_array().unwrap().is_empty(), "{json}");
+}
+
+/// A PNG of a sheet carrying one QR code with `text`, 4 pixels a module.
+fn qr_png(text: &str) -> Vec<u8> {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let n = code.width() as u32;
+    let colors = code.to_colors();
+    let img = image::GrayImage::from_fn((n + 8) * 4, (n + 8) * 4, |x, y| {
+        let (mx, my) = ((x / 4) as i64 - 4, (y / 4) as i64 - 4);
+        let dark = (0..n as i64).contains(&mx)
+            && (0..n as i64).contains(&my)
+            && colors[(my as u32 * n + mx as u32) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 20 } else { 245 }])
+    });
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    png
+}
+
+/// `submit --photo` without `--qr` signs the acta QR read from the photo into
+/// the sheet, so the server compares it with the typed counts.
+#[test]
+fn submit_photo_fills_the_qr_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let op = key("operator", 1);
+    let dir = init_election(tmp.path(), &op, 2);
+    let witness = key("witness", 2);
+    enroll(&dir, &witness, "witness", None, &[]);
+    let wkey = write_key(tmp.path(), &witness);
+    let server = Server::start(&dir, &[]);
+    // The test election's cards: a = a1 + a2, b = b1.
+    let submit = |table: &str, a: &str, photo: &Path| {
+        let out = common::bin()
+            .args(["submit", "--server", &server.url, "--key", wkey.to_str().unwrap(), "--table", table])
+            .args(["--vote", a, "--vote", "b=50", "--null", "5", "--valid", "150", "--voters", "155"])
+            .arg("--photo")
+            .arg(photo)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let table = table_id(1, 1, 1);
+    let photo = write(tmp.path(), "acta.png", &qr_png(&format!("{table}.1.0001!60,40,50!5!0")));
+    let said = submit(&table, "a=100", &photo);
+    assert!(said.contains("QR read from the photo: a Venezuelan acta") && !said.contains("flagged"), "{said}");
+    // The typed count disagrees with the photo's QR: flagged.
+    let table2 = table_id(1, 1, 2);
+    let photo2 = write(tmp.path(), "acta2.png", &qr_png(&format!("{table2}.1.0001!60,40,50!5!0")));
+    let said = submit(&table2, "a=101", &photo2);
+    assert!(said.contains("flagged: ") && said.contains("qr_mismatch"), "{said}");
+    server.stop();
 }

@@ -98,8 +98,8 @@ fn qr_from_photo(photo: &[u8]) -> Option<String> {
         Some(testigo_scan::QrFormat::VenezuelaActa) => report.payloads.iter().take(1).collect(),
         _ => report.payloads.iter().collect(),
     };
-    let table = report.table.as_deref().unwrap_or("unknown");
-    eprintln!("QR read from the photo: {format}, table {table}, {} code(s)", payloads.len());
+    let table = report.table.as_deref().map(|t| format!(", table {t}")).unwrap_or_default();
+    eprintln!("QR read from the photo: {format}{table}, {} code(s)", payloads.len());
     for e in &report.errors {
         eprintln!("  warning: {e}");
     }
