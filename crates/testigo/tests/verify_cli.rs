@@ -144,7 +144,8 @@ fn verify_over_http_mirror_and_tampered_copies() {
         let p = copy.join(object);
         let mut bytes = std::fs::read(&p).unwrap();
         // The checkpoint's root line starts after the origin and size lines.
-        let at = if object == "checkpoint" { bytes.iter().position(|&b| b == b'\n').unwrap() + 4 } else { bytes.len() / 2 };
+        let at =
+            if object == "checkpoint" { bytes.iter().position(|&b| b == b'\n').unwrap() + 4 } else { bytes.len() / 2 };
         bytes[at] ^= 0x01;
         std::fs::write(&p, bytes).unwrap();
         let out = run(&["verify", copy.to_str().unwrap(), "--key", &key, "--no-state", "--quiet"]);
@@ -246,7 +247,8 @@ fn witness_cosigns_what_the_server_publishes() {
 
     // A witness the log never asked: the policy is not met.
     let other = f.root.join("other.key");
-    let other_vkey = run_ok(&["witness", "keygen", "--name", "other-witness.example", "--out", other.to_str().unwrap()]);
+    let other_vkey =
+        run_ok(&["witness", "keygen", "--name", "other-witness.example", "--out", other.to_str().unwrap()]);
     let out =
         run(&["verify", &server.url, "--key", &key, "--witness", other_vkey.trim(), "--quorum", "1", "--no-state"]);
     assert!(!out.status.success(), "an absent witness satisfied the policy: {}", text(&out));

@@ -42,7 +42,10 @@ pub fn run(a: MirrorArgs) -> anyhow::Result<ExitCode> {
     println!("mirrored {} into {}", report.origin, a.dest.display());
     println!("  size:    {} entries (root {})", report.size, report.root);
     match report.previous_size {
-        Some(p) => println!("  continued from the copy's size {p} (consistency proven); {} new entries", report.entries_verified),
+        Some(p) => println!(
+            "  continued from the copy's size {p} (consistency proven); {} new entries",
+            report.entries_verified
+        ),
         None => println!("  new copy: {} entries verified", report.entries_verified),
     }
     if !report.cosigned_by.is_empty() {

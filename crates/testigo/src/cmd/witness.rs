@@ -58,7 +58,8 @@ fn create_key(path: &Path, name: &str) -> anyhow::Result<Signer> {
     let signer = Signer::generate_cosigner(name).with_context(|| format!("{name:?} is not a usable key name"))?;
     write_secret(path, &signer)?;
     let vp = vkey_path(path);
-    std::fs::write(&vp, format!("{}\n", signer.verifier().to_vkey())).with_context(|| format!("writing {}", vp.display()))?;
+    std::fs::write(&vp, format!("{}\n", signer.verifier().to_vkey()))
+        .with_context(|| format!("writing {}", vp.display()))?;
     Ok(signer)
 }
 
@@ -68,7 +69,11 @@ pub fn run(c: WitnessCommand) -> anyhow::Result<ExitCode> {
         WitnessCommand::Keygen(a) => {
             let signer = create_key(&a.out, &a.name)?;
             println!("{}", signer.verifier().to_vkey());
-            eprintln!("private key in {} (keep it secret); verifier key in {}", a.out.display(), vkey_path(&a.out).display());
+            eprintln!(
+                "private key in {} (keep it secret); verifier key in {}",
+                a.out.display(),
+                vkey_path(&a.out).display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         WitnessCommand::Serve(a) => serve(a),
@@ -81,7 +86,12 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let signer = if key_file.exists() {
         let s = read_signer(&key_file)?;
         if s.name() != a.name {
-            bail!("{} holds the key of witness {:?}, not {:?}: use that --name or another --state", key_file.display(), s.name(), a.name);
+            bail!(
+                "{} holds the key of witness {:?}, not {:?}: use that --name or another --state",
+                key_file.display(),
+                s.name(),
+                a.name
+            );
         }
         if s.algorithm() != ALG_COSIGNATURE_V1 {
             bail!("{} is not a cosigner key (type 0x04); create one with `testigo witness keygen`", key_file.display());
