@@ -5,6 +5,7 @@
 //! - [`http`]: the axum routes: intake, views, photos, the log at its C2SP paths.
 //! - [`witnessing`]: witness cosignatures collected for each new checkpoint and republished.
 
+mod batcher;
 pub mod blobs;
 pub mod datadir;
 pub mod http;

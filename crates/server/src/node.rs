@@ -17,6 +17,7 @@ use testigo_tlog::sequencer::PendingAppend;
 use testigo_tlog::storage::Storage;
 use testigo_tlog::{Receipt, Sequencer, SequencerConfig};
 
+use crate::batcher::{wait_durable, Batcher};
 use crate::blobs::BlobStore;
 use crate::datadir::DataDir;
 
@@ -56,6 +57,8 @@ pub struct Node {
     order: Mutex<u64>,
     blobs: BlobStore,
     log_key: Verifier,
+    /// Groups concurrent HTTP submissions (started on first use).
+    batcher: std::sync::OnceLock<Batcher>,
 }
 
 /// Seconds since the Unix epoch, for clock checks.
@@ -95,6 +98,7 @@ impl Node {
             order: Mutex::new(size),
             blobs,
             log_key,
+            batcher: std::sync::OnceLock::new(),
         })
     }
 
@@ -126,7 +130,11 @@ impl Node {
     /// Checks and queues entries (in order); returns, per entry, its
     /// predicted index and flags or its rejection, plus the pending append of
     /// the accepted ones. A photo, if given, must be named by the (single) entry.
-    fn enqueue(&self, entries: Vec<Vec<u8>>, now: u64) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
+    pub(crate) fn enqueue(
+        &self,
+        entries: Vec<Vec<u8>>,
+        now: u64,
+    ) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
         // Decoding and signature checks are stateless and dominate the cost:
         // run them on every core, under the read lock only.
         let prepared = {
@@ -177,12 +185,20 @@ impl Node {
         entry: Vec<u8>,
         photo: Option<Vec<u8>>,
     ) -> Result<Accepted, SubmitError> {
-        // A sheet without a photo costs one signature check and a short
-        // critical section: cheaper on the async worker than a hop to the
-        // blocking pool and back. Photos (hashing up to 10 MiB, disk writes) hop.
-        let (outcome, pending) = if photo.is_none() {
-            self.prepare_one(entry, None)?
-        } else {
+        // Entries without a photo go through the batcher (one lock and one
+        // sequencer batch for everything queued); photos (hashing up to 10 MiB,
+        // disk writes) take the blocking pool one at a time.
+        if photo.is_none() {
+            let batcher =
+                self.batcher.get_or_init(|| Batcher::start(Arc::downgrade(self), tokio::runtime::Handle::current()));
+            let (outcome, durable) = batcher.submit(entry).await?;
+            let outcome = outcome?;
+            let done = wait_durable(durable).await?;
+            // The batcher checked the batch's first index against the registry's.
+            let receipt = self.receipt(outcome.0, done.tree_size, &done.checkpoint)?;
+            return Ok(Accepted { index: outcome.0, flags: outcome.1, receipt });
+        }
+        let (outcome, pending) = {
             let node = self.clone();
             tokio::task::spawn_blocking(move || node.prepare_one(entry, photo.as_deref()))
                 .await

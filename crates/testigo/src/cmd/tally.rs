@@ -25,7 +25,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use testigo_election::Registry;
-use testigo_server::qr::VenezuelaActaQr;
+use testigo_server::qr::SheetQr;
 use testigo_server::DataDir;
 use testigo_tally::{
     build_report, check_bulletin, tabulate, Bulletin, ChanceModel, Evidence, Independence, NewSheet, ReportOptions,
@@ -83,7 +83,7 @@ pub fn load_registry(dir: &Path) -> anyhow::Result<(Registry, u64)> {
         .size;
     let reader = LogReader::new(storage, 256);
     let mut registry = Registry::new();
-    registry.set_qr_decoder(Some(Box::new(VenezuelaActaQr)));
+    registry.set_qr_decoder(Some(Box::new(SheetQr::default())));
     let refused = testigo_server::node::replay(&reader, &mut registry, size)?;
     if let Some((i, r)) = refused.first() {
         eprintln!(
