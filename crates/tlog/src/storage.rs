@@ -293,10 +293,21 @@ impl Storage for DirStorage {
             .truncate(false)
             .open(&lock_path)
             .map_err(io("open lock file", &lock_path))?;
-        match f.try_lock() {
-            Ok(()) => Ok(Box::new(DirLock(f))),
-            Err(fs::TryLockError::WouldBlock) => Err(StorageError::Locked(self.root.clone())),
-            Err(fs::TryLockError::Error(e)) => Err(io("lock", &lock_path)(e)),
+        // A lock just released can still be held for a moment by a child
+        // process forked (between fork and exec) while it was held, since
+        // flock locks follow the open file: retry briefly before calling it
+        // another writer.
+        let mut attempts = 0;
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(Box::new(DirLock(f))),
+                Err(fs::TryLockError::WouldBlock) if attempts < 25 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(StorageError::Locked(self.root.clone())),
+                Err(fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path)(e)),
+            }
         }
     }
 }
