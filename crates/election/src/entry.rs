@@ -194,6 +194,61 @@ pub struct Sheet {
     pub signed_at: u64,
 }
 
+/// One announced figure of a [`Bulletin`]: one candidate's votes, or several
+/// candidates announced together as one number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulletinCount {
+    /// Candidate ids whose votes the figure is (one, or several combined).
+    pub candidates: Vec<String>,
+    /// The announced votes.
+    pub votes: u64,
+    /// The announced percentage as written (e.g. `"51.20"`), if any; text,
+    /// since entries carry no floats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<String>,
+}
+
+/// Signed by an enrolled `publisher` or `importer` key: the authority's
+/// announcement of totals for one contest (nationally or for one unit), as
+/// published, with where it was published. Mirrors `testigo_tally::Bulletin`
+/// plus `date` and `signed_at`, so the tally converts it without loss.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bulletin {
+    /// The contest id.
+    pub contest: String,
+    /// A label, e.g. `CNE bulletin 1 (2024-07-29)`.
+    pub label: String,
+    /// Where it was announced (publication, URL, broadcast, document).
+    pub source: String,
+    /// When it was announced, as written (e.g. `2024-07-29`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The unit id; None for the whole election.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The announced figures.
+    pub counts: Vec<BulletinCount>,
+    /// Announced valid votes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<u64>,
+    /// Announced null votes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null: Option<u64>,
+    /// Announced voters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voters: Option<u64>,
+    /// Announced registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<u64>,
+    /// Share of tables the announcement says it covers, percent as written (e.g. `"96.87"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables_counted_percent: Option<String>,
+    /// When it was signed (transcribed into the log), unix seconds.
+    pub signed_at: u64,
+}
+
 /// The kind of an entry, as written on its first line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -207,6 +262,8 @@ pub enum Kind {
     Revoke,
     /// [`Entry::Sheet`].
     Sheet,
+    /// [`Entry::Bulletin`].
+    Bulletin,
 }
 
 impl Kind {
@@ -218,12 +275,15 @@ impl Kind {
             Kind::Enrol => "enrol",
             Kind::Revoke => "revoke",
             Kind::Sheet => "sheet",
+            Kind::Bulletin => "bulletin",
         }
     }
 
     /// Parses the word on the first line.
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Election, Kind::Geography, Kind::Enrol, Kind::Revoke, Kind::Sheet].into_iter().find(|k| k.as_str() == s)
+        [Kind::Election, Kind::Geography, Kind::Enrol, Kind::Revoke, Kind::Sheet, Kind::Bulletin]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -246,6 +306,8 @@ pub enum Entry {
     Revoke(Revoke),
     /// Signed by an enrolled key: a tally sheet.
     Sheet(Sheet),
+    /// Signed by an enrolled publisher or importer key: an official bulletin.
+    Bulletin(Bulletin),
 }
 
 /// Errors encoding or decoding entries.
@@ -287,6 +349,7 @@ impl Entry {
             Entry::Enrol(_) => Kind::Enrol,
             Entry::Revoke(_) => Kind::Revoke,
             Entry::Sheet(_) => Kind::Sheet,
+            Entry::Bulletin(_) => Kind::Bulletin,
         }
     }
 
@@ -298,6 +361,7 @@ impl Entry {
             Entry::Enrol(v) => to_json(v),
             Entry::Revoke(v) => to_json(v),
             Entry::Sheet(v) => to_json(v),
+            Entry::Bulletin(v) => to_json(v),
         }
     }
 
@@ -387,7 +451,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
     }
     let kind = Kind::parse(kind).ok_or_else(|| {
         EntryError::Malformed(format!(
-            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke or sheet"
+            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet or bulletin"
         ))
     })?;
     let entry = match kind {
@@ -396,6 +460,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
         Kind::Enrol => Entry::Enrol(parse_canonical(kind, json)?),
         Kind::Revoke => Entry::Revoke(parse_canonical(kind, json)?),
         Kind::Sheet => Entry::Sheet(parse_canonical(kind, json)?),
+        Kind::Bulletin => Entry::Bulletin(parse_canonical(kind, json)?),
     };
     Ok((entry, note))
 }

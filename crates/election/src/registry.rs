@@ -15,7 +15,7 @@
 use crate::chunk::GeographyChunk;
 use crate::codes::{Flag, FlagSet, Rejection};
 use crate::enrolment::{Enrolment, Revocation};
-use crate::entry::{decode, Enrol, Entry, EntryError, Kind, Revoke, Sheet, Source};
+use crate::entry::{decode, Bulletin, Enrol, Entry, EntryError, Kind, Revoke, Sheet, Source};
 use crate::geography::{Geography, TableIx};
 use crate::ids::name_problem;
 use crate::model::{Contest, ElectionDef};
@@ -64,6 +64,17 @@ struct SheetRec {
     flags: FlagSet,
 }
 
+/// One accepted official bulletin, with who put it in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedBulletin {
+    /// Its log index.
+    pub index: u64,
+    /// The signer's position in [`Registry::enrolments`].
+    pub signer: usize,
+    /// The bulletin as logged.
+    pub bulletin: Bulletin,
+}
+
 /// The state change an accepted entry makes; computed without mutation.
 enum Plan {
     Election { def: Box<ElectionDef>, operator: Verifier },
@@ -71,6 +82,7 @@ enum Plan {
     Enrol(Box<Enrolment>),
     Revoke { enrolment: usize, reason: String },
     Sheet { rec: SheetRec, superseded: Option<usize>, table: String, contest: String },
+    Bulletin(Box<LoggedBulletin>),
 }
 
 /// The derived state of a log: the election, its geography, enrolled keys and
@@ -85,6 +97,7 @@ pub struct Registry {
     /// need no allocation).
     keys_by_id: HashMap<u32, Vec<u32>>,
     sheets: Vec<SheetRec>,
+    bulletins: Vec<LoggedBulletin>,
     /// Newest sheet per table position, chained through `next_in_table`.
     table_head: Vec<u32>,
     next_index: u64,
@@ -99,6 +112,7 @@ impl std::fmt::Debug for Registry {
             .field("tables", &self.geography.table_count())
             .field("enrolments", &self.enrolments.len())
             .field("sheets", &self.sheets.len())
+            .field("bulletins", &self.bulletins.len())
             .field("next_index", &self.next_index)
             .field("qr_decoder", &self.qr.is_some())
             .finish()
@@ -198,6 +212,11 @@ impl Registry {
         self.sheets.len()
     }
 
+    /// All accepted official bulletins, in log order.
+    pub fn bulletins(&self) -> &[LoggedBulletin] {
+        &self.bulletins
+    }
+
     fn view<'a>(&'a self, election: &'a ElectionDef, rec: &'a SheetRec) -> SheetView<'a> {
         SheetView { reg: self, election, rec }
     }
@@ -286,7 +305,9 @@ impl Registry {
             let key = match &entry {
                 // Entry 0 is verified when applied; it happens once per log.
                 Entry::Election(_) => return None,
-                Entry::Sheet(_) => self.find_enrolment(&sig.name, sig.key_id).map(|i| &self.enrolments[i].verifier)?,
+                Entry::Sheet(_) | Entry::Bulletin(_) => {
+                    self.find_enrolment(&sig.name, sig.key_id).map(|i| &self.enrolments[i].verifier)?
+                }
                 _ => self.operator.as_ref()?,
             };
             (key.name() == sig.name && key.key_id() == sig.key_id && key.verify_raw(note.text().as_bytes(), &sig.bytes))
@@ -343,6 +364,7 @@ impl Registry {
                 self.plan_revoke(r)
             }
             Entry::Sheet(s) => self.plan_sheet(election, index, s, sig, text, now, pre),
+            Entry::Bulletin(b) => self.plan_bulletin(election, index, b, sig, text, now, pre),
         }
     }
 
@@ -520,6 +542,97 @@ impl Registry {
         Ok(Plan::Sheet { rec, superseded, table: sheet.table, contest: sheet.contest })
     }
 
+    /// Checks an official bulletin: the signer must be an enrolled key that
+    /// may relay official figures (the rules of `official` sheets), the
+    /// contest, candidates and unit must exist.
+    // The signature parts travel separately so `evaluate` can borrow them from the note.
+    #[allow(clippy::too_many_arguments)]
+    fn plan_bulletin(
+        &self,
+        election: &ElectionDef,
+        index: u64,
+        b: Bulletin,
+        sig: &Signature,
+        text: &[u8],
+        now: Option<u64>,
+        pre: Option<&Verifier>,
+    ) -> Result<Plan, Rejection> {
+        let ei =
+            self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
+        let enr = &self.enrolments[ei];
+        if pre != Some(&enr.verifier) && !enr.verifier.verify_raw(text, &sig.bytes) {
+            return Err(Rejection::BadSignature { signer: label(sig) });
+        }
+        if let Some(rev) = enr.revoked_before(index) {
+            return Err(Rejection::RevokedKey { key: label(sig), revoked_at: rev.index, reason: rev.reason.clone() });
+        }
+        if !enr.valid_at(b.signed_at) {
+            return Err(Rejection::ExpiredKey {
+                key: label(sig),
+                signed_at: b.signed_at,
+                valid_from: enr.valid_from,
+                valid_until: enr.valid_until,
+            });
+        }
+        // A bulletin relays the authority's figures: the same keys that may
+        // relay `official` sheets may log it.
+        if !enr.role.may_submit(Source::Official) {
+            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, sheet_source: Source::Official });
+        }
+        if let Some(now) = now {
+            if now.abs_diff(b.signed_at) > MAX_CLOCK_SKEW_SECS {
+                return Err(Rejection::ClockSkew { signed_at: b.signed_at, now, max_secs: MAX_CLOCK_SKEW_SECS });
+            }
+        }
+        let invalid = |m: String| Rejection::InvalidDefinition(m);
+        for (what, v) in [("label", &b.label), ("source", &b.source)] {
+            if let Some(why) = name_problem(v) {
+                return Err(invalid(format!("bulletin {what} {v:?}: {why}")));
+            }
+        }
+        let (_, contest) = election.contest(&b.contest).ok_or_else(|| Rejection::UnknownContest(b.contest.clone()))?;
+        if b.counts.is_empty() {
+            return Err(invalid(format!("bulletin {:?} announces no figures: list at least one count", b.label)));
+        }
+        let mut seen = vec![false; contest.candidates.len()];
+        for c in &b.counts {
+            if c.candidates.is_empty() {
+                return Err(invalid(format!("bulletin {:?} has a count with no candidates", b.label)));
+            }
+            for id in &c.candidates {
+                let p = contest
+                    .candidate_position(id)
+                    .ok_or_else(|| Rejection::UnknownCandidate { contest: b.contest.clone(), candidate: id.clone() })?;
+                if std::mem::replace(&mut seen[p], true) {
+                    return Err(invalid(format!(
+                        "bulletin {:?} counts candidate {id:?} twice: each candidate belongs to one figure",
+                        b.label
+                    )));
+                }
+            }
+        }
+        if let Some(unit) = &b.unit {
+            let u = self.geography.find_unit(unit).ok_or_else(|| Rejection::UnknownUnit(unit.clone()))?;
+            if let (Some(scope), Some(scope_id)) = (enr.scope_unit, &enr.scope) {
+                let under = std::iter::successors(Some(u), |&x| self.geography.unit_parent(x)).any(|x| x == scope);
+                if !under {
+                    return Err(Rejection::OutOfScope {
+                        key: label(sig),
+                        table: unit.clone(),
+                        scope: scope_id.clone(),
+                    });
+                }
+            }
+        } else if let Some(scope_id) = &enr.scope {
+            return Err(Rejection::OutOfScope {
+                key: label(sig),
+                table: "(whole election)".into(),
+                scope: scope_id.clone(),
+            });
+        }
+        Ok(Plan::Bulletin(Box::new(LoggedBulletin { index, signer: ei, bulletin: b })))
+    }
+
     /// The sheets of a table with their positions, newest first.
     fn table_chain(&self, t: TableIx) -> impl Iterator<Item = (usize, &SheetRec)> + '_ {
         let mut cur = self.table_head.get(t.get()).copied().unwrap_or(NONE);
@@ -592,6 +705,11 @@ impl Registry {
                 rec.next_in_table = self.table_head[t];
                 self.table_head[t] = pos;
                 self.sheets.push(rec);
+            }
+            Plan::Bulletin(b) => {
+                applied.kind = Kind::Bulletin;
+                applied.contest = Some(b.bulletin.contest.clone());
+                self.bulletins.push(*b);
             }
         }
         self.next_index = index + 1;

@@ -30,8 +30,9 @@ pub mod tally;
 pub use certainty::{rivals, NodeCertainty, RivalCertainty, UnknownBound};
 pub use evidence::{Evidence, EvidenceError, NewSheet, SheetRow};
 pub use official::{
-    check_bulletin, compare_tables, official_tables_from_evidence, round_summaries, round_test, Bulletin,
-    BulletinCheck, BulletinCount, ChanceModel, OfficialError, OfficialTable, TableComparison,
+    check_bulletin, compare_tables, logged_bulletins, official_tables_from_evidence, round_summaries, round_test,
+    Bulletin, BulletinCheck, BulletinCount, ChanceModel, LoggedBulletinRef, OfficialError, OfficialTable,
+    TableComparison,
 };
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
 pub use tally::{

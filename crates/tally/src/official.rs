@@ -98,6 +98,100 @@ pub struct Bulletin {
     pub tables_counted_percent: Option<String>,
 }
 
+impl From<&testigo_election::Bulletin> for Bulletin {
+    /// The figures of a logged bulletin (its `date` and `signed_at` are
+    /// provenance, kept in [`LoggedBulletinRef`]).
+    fn from(b: &testigo_election::Bulletin) -> Self {
+        Bulletin {
+            label: b.label.clone(),
+            source: b.source.clone(),
+            contest: b.contest.clone(),
+            unit: b.unit.clone(),
+            counts: b
+                .counts
+                .iter()
+                .map(|c| BulletinCount { candidates: c.candidates.clone(), votes: c.votes, percent: c.percent.clone() })
+                .collect(),
+            valid: b.valid,
+            null: b.null,
+            voters: b.voters,
+            registry: b.registry,
+            tables_counted_percent: b.tables_counted_percent.clone(),
+        }
+    }
+}
+
+impl Bulletin {
+    /// The log entry payload for this bulletin, announced on `date` and
+    /// signed at `signed_at` (unix seconds); converting back gives `self`.
+    pub fn to_entry(&self, date: Option<String>, signed_at: u64) -> testigo_election::Bulletin {
+        testigo_election::Bulletin {
+            contest: self.contest.clone(),
+            label: self.label.clone(),
+            source: self.source.clone(),
+            date,
+            unit: self.unit.clone(),
+            counts: self
+                .counts
+                .iter()
+                .map(|c| testigo_election::BulletinCount {
+                    candidates: c.candidates.clone(),
+                    votes: c.votes,
+                    percent: c.percent.clone(),
+                })
+                .collect(),
+            valid: self.valid,
+            null: self.null,
+            voters: self.voters,
+            registry: self.registry,
+            tables_counted_percent: self.tables_counted_percent.clone(),
+            signed_at,
+        }
+    }
+}
+
+/// A bulletin read from a replayed log, with where it is in the log and who
+/// signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedBulletinRef {
+    /// The figures, ready for [`check_bulletin`].
+    pub bulletin: Bulletin,
+    /// Its log index.
+    pub index: u64,
+    /// The signing key, `name+keyid`.
+    pub signer: String,
+    /// The key holder, as enrolled.
+    pub holder: String,
+    /// The announcement date, as logged.
+    pub date: Option<String>,
+}
+
+impl LoggedBulletinRef {
+    /// One line saying where the bulletin is in the log and who put it there.
+    pub fn provenance(&self) -> String {
+        let date = self.date.as_deref().map(|d| format!(", announced {d}")).unwrap_or_default();
+        format!("log entry #{}, signed by {} ({}){date}", self.index, self.signer, self.holder)
+    }
+}
+
+/// Every official bulletin accepted into a replayed log, in log order.
+pub fn logged_bulletins(registry: &testigo_election::Registry) -> Vec<LoggedBulletinRef> {
+    registry
+        .bulletins()
+        .iter()
+        .filter_map(|b| {
+            let enr = registry.enrolments().get(b.signer)?;
+            Some(LoggedBulletinRef {
+                bulletin: Bulletin::from(&b.bulletin),
+                index: b.index,
+                signer: enr.key_label(),
+                holder: enr.holder.clone(),
+                date: b.bulletin.date.clone(),
+            })
+        })
+        .collect()
+}
+
 /// Why a bulletin cannot be checked.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OfficialError {
@@ -233,12 +327,19 @@ pub struct BulletinCheck {
     pub round_percentages: Vec<RoundSummary>,
     /// The chance model used.
     pub chance_model: ChanceModel,
+    /// For a bulletin read from the log: which entry and who signed it
+    /// ([`LoggedBulletinRef::provenance`]); None for one given as a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logged: Option<String>,
 }
 
 impl BulletinCheck {
     /// One paragraph for the text summary.
     pub fn summary(&self) -> String {
-        let mut s = format!("Official {}: ", self.label);
+        let mut s = match &self.logged {
+            Some(l) => format!("Official {} ({l}): ", self.label),
+            None => format!("Official {}: ", self.label),
+        };
         if self.contradictions == 0 {
             s.push_str("consistent with the evidence");
         } else {
@@ -493,6 +594,7 @@ pub fn check_bulletin(
         contradictions,
         round_percentages: round_summaries(&named, total, model),
         chance_model: *model,
+        logged: None,
     })
 }
 

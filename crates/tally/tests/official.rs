@@ -13,6 +13,8 @@ mod common;
 use common::*;
 use testigo_election::*;
 use testigo_tally::*;
+// Both crates have a `Bulletin`: the tally's is the one checked here.
+use testigo_tally::{Bulletin, BulletinCount};
 
 const IDS: [&str; 10] = ["NM", "EG", "LM", "AE", "BERA", "JOBR", "JABE", "CF", "EM", "DC"];
 const V2: [u64; 10] = [3_316_142, 7_303_480, 100_000, 50_000, 40_000, 30_000, 20_000, 12_000, 10_000, 5_640];

@@ -293,8 +293,19 @@ fn venezuela_demo_findings() {
     assert_eq!(u(&n["tables"]["total"]), 30_026);
     assert_eq!(n["certainty"]["leader"], "EG");
     assert_eq!(n["certainty"]["verdict"], "decided", "{}", n["certainty"]);
+    // The demo logged the same two bulletins as signed entries: the file's
+    // copies are not checked twice, and each check names its log entry.
+    assert_eq!(c["official"].as_array().unwrap().len(), 2, "{}", c["official"]);
     let b1 = &c["official"][0];
     let b2 = &c["official"][1];
+    for b in [b1, b2] {
+        let logged = b["logged"].as_str().unwrap_or_default();
+        assert!(logged.starts_with("log entry #"), "{b}");
+        assert!(logged.contains("signed by cne-bulletins.publish.testigo.example+"), "{b}");
+    }
+    // Without the file, the logged bulletins alone give the same checks.
+    let (_, plain) = tally_json(&dir, &[]);
+    assert_eq!(plain["contests"][0]["official"], c["official"]);
     assert_eq!(b1["label"], "CNE bulletin 1 (2024-07-29)");
     // Bulletin 1: all three figures are exact one-decimal percentages of its total.
     let r1 = b1["round_percentages"].as_array().unwrap().iter().find(|r| r["decimals"] == 1).unwrap();

@@ -72,6 +72,7 @@ fn build(dir: &Path, quiet: bool) -> anyhow::Result<()> {
         importer(&d, "v1-importer.key", "v1.resultadosconvzla.import.testigo.example")?,
         importer(&d, "v2-importer.key", "v2.resultadosconvzla.import.testigo.example")?,
     ];
+    let publisher = importer(&d, "cne-publisher.key", "cne-bulletins.publish.testigo.example")?;
 
     let def = venezuela::election(&operator.verifier().to_vkey());
     let mut entries = vec![encode_signed(&Entry::Election(def), &operator)?];
@@ -92,6 +93,25 @@ fn build(dir: &Path, quiet: bool) -> anyhow::Result<()> {
             }),
             &operator,
         )?);
+    }
+    // The CNE's bulletins go into the log as entries signed by a publisher
+    // key, so the findings about them come from the log like everything else.
+    entries.push(encode_signed(
+        &Entry::Enrol(Enrol {
+            key: publisher.verifier().to_vkey(),
+            role: Role::Publisher,
+            holder: "CNE bulletins as published, transcribed by the testigo demo".into(),
+            organisation: "testigo demo (figures from data/venezuela-2024/cne-bulletins.json)".into(),
+            scope: None,
+            valid_from: now - 60,
+            valid_until: now + 365 * 86_400,
+        }),
+        &operator,
+    )?);
+    for b in super::tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")? {
+        // The labels end with the announcement date, e.g. `(2024-07-29)`.
+        let date = b.label.rsplit_once('(').and_then(|(_, d)| d.strip_suffix(')')).map(str::to_string);
+        entries.push(encode_signed(&Entry::Bulletin(b.to_entry(date, now)), &publisher)?);
     }
     eprintln!("parsed and signed the election in {:.2} s", started.elapsed().as_secs_f64());
     let node = local::open_node(dir)?;
@@ -174,15 +194,27 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
 const CNE_BULLETINS: &str = include_str!("../../../../data/venezuela-2024/cne-bulletins.json");
 
 /// Prints the headline findings: the tally of both publications, its
-/// certainty and the CNE's bulletins checked against the signed sheets, with
-/// the rules behind the numbers (the same as `testigo tally --bulletins`).
+/// certainty and the CNE's bulletins (logged as signed entries) checked
+/// against the signed sheets, with the rules behind the numbers (the same as
+/// `testigo tally`).
 fn print_findings(registry: &testigo_election::Registry) -> anyhow::Result<()> {
+    // A demo directory built before bulletins were logged has none: check
+    // the embedded copy instead, so the findings stay the same.
+    let logged = !registry.bulletins().is_empty();
     let c = super::tally::Compute {
-        bulletins: super::tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")?,
+        bulletins: if logged {
+            Vec::new()
+        } else {
+            super::tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")?
+        },
         ..Default::default()
     };
     let report = super::tally::compute(registry, &c)?;
-    println!("\nfindings (`testigo tally --dir DIR --bulletins data/venezuela-2024/cne-bulletins.json`):");
+    if logged {
+        println!("\nfindings (`testigo tally --dir DIR`; the CNE bulletins are signed entries in the log):");
+    } else {
+        println!("\nfindings (`testigo tally --dir DIR --bulletins data/venezuela-2024/cne-bulletins.json`):");
+    }
     print!("{}", report.to_text());
     println!("rules behind these numbers:");
     for a in &report.assumptions {

@@ -17,6 +17,10 @@
 //!
 //! Each bulletin is `testigo_tally::Bulletin` (unknown fields are refused);
 //! `data/venezuela-2024/cne-bulletins.json` holds the CNE's two 2024 bulletins.
+//!
+//! Bulletins logged as signed `bulletin` entries (by an enrolled publisher
+//! or importer key) are checked too, always, and first, each with its log
+//! index and signer; a file bulletin identical to a logged one is skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,8 +32,8 @@ use testigo_election::Registry;
 use testigo_server::qr::SheetQr;
 use testigo_server::DataDir;
 use testigo_tally::{
-    build_report, check_bulletin, tabulate, Bulletin, ChanceModel, Evidence, Independence, NewSheet, ReportOptions,
-    TallyOptions, TallyReport,
+    build_report, check_bulletin, logged_bulletins, tabulate, Bulletin, ChanceModel, Evidence, Independence, NewSheet,
+    ReportOptions, TallyOptions, TallyReport,
 };
 use testigo_tlog::LogReader;
 
@@ -174,13 +178,18 @@ pub fn compute(registry: &Registry, c: &Compute) -> anyhow::Result<TallyReport> 
     };
     let tally = tabulate(election, geo, &ev, &c.tally);
     let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels, ..Default::default() });
-    for b in &c.bulletins {
+    // Bulletins logged as signed entries come first, with their provenance;
+    // a file bulletin with the same figures as a logged one is not repeated.
+    let logged = logged_bulletins(registry);
+    let from_file = c.bulletins.iter().filter(|b| !logged.iter().any(|l| l.bulletin == **b)).map(|b| (b, None));
+    for (b, provenance) in logged.iter().map(|l| (&l.bulletin, Some(l.provenance()))).chain(from_file) {
         let Some((ci, ct)) =
             tally.contests.iter().enumerate().find(|(_, ct)| election.contests[ct.contest].id == b.contest)
         else {
             bail!("bulletin {:?} is for contest {:?}, which this election does not have", b.label, b.contest);
         };
-        let check = check_bulletin(election, geo, &ev, ct, b, &ChanceModel::default())?;
+        let mut check = check_bulletin(election, geo, &ev, ct, b, &ChanceModel::default())?;
+        check.logged = provenance;
         report.contests[ci].official.push(check);
     }
     Ok(report)
