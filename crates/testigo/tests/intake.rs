@@ -321,3 +321,51 @@ fn revoke_cli_refuses_unknown_key() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown_key"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// An authority's bulletin, signed by an enrolled publisher and posted over
+/// HTTP with `testigo publish`, is logged and checked by `testigo tally`;
+/// the same file signed by a witness key is refused and logs nothing.
+#[test]
+fn publish_logs_bulletins_that_tally_checks() {
+    let f = fixture();
+    let publisher = key("cne.publisher.example", 30);
+    enroll(&f.dir, &publisher, "publisher", None, &[]);
+    let server = Server::start(&f.dir, &[]);
+    let file = f.dir.join("../bulletins.json");
+    std::fs::write(
+        &file,
+        r#"{ "schema": "testigo-bulletins/1", "bulletins": [ {
+            "label": "Authority bulletin 1", "source": "press conference", "contest": "president",
+            "counts": [ { "candidates": ["a"], "votes": 999999 }, { "candidates": ["b"], "votes": 10 } ] } ] }"#,
+    )
+    .unwrap();
+    let pkey = write_key(f.dir.parent().unwrap(), &publisher);
+    let wkey = write_key(f.dir.parent().unwrap(), &f.w2);
+    let before = tree_digest(&f.dir.join("log"));
+    let refused = bin()
+        .args(["publish", "--server", &server.url, "--key", wkey.to_str().unwrap(), file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("wrong_role"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(tree_digest(&f.dir.join("log")), before);
+    let out = run_ok(&[
+        "publish",
+        "--server",
+        &server.url,
+        "--key",
+        pkey.to_str().unwrap(),
+        "--date",
+        "2026-01-02",
+        file.to_str().unwrap(),
+    ]);
+    let index: u64 = out.trim().parse().unwrap();
+    server.stop();
+    let tally = run_ok(&["tally", "--dir", f.dir.to_str().unwrap()]);
+    assert!(tally.contains("Authority bulletin 1"), "{tally}");
+    assert!(tally.contains(&format!("#{index}")), "the finding names its log entry: {tally}");
+}

@@ -8,6 +8,7 @@ mod keys;
 mod local;
 pub mod log;
 mod mirror;
+mod publish;
 mod qr;
 mod report;
 mod serve;
@@ -43,6 +44,8 @@ enum Command {
     Revoke(election::RevokeArgs),
     /// Sign a tally sheet and post it to a server, optionally with its photo.
     Submit(submit::SubmitArgs),
+    /// Sign an authority's bulletins (testigo-bulletins/1 JSON) with a publisher key and log them.
+    Publish(publish::PublishArgs),
     /// Bulk-import a published CSV of sheets, signed by an importer key.
     Import(import::ImportArgs),
     /// Serve a data directory: intake API, table views, photos, the log at its C2SP paths.
@@ -77,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Enroll(a) => election::enroll(a),
         Command::Revoke(a) => election::revoke(a),
         Command::Submit(a) => submit::run(a),
+        Command::Publish(a) => publish::run(a),
         Command::Import(a) => import::run(a),
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
