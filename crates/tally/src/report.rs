@@ -671,6 +671,19 @@ impl TallyReport {
             let top: Vec<&UnitReport> = c.units.iter().filter(|u| u.parent.is_none()).collect();
             if !top.is_empty() {
                 let _ = writeln!(s, "By {}:", top[0].level);
+                if n.tables.undeclared > 0 {
+                    // Declared tables the geography does not list belong to no known unit, so
+                    // per-unit coverage and verdicts below cannot count them; only the national
+                    // verdict above does.
+                    let _ = writeln!(
+                        s,
+                        "  (per-{} figures cover only the {} tables the geography lists; the {} declared tables it \
+                         does not list are in the national verdict only)",
+                        top[0].level,
+                        n.tables.total - n.tables.undeclared,
+                        n.tables.undeclared
+                    );
+                }
                 for u in top {
                     let leader = u.certainty.leader.as_deref().unwrap_or("-");
                     let _ = writeln!(
