@@ -192,3 +192,30 @@ fn submit_photo_fills_the_qr_field() {
     assert!(said.contains("flagged: ") && said.contains("qr_mismatch"), "{said}");
     server.stop();
 }
+
+/// `testigo demo --brazil`: sheets carrying BU QR codes signed with the
+/// demo's keys are verified, the one whose typed counts disagree is flagged
+/// `qr_mismatch`, and the altered BU is unreadable.
+#[test]
+fn brazilian_demo_shows_signature_statuses_and_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("br");
+    let out = common::bin().args(["demo", "--brazil", "--no-serve", "--dir"]).arg(&dir).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<&str> = text.lines().collect();
+    let verified_clean = lines.iter().filter(|l| l.contains(" verified ") && l.trim_end().ends_with(" -")).count();
+    assert!(verified_clean >= 30, "{text}");
+    let mismatch: Vec<&&str> = lines.iter().filter(|l| l.contains("qr_mismatch")).collect();
+    assert_eq!(mismatch.len(), 1, "{text}");
+    assert!(mismatch[0].contains(" verified "), "{text}");
+    let unreadable: Vec<&&str> = lines.iter().filter(|l| l.contains("qr_unreadable")).collect();
+    assert_eq!(unreadable.len(), 1, "{text}");
+    assert!(unreadable[0].contains("invalid (hash chain broken)"), "{text}");
+    assert!(lines.iter().any(|l| l.contains("unknown_key")), "{text}");
+    assert!(text.contains("generated for this demo"), "{text}");
+    // Run again: the directory is reused and reports the same.
+    let again = common::bin().args(["demo", "--brazil", "--no-serve", "--dir"]).arg(&dir).output().unwrap();
+    let again = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(again.contains("reused") && again.matches("qr_mismatch").count() == 1, "{again}");
+}

@@ -39,6 +39,10 @@ pub struct DemoArgs {
     /// Hide progress bars.
     #[arg(long)]
     quiet: bool,
+    /// Instead: a small simulated Brazilian election whose sheets carry BU QR codes signed with
+    /// keys generated for the demo (default directory `testigo/demo-br-sim`).
+    #[arg(long)]
+    brazil: bool,
 }
 
 fn default_dir() -> PathBuf {
@@ -130,6 +134,9 @@ fn build(dir: &Path, quiet: bool) -> anyhow::Result<()> {
 
 /// Runs the demo.
 pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    if a.brazil {
+        return super::demo_brazil::run(a.dir, a.no_serve, a.port);
+    }
     let dir = a.dir.clone().unwrap_or_else(default_dir);
     let d = DataDir::new(&dir);
     println!("testigo demo: Venezuela, presidential election of 28 July 2024");
@@ -185,6 +192,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         per_key_rate: 20.0,
         per_key_burst: 200.0,
         witnesses: Vec::new(),
+        bu_keys: Vec::new(),
     };
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 
 mod client;
 mod demo;
+mod demo_brazil;
 mod election;
 mod import;
 mod keys;

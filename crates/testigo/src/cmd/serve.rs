@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use testigo_formats::brazil_bu::KeySet;
 use testigo_server::qr::SheetQr;
 use testigo_server::witnessing::GuardedStorage;
 use testigo_server::{Limits, Node};
@@ -32,6 +33,11 @@ pub struct ServeArgs {
     /// the cosignatures (until then, about one witness round trip, it is served uncosigned).
     #[arg(long = "witness", value_name = "URL=VKEY")]
     pub witnesses: Vec<String>,
+    /// A BU signing key to check Brazilian sheets' QR signatures with, `[NAME@]VRCH=VALUE[#PIN]` as in
+    /// `testigo qr inspect --key`; repeatable. Flags are derived from the log with these keys, so
+    /// anyone replaying it should configure the same ones.
+    #[arg(long = "bu-key", value_name = "SPEC")]
+    pub bu_keys: Vec<String>,
 }
 
 /// Parses `--witness URL=VKEY` values.
@@ -132,13 +138,20 @@ pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
 /// Runs `testigo serve`.
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let endpoints = witness_endpoints(&a.witnesses)?;
+    let mut bu_keys = KeySet::new();
+    for k in &a.bu_keys {
+        testigo_scan::add_key_arg(&mut bu_keys, k).with_context(|| format!("--bu-key {k:?}"))?;
+    }
+    let qr = Some(Box::new(SheetQr::new(bu_keys)) as Box<dyn testigo_election::QrDecoder + Send + Sync>);
     let (node, witnessing) = if endpoints.is_empty() {
-        (super::local::open_node(&a.dir)?, None)
+        let node = Node::open(testigo_server::DataDir::new(&a.dir), qr)
+            .with_context(|| format!("opening {}: is another `testigo serve` using it?", a.dir.display()))?;
+        (node, None)
     } else {
         let dir = testigo_server::DataDir::new(&a.dir);
         let guard = Arc::new(GuardedStorage::new(dir.storage()?));
-        let node = Node::open_with_storage(dir, Some(Box::new(SheetQr::default())), guard.clone())
-            .with_context(|| format!("opening {}", a.dir.display()))?;
+        let node =
+            Node::open_with_storage(dir, qr, guard.clone()).with_context(|| format!("opening {}", a.dir.display()))?;
         let client = testigo_witness::WitnessClient::new(endpoints, Duration::from_secs(10))?;
         (node, Some((guard, client)))
     };
