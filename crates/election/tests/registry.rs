@@ -438,3 +438,74 @@ fn prepared_path_matches_check_and_apply() {
     assert_eq!(slow.sheet_count(), fast.sheet_count());
     assert_eq!(slow.sheet_count(), log.reg.sheet_count() + 1);
 }
+
+#[test]
+fn weak_enrolment_key_is_refused() {
+    // The identity point (encoding 0x01 followed by zeros) has small order: signatures that
+    // verify under it can be made without any secret, so the registry must refuse to enrol it.
+    let mut log = setup();
+    let k = keys();
+    let mut pk = [0u8; 32];
+    pk[0] = 1;
+    let id = testigo_note::key_id("weak.example", ALG_ED25519, &pk);
+    let vkey = format!("weak.example+{id:08x}+AQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let parsed = testigo_note::Verifier::parse(&vkey).expect("the identity point parses as a point");
+    assert!(parsed.public_key().is_weak());
+    let Entry::Enrol(mut e) = enrol(&k.stranger, Role::Witness, None) else { unreachable!() };
+    e.key = vkey;
+    let err = log.submit_entry(&Entry::Enrol(e.clone()), &k.operator).unwrap_err();
+    assert_eq!(err.code(), "invalid_definition");
+    assert!(err.to_string().contains("weak"), "message should say why: {err}");
+    // The same entry with a normal key is accepted: the refusal is about the key alone.
+    e.key = k.stranger.verifier().to_vkey();
+    log.submit_entry(&Entry::Enrol(e), &k.operator).unwrap();
+}
+
+#[test]
+fn batch_prepared_replay_matches_apply() {
+    let log = setup();
+    let k = keys();
+    let mut forged = enc(&Entry::Sheet(sheet("T2")), &k.w2);
+    let pos = forged.len() - 10;
+    forged[pos] ^= 1;
+    let impostor = Signer::from_seed("w2.example", ALG_ED25519, [99; 32]).unwrap();
+    // A forged operator entry too: the batch covers operator-signed entries as well.
+    let mut forged_op =
+        enc(&Entry::Revoke(Revoke { key: k.w21.verifier().to_vkey(), reason: "lost".into() }), &k.operator);
+    let pos = forged_op.len() - 10;
+    forged_op[pos] ^= 1;
+    let all_good = vec![
+        enc(&Entry::Sheet(sheet("T1")), &k.w1),
+        enc(&Entry::Sheet(sheet("T2")), &k.w2),
+        enc(&Entry::Revoke(Revoke { key: k.w21.verifier().to_vkey(), reason: "lost".into() }), &k.operator),
+        enc(&Entry::Sheet(sheet("T3")), &k.w2),
+    ];
+    let mixed = vec![
+        enc(&Entry::Sheet(sheet("T1")), &k.w1),
+        forged,
+        forged_op,
+        enc(&Entry::Sheet(sheet("T3")), &impostor),
+        enc(&Entry::Sheet(sheet("T3")), &k.stranger),
+        b"not a note".to_vec(),
+        enc(&Entry::Sheet(sheet("T2")), &k.w2),
+    ];
+    for candidates in [all_good, mixed] {
+        let mut slow = log.replay();
+        let mut fast = log.replay();
+        let refs: Vec<&[u8]> = candidates.iter().map(Vec::as_slice).collect();
+        let prepared = fast.prepare_batch(&refs);
+        assert_eq!(prepared.len(), candidates.len());
+        let mut refused = 0;
+        for (bytes, p) in candidates.iter().zip(prepared) {
+            let i = slow.next_index();
+            let a = slow.apply(i, bytes).map(|a| a.flags);
+            let b = p.and_then(|p| fast.apply_prepared_replay(i, p)).map(|a| a.flags);
+            refused += usize::from(a.is_err());
+            assert_eq!(a, b, "verdicts differ for entry {}", String::from_utf8_lossy(bytes));
+        }
+        assert_eq!(slow.sheet_count(), fast.sheet_count());
+        assert_eq!(slow.next_index(), fast.next_index());
+        // The mixed batch must actually refuse its 5 bad entries; the good one refuses none.
+        assert!(refused == 0 || refused == 5, "refused {refused}");
+    }
+}

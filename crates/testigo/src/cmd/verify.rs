@@ -30,7 +30,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use testigo_election::Registry;
+use testigo_election::{Prepared, Registry, Rejection};
 use testigo_note::Verifier;
 use testigo_server::qr::SheetQr;
 use testigo_tlog::hash::from_base64;
@@ -133,11 +133,37 @@ struct Replay {
     flags: BTreeMap<&'static str, u64>,
 }
 
+impl Replay {
+    /// Decodes a bundle and batch-verifies its signatures on all cores against
+    /// the keys the registry knows before the bundle ([`Registry::prepare_batch`]).
+    fn prepare(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
+        let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1);
+        let per = entries.len().div_ceil(threads).max(1);
+        let registry = &self.registry;
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                entries.chunks(per).map(|chunk| s.spawn(move || registry.prepare_batch(chunk))).collect();
+            // A panicking thread is a bug; fall back to no preparation rather than abort.
+            handles
+                .into_iter()
+                .zip(entries.chunks(per))
+                .flat_map(|(h, chunk)| h.join().unwrap_or_else(|_| chunk.iter().map(|e| registry.prepare(e)).collect()))
+                .collect()
+        })
+    }
+}
+
 impl Visitor for Replay {
     fn entries(&mut self, first: u64, entries: &[&[u8]]) -> Result<(), Rejected> {
-        for (i, e) in entries.iter().enumerate() {
+        let prepared = self.prepare(entries);
+        for (i, (e, p)) in entries.iter().zip(prepared).enumerate() {
             let index = first + i as u64;
-            match self.registry.apply(index, e) {
+            // Entries that did not decode go through `apply`, which refuses them with the same words.
+            let result = match p {
+                Ok(p) => self.registry.apply_prepared_replay(index, p),
+                Err(_) => self.registry.apply(index, e),
+            };
+            match result {
                 Ok(applied) => {
                     *self.kinds.entry(applied.kind.as_str()).or_default() += 1;
                     for f in applied.flags {
