@@ -256,3 +256,18 @@ fn witness_cosigns_what_the_server_publishes() {
     assert!(stderr.contains("checkpoint: witness policy not met"), "{stderr}");
     server.stop();
 }
+
+#[test]
+fn a_sheet_by_a_revoked_key_fails_replay_naming_its_index() {
+    let f = fixture();
+    run_ok(&["revoke", "--dir", f.dir.to_str().unwrap(), "--key", &f.w1.verifier().to_vkey(), "--reason", "lost"]);
+    // The operator's server would refuse it; a dishonest operator writes it into the log anyway.
+    let entry = signed(&sheet(&table_id(1, 1, 1)), &f.w1);
+    let seq = testigo_server::DataDir::new(&f.dir).sequencer().unwrap();
+    let index = seq.append(entry.into_bytes()).unwrap();
+    seq.shutdown();
+    let out = run(&["verify", f.dir.to_str().unwrap(), "--key", &vkey(&f), "--no-state", "--quiet"]);
+    assert!(!out.status.success(), "a revoked key's sheet passed: {}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("entry {index}")) && stderr.contains("revoked_key"), "{stderr}");
+}
