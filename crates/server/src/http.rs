@@ -6,6 +6,7 @@
 //! | `POST /v1/submissions` | a signed entry: JSON `{"entry": "<signed note>"}`, or multipart with parts `entry` and `photo` |
 //! | `GET /v1/tables/{id}` | every submission for a table, with log index, signer and flags |
 //! | `GET /v1/election` | the election definition and log status |
+//! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier |
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
 
@@ -99,6 +100,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/v1/submissions", post(submit))
         .route("/v1/tables/{id}", get(table))
         .route("/v1/election", get(election))
+        .route("/v1/tally", get(tally))
         .route("/blob/sha256/{hex}", get(blob))
         .with_state(state)
         .merge(log)
@@ -257,6 +259,27 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
         "submissions": subs,
     }))
     .into_response()
+}
+
+/// The tabulation of everything the registry holds (`testigo_tally::published_summary`),
+/// with the number of log entries it covers, so a verifier at that size can
+/// recompute it and compare byte for byte.
+async fn tally(State(st): State<AppState>) -> Response {
+    let node = st.node.clone();
+    let computed = tokio::task::spawn_blocking(move || {
+        let reg = node.registry();
+        testigo_tally::published_summary(&reg).map(|r| (reg.next_index(), r.to_json()))
+    })
+    .await;
+    match computed {
+        Ok(Some((size, report))) => (
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")],
+            format!("{{\"log_size\":{size},\"report\":{report}}}"),
+        )
+            .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
 }
 
 async fn election(State(st): State<AppState>) -> Response {

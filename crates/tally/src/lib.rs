@@ -25,6 +25,7 @@ pub mod certainty;
 pub mod evidence;
 pub mod official;
 pub mod report;
+pub mod summary;
 pub mod tally;
 
 pub use certainty::{rivals, NodeCertainty, RivalCertainty, UnknownBound};
@@ -35,6 +36,7 @@ pub use official::{
     TableComparison,
 };
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
+pub use summary::published_summary;
 pub use tally::{
     tabulate, ContestTally, Independence, Node, NodeCounts, TableState, Tally, TallyOptions, Variant, FLAG_COUNT,
 };

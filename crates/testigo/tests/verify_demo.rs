@@ -23,11 +23,53 @@ fn venezuela_demo_verified_over_http_by_a_second_process() {
     assert!(text.contains(&server.url), "the report names the source: {text}");
     let sheets = text.lines().find(|l| l.trim_start().starts_with("sheets:")).unwrap_or_else(|| panic!("{text}"));
     assert_eq!(sheets.split_whitespace().last(), Some("49605"), "{text}");
+    assert!(
+        text.contains("published tabulation") && text.contains("equals the recomputed one"),
+        "the server's /v1/tally is recomputed and compared: {text}"
+    );
 
     // A key with the log's name but another secret must be refused: the check is real.
     let name = std::fs::read_to_string(&vkey).unwrap().trim().split('+').next().unwrap().to_string();
     let other = key(&name, 7).verifier().to_vkey();
     let bad = bin().args(["verify", &server.url, "--key", &other, "--no-state"]).output().unwrap();
     assert!(!bad.status.success(), "verify accepted the demo under another key");
+
+    // A host serving the genuine log but a doctored tabulation is caught.
+    let published = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { reqwest::get(format!("{}/v1/tally", server.url)).await.unwrap().text().await.unwrap() });
     server.stop();
+    let site = tmp.path().join("site");
+    copy_tree(&dir.join("log"), &site);
+    std::fs::create_dir_all(site.join("v1")).unwrap();
+    let doctored = published.replacen("\"votes\": ", "\"votes\": 1", 1);
+    assert_ne!(doctored, published);
+    std::fs::write(site.join("v1/tally"), doctored).unwrap();
+    let mut host = std::process::Command::new("python3")
+        .args(["-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", site.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 serves the static copy");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(host.stdout.as_mut().unwrap()), &mut line).unwrap();
+    let port = line.split("port ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_else(|| panic!("{line}"));
+    let url = format!("http://127.0.0.1:{port}");
+    let out = bin().args(["verify", &url, "--key", vkey.to_str().unwrap(), "--no-state", "--quiet"]).output().unwrap();
+    let _ = host.kill();
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "a doctored tabulation passed: {text}");
+    assert!(text.contains("/v1/tally") && text.contains("differs"), "{text}");
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
 }

@@ -299,6 +299,54 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             println!("  flag {f:<24} {n}");
         }
     }
-    println!("  (the server publishes no tally summary to compare with; run `testigo tally` on a mirror for results)");
+    compare_tally(&a.source, reg, report.size)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fetches the tabulation a `testigo serve` publishes at `/v1/tally` (for an
+/// http(s) SOURCE) and compares it byte for byte with the one recomputed from
+/// the verified log, when both cover the same number of entries.
+fn compare_tally(source: &str, registry: &Registry, verified_size: u64) -> anyhow::Result<()> {
+    let Some(base) =
+        source.strip_suffix('/').or(Some(source)).filter(|s| s.starts_with("http://") || s.starts_with("https://"))
+    else {
+        println!("  tally:         recompute it with `testigo tally` (a directory publishes no summary)");
+        return Ok(());
+    };
+    let url = format!("{base}/v1/tally");
+    let fetched = super::client::block_on(async {
+        let r = reqwest::get(&url).await?;
+        let status = r.status();
+        anyhow::Ok((status, r.text().await?))
+    })?;
+    let (status, body) = match fetched {
+        Ok(x) => x,
+        Err(e) => {
+            println!("  tally:         not compared ({url} unreachable: {e})");
+            return Ok(());
+        }
+    };
+    if status.as_u16() == 404 {
+        println!("  tally:         not compared (the server publishes no summary at {url})");
+        return Ok(());
+    }
+    let published: serde_json::Value =
+        serde_json::from_str(&body).with_context(|| format!("{url}: the published tally is not JSON"))?;
+    let size = published["log_size"].as_u64().with_context(|| format!("{url}: no log_size"))?;
+    if size != verified_size {
+        println!(
+            "  tally:         not compared (the server now covers {size} entries; this run verified {verified_size})"
+        );
+        return Ok(());
+    }
+    let mine = testigo_tally::published_summary(registry).context("no election to tabulate")?.to_json();
+    let mine: serde_json::Value = serde_json::from_str(&mine).context("our own tally JSON")?;
+    if published["report"] != mine {
+        bail!(
+            "{url}: the tally the server publishes differs from the one recomputed from the verified log \
+             (size {size}): do not trust the server's results"
+        );
+    }
+    println!("  tally:         the server's published tabulation ({url}) equals the recomputed one");
+    Ok(())
 }
