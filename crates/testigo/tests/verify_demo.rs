@@ -57,6 +57,7 @@ fn venezuela_demo_verified_over_http_by_a_second_process() {
     let url = format!("http://127.0.0.1:{port}");
     let out = bin().args(["verify", &url, "--key", vkey.to_str().unwrap(), "--no-state", "--quiet"]).output().unwrap();
     let _ = host.kill();
+    let _ = host.wait();
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success(), "a doctored tabulation passed: {text}");
     assert!(text.contains("/v1/tally") && text.contains("differs"), "{text}");
