@@ -447,6 +447,14 @@ impl Registry {
         }
         def.validate().map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
         let operator = def.operator_verifier().map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
+        if operator.public_key().is_weak() {
+            // A small-order key lets anyone forge the operator's signatures.
+            return Err(Rejection::InvalidDefinition(
+                "the operator key is a weak (small-order) Ed25519 key that anyone could forge signatures for; \
+                 generate a fresh one with `testigo keygen`"
+                    .into(),
+            ));
+        }
         verify_operator(&operator, Kind::Election, sig, text, None)?;
         Ok(Plan::Election { def: Box::new(def), operator })
     }

@@ -509,3 +509,19 @@ fn batch_prepared_replay_matches_apply() {
         assert!(refused == 0 || refused == 5, "refused {refused}");
     }
 }
+
+#[test]
+fn weak_operator_key_is_refused() {
+    let mut pk = [0u8; 32];
+    pk[0] = 1;
+    let id = testigo_note::key_id("weak.example", ALG_ED25519, &pk);
+    let vkey = format!("weak.example+{id:08x}+AQEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let mut def = election(&keys().operator);
+    def.operator = vkey;
+    // Whatever signs it, an election naming a weak operator key is refused before anything else.
+    let signer = Signer::from_seed("weak.example", ALG_ED25519, [42; 32]).unwrap();
+    let mut reg = Registry::new();
+    let err = reg.apply(0, &enc(&Entry::Election(def), &signer)).unwrap_err();
+    assert_eq!(err.code(), "invalid_definition");
+    assert!(err.to_string().contains("weak"), "{err}");
+}
