@@ -531,6 +531,49 @@ impl Registry {
         Ok(Plan::Revoke { enrolment: i, reason: r.reason })
     }
 
+    /// The enrolment that authenticates a signed sheet or bulletin at log
+    /// `index`: enrolled, signature valid (unless `pre` already verified it
+    /// with that very key), not revoked before `index`, valid at `signed_at`,
+    /// allowed to vouch for `source`, and (at intake, `now`) signed recently.
+    #[allow(clippy::too_many_arguments)]
+    fn authenticate(
+        &self,
+        index: u64,
+        signed_at: u64,
+        source: Source,
+        sig: &Signature,
+        text: &[u8],
+        now: Option<u64>,
+        pre: Option<&Verifier>,
+    ) -> Result<usize, Rejection> {
+        let ei =
+            self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
+        let enr = &self.enrolments[ei];
+        if pre != Some(&enr.verifier) && !enr.verifier.verify_raw(text, &sig.bytes) {
+            return Err(Rejection::BadSignature { signer: label(sig) });
+        }
+        if let Some(rev) = enr.revoked_before(index) {
+            return Err(Rejection::RevokedKey { key: label(sig), revoked_at: rev.index, reason: rev.reason.clone() });
+        }
+        if !enr.valid_at(signed_at) {
+            return Err(Rejection::ExpiredKey {
+                key: label(sig),
+                signed_at,
+                valid_from: enr.valid_from,
+                valid_until: enr.valid_until,
+            });
+        }
+        if !enr.role.may_submit(source) {
+            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, sheet_source: source });
+        }
+        if let Some(now) = now {
+            if now.abs_diff(signed_at) > MAX_CLOCK_SKEW_SECS {
+                return Err(Rejection::ClockSkew { signed_at, now, max_secs: MAX_CLOCK_SKEW_SECS });
+            }
+        }
+        Ok(ei)
+    }
+
     // The signature parts travel separately so `evaluate` can borrow them from the note.
     #[allow(clippy::too_many_arguments)]
     fn plan_sheet(
@@ -544,31 +587,8 @@ impl Registry {
         pre: Option<&Verifier>,
     ) -> Result<Plan, Rejection> {
         // Authenticate first: nothing about the content matters if the signer does not count.
-        let ei =
-            self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
+        let ei = self.authenticate(index, sheet.signed_at, sheet.source, sig, text, now, pre)?;
         let enr = &self.enrolments[ei];
-        if pre != Some(&enr.verifier) && !enr.verifier.verify_raw(text, &sig.bytes) {
-            return Err(Rejection::BadSignature { signer: label(sig) });
-        }
-        if let Some(rev) = enr.revoked_before(index) {
-            return Err(Rejection::RevokedKey { key: label(sig), revoked_at: rev.index, reason: rev.reason.clone() });
-        }
-        if !enr.valid_at(sheet.signed_at) {
-            return Err(Rejection::ExpiredKey {
-                key: label(sig),
-                signed_at: sheet.signed_at,
-                valid_from: enr.valid_from,
-                valid_until: enr.valid_until,
-            });
-        }
-        if !enr.role.may_submit(sheet.source) {
-            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, sheet_source: sheet.source });
-        }
-        if let Some(now) = now {
-            if now.abs_diff(sheet.signed_at) > MAX_CLOCK_SKEW_SECS {
-                return Err(Rejection::ClockSkew { signed_at: sheet.signed_at, now, max_secs: MAX_CLOCK_SKEW_SECS });
-            }
-        }
         if sheet.election != election.id {
             return Err(Rejection::UnknownElection { got: sheet.election, expected: election.id.clone() });
         }
@@ -641,33 +661,10 @@ impl Registry {
         now: Option<u64>,
         pre: Option<&Verifier>,
     ) -> Result<Plan, Rejection> {
-        let ei =
-            self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
-        let enr = &self.enrolments[ei];
-        if pre != Some(&enr.verifier) && !enr.verifier.verify_raw(text, &sig.bytes) {
-            return Err(Rejection::BadSignature { signer: label(sig) });
-        }
-        if let Some(rev) = enr.revoked_before(index) {
-            return Err(Rejection::RevokedKey { key: label(sig), revoked_at: rev.index, reason: rev.reason.clone() });
-        }
-        if !enr.valid_at(b.signed_at) {
-            return Err(Rejection::ExpiredKey {
-                key: label(sig),
-                signed_at: b.signed_at,
-                valid_from: enr.valid_from,
-                valid_until: enr.valid_until,
-            });
-        }
         // A bulletin relays the authority's figures: the same keys that may
         // relay `official` sheets may log it.
-        if !enr.role.may_submit(Source::Official) {
-            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, sheet_source: Source::Official });
-        }
-        if let Some(now) = now {
-            if now.abs_diff(b.signed_at) > MAX_CLOCK_SKEW_SECS {
-                return Err(Rejection::ClockSkew { signed_at: b.signed_at, now, max_secs: MAX_CLOCK_SKEW_SECS });
-            }
-        }
+        let ei = self.authenticate(index, b.signed_at, Source::Official, sig, text, now, pre)?;
+        let enr = &self.enrolments[ei];
         let invalid = |m: String| Rejection::InvalidDefinition(m);
         for (what, v) in [("label", &b.label), ("source", &b.source)] {
             if let Some(why) = name_problem(v) {

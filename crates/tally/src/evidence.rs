@@ -5,7 +5,7 @@
 //! current) and one flat vector of votes: no per-sheet allocation, so a
 //! million sheets cost about 60 bytes each plus 8 bytes per candidate.
 
-use testigo_election::{ElectionDef, FlagSet, Registry, Source, TableIx};
+use testigo_election::{ElectionDef, Enrolment, FlagSet, Registry, Source, TableIx};
 
 /// One accepted sheet, as the tally sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +109,12 @@ impl Evidence {
 
     /// Every accepted sheet of a replayed registry, in log order.
     pub fn from_registry(registry: &Registry) -> Self {
+        Self::from_registry_signed_by(registry, |_| true)
+    }
+
+    /// The accepted sheets whose signer's enrolment `keep` accepts (e.g. one
+    /// importer's key, i.e. one publication), in log order.
+    pub fn from_registry_signed_by(registry: &Registry, keep: impl Fn(&Enrolment) -> bool) -> Self {
         let Some(election) = registry.election() else {
             return Self::default();
         };
@@ -118,6 +124,9 @@ impl Evidence {
         ev.rows.reserve(registry.sheet_count());
         for s in registry.sheets() {
             let enr = s.signer();
+            if !keep(enr) {
+                continue;
+            }
             // Enrolments are identified by their log index, which is unique.
             let signer = *signer_of.entry(enr.index).or_insert_with(|| {
                 ev.signers.push(enr.key_label());

@@ -32,7 +32,7 @@ use testigo_election::Registry;
 use testigo_server::qr::SheetQr;
 use testigo_server::DataDir;
 use testigo_tally::{
-    build_report, check_bulletin, logged_bulletins, tabulate, Bulletin, ChanceModel, Evidence, Independence, NewSheet,
+    build_report, check_bulletin, logged_bulletins, tabulate, Bulletin, ChanceModel, Evidence, Independence,
     ReportOptions, TallyOptions, TallyReport,
 };
 use testigo_tlog::LogReader;
@@ -107,31 +107,9 @@ pub fn evidence(registry: &Registry, signers: &[String]) -> Evidence {
     if signers.is_empty() {
         return Evidence::from_registry(registry);
     }
-    let Some(election) = registry.election() else { return Evidence::default() };
-    let mut ev = Evidence::new(election);
-    for s in registry.sheets() {
-        let enr = s.signer();
-        if !signers.iter().any(|n| n == enr.verifier.name() || *n == enr.key_label()) {
-            continue;
-        }
-        let signer = ev.intern_signer(&enr.key_label());
-        let organisation = ev.intern_organisation(&enr.organisation);
-        // Sheets come from the registry in log order and match their contest.
-        let _ = ev.push(NewSheet {
-            index: s.index(),
-            table: s.table(),
-            contest: s.contest_position(),
-            source: s.source(),
-            flags: s.flags(),
-            current: s.is_current(),
-            signer,
-            organisation,
-            votes: s.votes(),
-            null: s.null(),
-            blank: s.blank(),
-        });
-    }
-    ev
+    Evidence::from_registry_signed_by(registry, |enr| {
+        signers.iter().any(|n| n == enr.verifier.name() || *n == enr.key_label())
+    })
 }
 
 /// What to compute.
