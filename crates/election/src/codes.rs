@@ -289,6 +289,9 @@ pub enum Flag {
     ConflictsWithEarlier,
     /// The QR payload could not be decoded.
     QrUnreadable,
+    /// A QR code the server read from the sheet's photo (see the `reading`
+    /// entry) disagrees with the typed counts, or names another table.
+    PhotoQrMismatch,
 }
 
 /// Every [`Flag::code`], in declaration order.
@@ -299,17 +302,19 @@ pub const FLAG_CODES: &[&str] = &[
     "qr_mismatch",
     "conflicts_with_earlier",
     "qr_unreadable",
+    "photo_qr_mismatch",
 ];
 
 impl Flag {
     /// All flags, in declaration order.
-    pub const ALL: [Flag; 6] = [
+    pub const ALL: [Flag; 7] = [
         Flag::CandidateSumMismatch,
         Flag::ValidPlusNullExceedsVoters,
         Flag::VotersExceedRegistered,
         Flag::QrMismatch,
         Flag::ConflictsWithEarlier,
         Flag::QrUnreadable,
+        Flag::PhotoQrMismatch,
     ];
 
     /// The stable snake_case code (one of [`FLAG_CODES`]).
@@ -337,6 +342,10 @@ impl Flag {
                 "another key submitted different figures for this table and contest: compare both photos"
             }
             Flag::QrUnreadable => "the QR payload could not be decoded: check the photo of the QR",
+            Flag::PhotoQrMismatch => {
+                "the QR code read from the sheet's photo differs from the typed counts or names another table: \
+                 compare the photo with the typed figures"
+            }
         }
     }
 
@@ -359,6 +368,10 @@ impl FlagSet {
     /// Adds a flag.
     pub fn insert(&mut self, f: Flag) {
         self.0 |= f.bit();
+    }
+    /// Removes a flag.
+    pub fn remove(&mut self, f: Flag) {
+        self.0 &= !f.bit();
     }
     /// Whether the flag is set.
     pub fn contains(self, f: Flag) -> bool {

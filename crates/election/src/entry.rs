@@ -249,6 +249,23 @@ pub struct Bulletin {
     pub signed_at: u64,
 }
 
+/// Operator-signed, written by the server when it stores a sheet's photo:
+/// every QR code it read in the photo. What the photo shows thus becomes part
+/// of the log (flags derived from it replay identically), and anyone can
+/// fetch the photo by its hash and read it again to check the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoReading {
+    /// SHA-256 of the photo, 64 lowercase hex digits (as in [`Sheet::photo_sha256`]).
+    pub photo_sha256: String,
+    /// The text of every QR code read, sorted and without repeats; empty if none was found.
+    pub codes: Vec<String>,
+    /// The software that read them (name and version).
+    pub reader: String,
+    /// When it was signed, unix seconds.
+    pub signed_at: u64,
+}
+
 /// The kind of an entry, as written on its first line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -264,6 +281,8 @@ pub enum Kind {
     Sheet,
     /// [`Entry::Bulletin`].
     Bulletin,
+    /// [`Entry::Reading`].
+    Reading,
 }
 
 impl Kind {
@@ -276,12 +295,13 @@ impl Kind {
             Kind::Revoke => "revoke",
             Kind::Sheet => "sheet",
             Kind::Bulletin => "bulletin",
+            Kind::Reading => "reading",
         }
     }
 
     /// Parses the word on the first line.
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Election, Kind::Geography, Kind::Enrol, Kind::Revoke, Kind::Sheet, Kind::Bulletin]
+        [Kind::Election, Kind::Geography, Kind::Enrol, Kind::Revoke, Kind::Sheet, Kind::Bulletin, Kind::Reading]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -308,6 +328,8 @@ pub enum Entry {
     Sheet(Sheet),
     /// Signed by an enrolled publisher or importer key: an official bulletin.
     Bulletin(Bulletin),
+    /// Operator-signed: the QR codes read from a stored photo.
+    Reading(PhotoReading),
 }
 
 /// Errors encoding or decoding entries.
@@ -350,6 +372,7 @@ impl Entry {
             Entry::Revoke(_) => Kind::Revoke,
             Entry::Sheet(_) => Kind::Sheet,
             Entry::Bulletin(_) => Kind::Bulletin,
+            Entry::Reading(_) => Kind::Reading,
         }
     }
 
@@ -362,6 +385,7 @@ impl Entry {
             Entry::Revoke(v) => to_json(v),
             Entry::Sheet(v) => to_json(v),
             Entry::Bulletin(v) => to_json(v),
+            Entry::Reading(v) => to_json(v),
         }
     }
 
@@ -451,7 +475,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
     }
     let kind = Kind::parse(kind).ok_or_else(|| {
         EntryError::Malformed(format!(
-            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet or bulletin"
+            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin or reading"
         ))
     })?;
     let entry = match kind {
@@ -461,6 +485,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
         Kind::Revoke => Entry::Revoke(parse_canonical(kind, json)?),
         Kind::Sheet => Entry::Sheet(parse_canonical(kind, json)?),
         Kind::Bulletin => Entry::Bulletin(parse_canonical(kind, json)?),
+        Kind::Reading => Entry::Reading(parse_canonical(kind, json)?),
     };
     Ok((entry, note))
 }

@@ -35,14 +35,14 @@ pub use chunk::{geography_chunks, GeographyChunk, CHUNK_JSON_BUDGET};
 pub use codes::{Flag, FlagSet, Rejection, FLAG_CODES, REJECTION_CODES};
 pub use enrolment::{Enrolment, Revocation};
 pub use entry::{
-    decode, encode_signed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError, Kind, Revoke, Role, Sheet,
-    Source, FORMAT, MAX_ENTRY_BYTES,
+    decode, encode_signed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError, Kind, PhotoReading, Revoke,
+    Role, Sheet, Source, FORMAT, MAX_ENTRY_BYTES,
 };
 pub use geography::{GeoError, Geography, Table, TableIx, Unit, UnitIx};
 pub use ids::MAX_ID_BYTES;
 pub use load::{load_election, load_tables_csv, LoadError};
 pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, DEFAULT_MAX_TABLE_VOTERS};
 pub use photo::{check_photo, PhotoKind};
-pub use qr::{QrCounts, QrDecoder};
-pub use registry::{Applied, LoggedBulletin, Prepared, Registry, SheetView};
+pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
+pub use registry::{Applied, LoggedBulletin, Prepared, Registry, SheetView, MAX_READING_CODES};
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};

@@ -1,7 +1,9 @@
-//! The hook for checking a sheet's QR payload against its typed counts.
+//! The hook for checking a sheet's QR payload against its typed counts, and
+//! what the checks found.
 //!
 //! QR formats are country-specific and live in another crate; this crate only
-//! defines the interface so the registry can flag disagreements.
+//! defines the interface so the registry can flag disagreements and record,
+//! per sheet, what its printed code proves.
 
 use crate::model::{Contest, ElectionDef};
 use std::collections::BTreeMap;
@@ -17,10 +19,148 @@ pub struct QrCounts {
     pub null: Option<u64>,
 }
 
+/// The state of a signed format's signature (a Brazilian BU's, for one). A
+/// payload is never reported `Verified` unless a configured key verified it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QrSignature {
+    /// A configured key verified the signature over the payload's content.
+    Verified,
+    /// The signature does not verify under the configured key: altered or forged.
+    Invalid,
+    /// No key is configured for the payload's signing slot.
+    UnknownKey,
+    /// The format version's signatures cannot be checked by this software.
+    UnsupportedFormat,
+    /// The payload carries no signature.
+    Missing,
+}
+
+impl QrSignature {
+    /// The stable snake_case code shown in the API and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrSignature::Verified => "verified",
+            QrSignature::Invalid => "invalid",
+            QrSignature::UnknownKey => "unknown_key",
+            QrSignature::UnsupportedFormat => "unsupported_format",
+            QrSignature::Missing => "missing",
+        }
+    }
+}
+
+/// What a decoder made of one payload for one contest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QrReading {
+    /// The format detected (a stable name such as `venezuela_acta`).
+    pub format: &'static str,
+    /// The signature state, for formats that carry signatures.
+    pub signature: Option<QrSignature>,
+    /// The counts, or why they cannot be used (malformed, broken hash chain,
+    /// invalid signature, no office for the contest).
+    pub counts: Result<QrCounts, String>,
+}
+
 /// Decodes QR payloads of tally sheets. Object-safe, so a registry can hold
 /// any implementation as `Box<dyn QrDecoder + Send + Sync>`.
 pub trait QrDecoder {
-    /// Decodes `payload` for `contest` of `election`; `Err` says why it is
-    /// unreadable (the sheet is then flagged `qr_unreadable`).
-    fn decode(&self, election: &ElectionDef, contest: &Contest, payload: &str) -> Result<QrCounts, String>;
+    /// Reads `payload` for `contest` of `election`. Unusable counts make the
+    /// sheet's typed QR `qr_unreadable`. The result may depend only on the
+    /// arguments and the decoder's fixed configuration, so replays agree.
+    fn read(&self, election: &ElectionDef, contest: &Contest, payload: &str) -> QrReading;
+
+    /// Splits the codes read from one photo into the payloads to read: by
+    /// default each code on its own. A format printed as several codes (the
+    /// BU's parts) joins its parts into one payload, one part per line.
+    fn payloads_from_codes(&self, codes: &[String]) -> Vec<String> {
+        codes.to_vec()
+    }
+}
+
+/// How a sheet's QR evidence compares with its typed counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QrOutcome {
+    /// A code's counts (and table, when it names one) equal the typed ones.
+    Matches,
+    /// A code was read but its counts or table differ from the typed ones.
+    Mismatch,
+    /// Codes were present but none could be used (see the signature and format).
+    Unreadable,
+    /// The photo was read and no QR code was found in it.
+    NoCode,
+}
+
+impl QrOutcome {
+    /// The stable snake_case code shown in the API and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrOutcome::Matches => "matches",
+            QrOutcome::Mismatch => "mismatch",
+            QrOutcome::Unreadable => "unreadable",
+            QrOutcome::NoCode => "no_code",
+        }
+    }
+}
+
+/// The result of checking a sheet's QR payload (as typed into the sheet, or
+/// as read from its photo) against the sheet's typed counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QrCheck {
+    /// The outcome.
+    pub outcome: QrOutcome,
+    /// The format of the payload the outcome is about (`None` if no code).
+    pub format: Option<&'static str>,
+    /// Its signature state, for signed formats.
+    pub signature: Option<QrSignature>,
+    /// For photo checks: the log index of the photo reading used.
+    pub reading: Option<u64>,
+}
+
+/// Checks `payloads` (alternatives: the first that matches wins) against a
+/// sheet's typed figures: `votes` in the contest's candidate order.
+pub fn check_payloads(
+    decoder: &dyn QrDecoder,
+    election: &ElectionDef,
+    contest: &Contest,
+    table: &str,
+    votes: &[u64],
+    null: u64,
+    payloads: &[String],
+) -> QrCheck {
+    let mut best: Option<(QrOutcome, QrReading)> = None;
+    for payload in payloads {
+        let reading = decoder.read(election, contest, payload);
+        let outcome = match &reading.counts {
+            Err(_) => QrOutcome::Unreadable,
+            Ok(c) if counts_match(contest, table, votes, null, c) => QrOutcome::Matches,
+            Ok(_) => QrOutcome::Mismatch,
+        };
+        // Prefer a match, then a readable mismatch, then the first unreadable.
+        let rank = |o: QrOutcome| match o {
+            QrOutcome::Matches => 0,
+            QrOutcome::Mismatch => 1,
+            _ => 2,
+        };
+        if best.as_ref().is_none_or(|(b, _)| rank(outcome) < rank(*b)) {
+            best = Some((outcome, reading));
+        }
+        if outcome == QrOutcome::Matches {
+            break;
+        }
+    }
+    match best {
+        Some((outcome, r)) => QrCheck { outcome, format: Some(r.format), signature: r.signature, reading: None },
+        None => QrCheck { outcome: QrOutcome::NoCode, format: None, signature: None, reading: None },
+    }
+}
+
+fn counts_match(contest: &Contest, table: &str, votes: &[u64], null: u64, counts: &QrCounts) -> bool {
+    let table_differs = counts.table.as_deref().is_some_and(|t| t != table);
+    let null_differs = counts.null.is_some_and(|n| n != null);
+    let unknown_candidate = counts.votes.keys().any(|c| contest.candidate_position(c).is_none());
+    let votes_differ = contest
+        .candidates
+        .iter()
+        .zip(votes)
+        .any(|(cand, &typed)| counts.votes.get(&cand.id).copied().unwrap_or(0) != typed);
+    !(table_differs || null_differs || unknown_candidate || votes_differ)
 }

@@ -15,12 +15,12 @@
 use crate::chunk::GeographyChunk;
 use crate::codes::{Flag, FlagSet, Rejection};
 use crate::enrolment::{Enrolment, Revocation};
-use crate::entry::{decode, Bulletin, Enrol, Entry, EntryError, Kind, Revoke, Sheet, Source};
+use crate::entry::{decode, Bulletin, Enrol, Entry, EntryError, Kind, PhotoReading, Revoke, Sheet, Source};
 use crate::geography::{Geography, TableIx};
 use crate::ids::name_problem;
 use crate::model::{Contest, ElectionDef};
-use crate::qr::QrDecoder;
-use crate::validate::{check_bounds, check_fields, consistency_flags, qr_flag, resolve_votes, MAX_CLOCK_SKEW_SECS};
+use crate::qr::{check_payloads, QrCheck, QrDecoder, QrOutcome};
+use crate::validate::{check_bounds, check_fields, consistency_flags, resolve_votes, MAX_CLOCK_SKEW_SECS};
 use std::collections::HashMap;
 use testigo_note::{Signature, SignedNote, Verifier, ALG_ED25519};
 
@@ -62,6 +62,25 @@ struct SheetRec {
     contest: u16,
     source: Source,
     flags: FlagSet,
+    /// Photo and QR evidence; boxed because most bulk-imported sheets have none.
+    evidence: Option<Box<SheetEvidence>>,
+}
+
+/// A sheet's photo and what its QR codes showed.
+#[derive(Clone, Debug, Default)]
+struct SheetEvidence {
+    photo: Option<[u8; 32]>,
+    /// The typed `qr` payload checked against the typed counts.
+    qr: Option<QrCheck>,
+    /// The photo's codes (latest reading) checked against the typed counts.
+    photo_qr: Option<QrCheck>,
+}
+
+/// The latest reading of one photo.
+#[derive(Clone, Debug)]
+struct ReadingRec {
+    index: u64,
+    codes: Vec<String>,
 }
 
 /// One accepted official bulletin, with who put it in the log.
@@ -77,12 +96,29 @@ pub struct LoggedBulletin {
 
 /// The state change an accepted entry makes; computed without mutation.
 enum Plan {
-    Election { def: Box<ElectionDef>, operator: Verifier },
+    Election {
+        def: Box<ElectionDef>,
+        operator: Verifier,
+    },
     Geography(GeographyChunk),
     Enrol(Box<Enrolment>),
-    Revoke { enrolment: usize, reason: String },
-    Sheet { rec: SheetRec, superseded: Option<usize>, table: String, contest: String },
+    Revoke {
+        enrolment: usize,
+        reason: String,
+    },
+    Sheet {
+        rec: SheetRec,
+        superseded: Option<usize>,
+        table: String,
+        contest: String,
+    },
     Bulletin(Box<LoggedBulletin>),
+    /// A photo reading and, per sheet showing that photo, its new photo check and flags.
+    Reading {
+        photo: [u8; 32],
+        rec: ReadingRec,
+        updates: Vec<(usize, QrCheck, FlagSet)>,
+    },
 }
 
 /// The derived state of a log: the election, its geography, enrolled keys and
@@ -102,6 +138,10 @@ pub struct Registry {
     table_head: Vec<u32>,
     next_index: u64,
     qr: Option<Box<dyn QrDecoder + Send + Sync>>,
+    /// Latest reading per photo hash.
+    readings: HashMap<[u8; 32], ReadingRec>,
+    /// Sheet positions per photo hash (a photo may back several sheets).
+    sheets_by_photo: HashMap<[u8; 32], Vec<u32>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -279,8 +319,18 @@ impl Registry {
     pub fn check(&self, entry_bytes: &[u8], now: u64) -> Result<Vec<Flag>, Rejection> {
         match self.evaluate(self.next_index, entry_bytes, Some(now))? {
             Plan::Sheet { rec, .. } => Ok(rec.flags.to_vec()),
+            Plan::Reading { updates, .. } => Ok(self.raised_flags(&updates).to_vec()),
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// The flags a reading's updates newly raise on the sheets they touch.
+    fn raised_flags(&self, updates: &[(usize, QrCheck, FlagSet)]) -> FlagSet {
+        let mut raised = FlagSet::default();
+        for (pos, _, flags) in updates {
+            flags.iter().filter(|f| !self.sheets[*pos].flags.contains(*f)).for_each(|f| raised.insert(f));
+        }
+        raised
     }
 
     fn find_enrolment(&self, name: &str, key_id: u32) -> Option<usize> {
@@ -432,6 +482,10 @@ impl Registry {
             }
             Entry::Sheet(s) => self.plan_sheet(election, index, s, sig, text, now, pre),
             Entry::Bulletin(b) => self.plan_bulletin(election, index, b, sig, text, now, pre),
+            Entry::Reading(r) => {
+                verify_operator(operator, kind, sig, text, pre)?;
+                self.plan_reading(election, index, r)
+            }
         }
     }
 
@@ -616,11 +670,40 @@ impl Registry {
             return Err(Rejection::DuplicateSheet { earlier: r.index });
         }
         let mut flags = consistency_flags(&sheet, &votes, registered);
-        if let Some(decoder) = &self.qr {
-            if let Some(f) = qr_flag(decoder.as_ref(), election, contest, &sheet, &votes) {
-                flags.insert(f);
+        let photo = match &sheet.photo_sha256 {
+            Some(h) => Some(parse_sha256(h).ok_or_else(|| {
+                Rejection::Malformed(format!("photo_sha256 {h:?} must be 64 lowercase hex digits (SHA-256)"))
+            })?),
+            None => None,
+        };
+        let mut evidence = SheetEvidence { photo, ..SheetEvidence::default() };
+        if let Some(decoder) = self.qr.as_deref() {
+            if let Some(payload) = &sheet.qr {
+                let check = check_payloads(
+                    decoder,
+                    election,
+                    contest,
+                    &sheet.table,
+                    &votes,
+                    sheet.null,
+                    std::slice::from_ref(payload),
+                );
+                match check.outcome {
+                    QrOutcome::Mismatch => flags.insert(Flag::QrMismatch),
+                    QrOutcome::Unreadable => flags.insert(Flag::QrUnreadable),
+                    _ => {}
+                }
+                evidence.qr = Some(check);
+            }
+            if let Some(reading) = photo.as_ref().and_then(|p| self.readings.get(p)) {
+                let check = photo_check(decoder, election, contest, &sheet.table, &votes, sheet.null, reading);
+                if check.outcome == QrOutcome::Mismatch {
+                    flags.insert(Flag::PhotoQrMismatch);
+                }
+                evidence.photo_qr = Some(check);
             }
         }
+        let has_evidence = evidence.photo.is_some() || evidence.qr.is_some();
         if current.iter().any(|(_, r)| r.votes != votes || r.null != sheet.null) {
             flags.insert(Flag::ConflictsWithEarlier);
         }
@@ -642,6 +725,7 @@ impl Registry {
             contest: ci as u16,
             source: sheet.source,
             flags,
+            evidence: has_evidence.then(|| Box::new(evidence)),
         };
         Ok(Plan::Sheet { rec, superseded, table: sheet.table, contest: sheet.contest })
     }
@@ -714,6 +798,44 @@ impl Registry {
         Ok(Plan::Bulletin(Box::new(LoggedBulletin { index, signer: ei, bulletin: b })))
     }
 
+    /// Checks a photo reading (operator-signed, already authenticated) and
+    /// computes the new photo check of every sheet showing that photo.
+    fn plan_reading(&self, election: &ElectionDef, index: u64, r: PhotoReading) -> Result<Plan, Rejection> {
+        let malformed = |m: String| Rejection::Malformed(m);
+        let photo = parse_sha256(&r.photo_sha256).ok_or_else(|| {
+            malformed(format!("photo_sha256 {:?} must be 64 lowercase hex digits (SHA-256)", r.photo_sha256))
+        })?;
+        if r.codes.len() > MAX_READING_CODES {
+            return Err(malformed(format!(
+                "a reading lists {} codes; at most {MAX_READING_CODES} are kept per photo",
+                r.codes.len()
+            )));
+        }
+        if r.codes.windows(2).any(|w| w[0] >= w[1]) || r.codes.iter().any(|c| c.is_empty()) {
+            return Err(malformed("a reading's codes must be non-empty, sorted and without repeats".into()));
+        }
+        if let Some(why) = name_problem(&r.reader) {
+            return Err(malformed(format!("reader {:?}: {why}", r.reader)));
+        }
+        let rec = ReadingRec { index, codes: r.codes };
+        let mut updates = Vec::new();
+        if let Some(decoder) = self.qr.as_deref() {
+            for &pos in self.sheets_by_photo.get(&photo).map(Vec::as_slice).unwrap_or(&[]) {
+                let sheet = &self.sheets[pos as usize];
+                let contest = &election.contests[sheet.contest as usize];
+                let table = self.geography.table_id(TableIx(sheet.table));
+                let check = photo_check(decoder, election, contest, table, &sheet.votes, sheet.null, &rec);
+                let mut flags = sheet.flags;
+                flags.remove(Flag::PhotoQrMismatch);
+                if check.outcome == QrOutcome::Mismatch {
+                    flags.insert(Flag::PhotoQrMismatch);
+                }
+                updates.push((pos as usize, check, flags));
+            }
+        }
+        Ok(Plan::Reading { photo, rec, updates })
+    }
+
     /// The sheets of a table with their positions, newest first.
     fn table_chain(&self, t: TableIx) -> impl Iterator<Item = (usize, &SheetRec)> + '_ {
         let mut cur = self.table_head.get(t.get()).copied().unwrap_or(NONE);
@@ -783,6 +905,9 @@ impl Registry {
                 }
                 let t = rec.table as usize;
                 let pos = self.sheets.len() as u32;
+                if let Some(photo) = rec.evidence.as_ref().and_then(|e| e.photo) {
+                    self.sheets_by_photo.entry(photo).or_default().push(pos);
+                }
                 rec.next_in_table = self.table_head[t];
                 self.table_head[t] = pos;
                 self.sheets.push(rec);
@@ -791,6 +916,17 @@ impl Registry {
                 applied.kind = Kind::Bulletin;
                 applied.contest = Some(b.bulletin.contest.clone());
                 self.bulletins.push(*b);
+            }
+            Plan::Reading { photo, rec, updates } => {
+                applied.kind = Kind::Reading;
+                applied.flags = self.raised_flags(&updates).to_vec();
+                for (pos, check, flags) in updates {
+                    let sheet = &mut self.sheets[pos];
+                    sheet.flags = flags;
+                    sheet.evidence.get_or_insert_with(Box::default).photo_qr =
+                        Some(QrCheck { reading: Some(index), ..check });
+                }
+                self.readings.insert(photo, rec);
             }
         }
         self.next_index = index + 1;
@@ -884,5 +1020,48 @@ impl<'a> SheetView<'a> {
     /// Whether it is the signer's current figure (not corrected since).
     pub fn is_current(&self) -> bool {
         self.rec.superseded_by.is_none()
+    }
+    /// SHA-256 of the sheet's photo, as 64 lowercase hex digits.
+    pub fn photo_sha256(&self) -> Option<String> {
+        self.rec.evidence.as_ref()?.photo.map(hex::encode)
+    }
+    /// The sheet's own QR payload checked against its typed counts (None
+    /// without a payload or without a QR decoder).
+    pub fn qr_check(&self) -> Option<QrCheck> {
+        self.rec.evidence.as_ref()?.qr
+    }
+    /// The QR codes read from the sheet's photo (the latest `reading` entry)
+    /// checked against its typed counts; None until the photo was read.
+    pub fn photo_qr_check(&self) -> Option<QrCheck> {
+        self.rec.evidence.as_ref()?.photo_qr
+    }
+}
+
+/// Most QR codes a photo reading may list (a BU prints at most a few parts).
+pub const MAX_READING_CODES: usize = 32;
+
+fn parse_sha256(h: &str) -> Option<[u8; 32]> {
+    if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(h, &mut out).ok()?;
+    Some(out)
+}
+
+/// Checks a photo's codes (joined by the decoder into payloads) against a sheet.
+fn photo_check(
+    decoder: &dyn QrDecoder,
+    election: &ElectionDef,
+    contest: &Contest,
+    table: &str,
+    votes: &[u64],
+    null: u64,
+    reading: &ReadingRec,
+) -> QrCheck {
+    let payloads = decoder.payloads_from_codes(&reading.codes);
+    QrCheck {
+        reading: Some(reading.index),
+        ..check_payloads(decoder, election, contest, table, votes, null, &payloads)
     }
 }

@@ -9,7 +9,6 @@ use crate::codes::{Flag, FlagSet, Rejection};
 use crate::entry::{Sheet, Source};
 use crate::ids::{id_problem, name_problem};
 use crate::model::{Contest, ElectionDef};
-use crate::qr::QrDecoder;
 
 /// Seconds a sheet's `signed_at` may differ from the server clock at submission.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 15 * 60;
@@ -141,32 +140,6 @@ pub(crate) fn consistency_flags(sheet: &Sheet, votes: &[u64], table_registered: 
         flags.insert(Flag::VotersExceedRegistered);
     }
     flags
-}
-
-/// Decodes the sheet's QR with `decoder` and compares: the QR's table (when
-/// it names one), every candidate's votes (absent = 0 on both sides) and null
-/// votes (when it carries them) must equal the typed figures.
-pub(crate) fn qr_flag(
-    decoder: &dyn QrDecoder,
-    election: &ElectionDef,
-    contest: &Contest,
-    sheet: &Sheet,
-    votes: &[u64],
-) -> Option<Flag> {
-    let payload = sheet.qr.as_deref()?;
-    let counts = match decoder.decode(election, contest, payload) {
-        Ok(c) => c,
-        Err(_) => return Some(Flag::QrUnreadable),
-    };
-    let table_differs = counts.table.as_deref().is_some_and(|t| t != sheet.table);
-    let null_differs = counts.null.is_some_and(|n| n != sheet.null);
-    let unknown_candidate = counts.votes.keys().any(|c| contest.candidate_position(c).is_none());
-    let votes_differ = contest
-        .candidates
-        .iter()
-        .zip(votes)
-        .any(|(cand, &typed)| counts.votes.get(&cand.id).copied().unwrap_or(0) != typed);
-    (table_differs || null_differs || unknown_candidate || votes_differ).then_some(Flag::QrMismatch)
 }
 
 #[cfg(test)]

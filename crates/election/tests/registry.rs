@@ -166,20 +166,32 @@ fn rejections_have_status_and_message() {
 struct TestQr;
 
 impl QrDecoder for TestQr {
-    fn decode(&self, _: &ElectionDef, _: &Contest, payload: &str) -> Result<QrCounts, String> {
-        let mut counts = QrCounts::default();
-        for part in payload.split(',') {
-            let (k, v) = part.split_once('=').ok_or("no '='")?;
-            match k {
-                "table" => counts.table = Some(v.into()),
-                "null" => counts.null = Some(v.parse().map_err(|_| "bad null")?),
-                _ => {
-                    counts.votes.insert(k.into(), v.parse().map_err(|_| "bad count")?);
+    fn read(&self, _: &ElectionDef, _: &Contest, payload: &str) -> QrReading {
+        let parse = || -> Result<QrCounts, String> {
+            let mut counts = QrCounts::default();
+            for part in payload.split(',') {
+                let (k, v) = part.split_once('=').ok_or("no '='")?;
+                match k {
+                    "table" => counts.table = Some(v.into()),
+                    "null" => counts.null = Some(v.parse().map_err(|_| "bad null")?),
+                    _ => {
+                        counts.votes.insert(k.into(), v.parse().map_err(|_| "bad count")?);
+                    }
                 }
             }
-        }
-        Ok(counts)
+            Ok(counts)
+        };
+        QrReading { format: "test", signature: None, counts: parse() }
     }
+}
+
+fn reading(photo: &str, codes: &[&str]) -> Entry {
+    Entry::Reading(PhotoReading {
+        photo_sha256: photo.into(),
+        codes: codes.iter().map(|c| c.to_string()).collect(),
+        reader: "test reader 1".into(),
+        signed_at: NOW,
+    })
 }
 
 #[test]
@@ -233,6 +245,15 @@ fn every_flag_code_is_produced() {
     s.qr = Some("garbage".into());
     assert_eq!(flags_of(&mut log, &s, &k.w21), vec![Flag::QrUnreadable]);
 
+    // The photo's code (read by the server, logged as a reading) disagrees.
+    let photo = "ab".repeat(32);
+    let mut s = sheet("T3");
+    s.photo_sha256 = Some(photo.clone());
+    flags_of(&mut log, &s, &k.w21);
+    let a = log.submit_entry(&reading(&photo, &["a=100,b=50,c=10,null=5,table=T4"]), &k.operator).unwrap();
+    assert_eq!(a.flags, vec![Flag::PhotoQrMismatch]);
+    let photo_flag = a.flags[0].code();
+
     // A party agent reporting different figures for T1/president.
     let mut s = sheet("T1");
     s.source = Source::PartyAgent;
@@ -241,6 +262,7 @@ fn every_flag_code_is_produced() {
     s.voters = Some(155);
     assert_eq!(flags_of(&mut log, &s, &k.agent), vec![Flag::ConflictsWithEarlier]);
 
+    seen.insert(photo_flag);
     let all: BTreeSet<&str> = FLAG_CODES.iter().copied().collect();
     assert_eq!(seen, all, "every flag code must be exercised");
 
@@ -524,4 +546,66 @@ fn weak_operator_key_is_refused() {
     let err = reg.apply(0, &enc(&Entry::Election(def), &signer)).unwrap_err();
     assert_eq!(err.code(), "invalid_definition");
     assert!(err.to_string().contains("weak"), "{err}");
+}
+
+#[test]
+fn photo_readings_flag_in_either_order_and_replay_identically() {
+    let mut log = setup();
+    log.reg.set_qr_decoder(Some(Box::new(TestQr)));
+    let k = keys();
+    let (h1, h2, h3) = ("11".repeat(32), "22".repeat(32), "33".repeat(32));
+    let check = |log: &Log, table: &str| {
+        let t = log.reg.geography().find_table(table).unwrap();
+        let s = log.reg.sheets_for_table(t).next().unwrap();
+        (s.photo_qr_check().map(|c| (c.outcome, c.reading)), s.flags().to_vec(), s.photo_sha256())
+    };
+
+    // Sheet first, then the reading: the code matches (another unrelated code is ignored).
+    let mut s = sheet("T1");
+    s.photo_sha256 = Some(h1.clone());
+    log.sheet(&s, &k.w2).unwrap();
+    assert_eq!(check(&log, "T1"), (None, vec![], Some(h1.clone())));
+    let r1 = log.submit_entry(&reading(&h1, &["a=100,b=50,c=10,null=5,table=T1", "zzz"]), &k.operator).unwrap();
+    assert_eq!((r1.kind, r1.flags.clone()), (Kind::Reading, vec![]));
+    assert_eq!(check(&log, "T1").0, Some((QrOutcome::Matches, Some(r1.index))));
+
+    // Reading first, then the sheet: the table differs, so the photo shows another table's sheet.
+    log.submit_entry(&reading(&h2, &["a=100,b=50,c=10,null=5,table=T1"]), &k.operator).unwrap();
+    let mut s = sheet("T2");
+    s.photo_sha256 = Some(h2.clone());
+    assert_eq!(log.sheet(&s, &k.w2).unwrap().flags, vec![Flag::PhotoQrMismatch]);
+
+    // A photo with no code, and one with only unreadable codes: recorded, not flagged.
+    let mut s = sheet("T3");
+    s.photo_sha256 = Some(h3.clone());
+    log.sheet(&s, &k.w2).unwrap();
+    let r = log.submit_entry(&reading(&h3, &[]), &k.operator).unwrap();
+    assert_eq!(check(&log, "T3").0, Some((QrOutcome::NoCode, Some(r.index))));
+    let r = log.submit_entry(&reading(&h3, &["garbage"]), &k.operator).unwrap();
+    assert_eq!((check(&log, "T3").0, r.flags), (Some((QrOutcome::Unreadable, Some(r.index))), vec![]));
+
+    // A later reading governs: a mismatch raises the flag, a match clears it.
+    let r = log.submit_entry(&reading(&h1, &["a=99,b=50,c=10,null=5"]), &k.operator).unwrap();
+    assert_eq!(r.flags, vec![Flag::PhotoQrMismatch]);
+    assert_eq!(check(&log, "T1").1, vec![Flag::PhotoQrMismatch]);
+    let before_replay = (check(&log, "T1"), check(&log, "T2"), check(&log, "T3"));
+    let mut replayed = Log { reg: log.replay(), k: keys(), entries: log.entries.clone() };
+    assert!(replayed.reg.sheets().all(|s| s.photo_qr_check().is_none()), "no decoder: nothing read");
+    replayed.reg = Registry::new();
+    replayed.reg.set_qr_decoder(Some(Box::new(TestQr)));
+    for (i, b) in &log.entries {
+        replayed.reg.apply(*i, b).unwrap();
+    }
+    assert_eq!((check(&replayed, "T1"), check(&replayed, "T2"), check(&replayed, "T3")), before_replay);
+    log.submit_entry(&reading(&h1, &["a=100,b=50,c=10,null=5"]), &k.operator).unwrap();
+    assert_eq!(check(&log, "T1").1, vec![]);
+
+    // Only the operator signs readings; codes must be canonical; the hash must be SHA-256 hex.
+    assert_eq!(log.code(&reading(&h1, &["x"]), &k.w2), "not_operator");
+    assert_eq!(log.code(&reading(&h1, &["b", "a"]), &k.operator), "malformed");
+    assert_eq!(log.code(&reading(&h1, &["a", "a"]), &k.operator), "malformed");
+    assert_eq!(log.code(&reading("AB", &[]), &k.operator), "malformed");
+    let many: Vec<String> = (0..=MAX_READING_CODES).map(|i| format!("{i:03}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(log.code(&reading(&h1, &many), &k.operator), "malformed");
 }
