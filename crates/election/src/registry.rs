@@ -266,6 +266,13 @@ impl Registry {
         self.election.iter().flat_map(move |e| self.sheets.iter().map(move |rec| self.view(e, rec)))
     }
 
+    /// The latest reading of a photo (SHA-256 as hex): its log index and the
+    /// codes it lists.
+    pub fn photo_reading(&self, photo_sha256: &str) -> Option<(u64, &[String])> {
+        let r = self.readings.get(&parse_sha256(photo_sha256)?)?;
+        Some((r.index, r.codes.as_slice()))
+    }
+
     /// The accepted sheets of one table, newest first.
     pub fn sheets_for_table(&self, table: TableIx) -> impl Iterator<Item = SheetView<'_>> + '_ {
         let mut cur = self.table_head.get(table.get()).copied().unwrap_or(NONE);

@@ -142,6 +142,14 @@ pub fn generate_with(seed: u64, degradation: Degradation) -> Sample {
     Sample { seed, kind, degradation, payloads, photo }
 }
 
+/// A photo of a sheet of `kind` carrying exactly `payloads` (for example a
+/// test's own acta code), drawn and degraded as [`generate_with`] does.
+pub fn photo_of(seed: u64, kind: SheetKind, payloads: &[String], degradation: Degradation) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let sheet = draw_sheet(&mut rng, kind, payloads);
+    photograph(&mut rng, &sheet, degradation)
+}
+
 /// A random acta QR payload for the 2024 ballot.
 pub fn venezuela_payload(rng: &mut impl Rng) -> String {
     let qr = ActaQr {

@@ -376,6 +376,29 @@ pub fn inspect_photo(bytes: &[u8], options: &InspectOptions) -> InspectReport {
     }
 }
 
+/// Every QR code text read from a photo, sorted and without repeats (what
+/// a server logs as the photo's reading): a quick pass, then an exhaustive
+/// one if no code of a known format was read or a BU's parts are missing.
+pub fn photo_codes(bytes: &[u8]) -> Result<Vec<String>, photo::PhotoError> {
+    let image = photo::load_photo(bytes)?;
+    let mut texts = photo::scan_gray(&image, Effort::Quick).texts();
+    let mut report = InspectReport::empty(Source::Image {
+        format: PhotoFormat::Png,
+        width: 0,
+        height: 0,
+        codes_read: 0,
+        unread_grids: 0,
+    });
+    analyse(&mut report, &texts, &InspectOptions::default());
+    if report.format.is_none() || report.parts.as_ref().is_some_and(|p| !p.missing.is_empty()) {
+        texts = photo::scan_gray(&image, Effort::Exhaustive).texts();
+    }
+    texts.retain(|t| !t.is_empty());
+    texts.sort();
+    texts.dedup();
+    Ok(texts)
+}
+
 /// Fills `report` from the payload texts.
 fn analyse(report: &mut InspectReport, texts: &[String], options: &InspectOptions) {
     let mut acta: Vec<&String> = Vec::new();

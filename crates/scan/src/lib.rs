@@ -20,8 +20,8 @@ pub mod keyspec;
 pub mod photo;
 
 pub use inspect::{
-    inspect, inspect_payloads, inspect_photo, BrazilResult, CandidateVotes, CardVotes, ChainReport, Counts,
-    InspectOptions, InspectReport, OfficeCounts, PartsReport, QrFormat, SignatureReport, Source,
+    inspect, inspect_payloads, inspect_photo, photo_codes, BrazilResult, CandidateVotes, CardVotes, ChainReport,
+    Counts, InspectOptions, InspectReport, OfficeCounts, PartsReport, QrFormat, SignatureReport, Source,
 };
 pub use keyspec::{add_key_arg, KeyArgError};
 pub use photo::{

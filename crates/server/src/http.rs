@@ -247,6 +247,9 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
                 "signed_at": s.signed_at(),
                 "supersedes": s.supersedes(),
                 "superseded_by": s.superseded_by(),
+                "photo": s.photo_sha256().map(|h| json!({"sha256": h, "url": format!("/blob/sha256/{h}")})),
+                "qr": s.qr_check().map(qr_json),
+                "photo_qr": s.photo_qr_check().map(qr_json),
             })
         })
         .collect();
@@ -259,6 +262,19 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
         "submissions": subs,
     }))
     .into_response()
+}
+
+/// A QR check as the API shows it: outcome, format, signature state (for
+/// signed formats) and, for photos, the log index of the reading.
+fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
+    let mut v = json!({"outcome": c.outcome.as_str(), "format": c.format});
+    if let Some(sig) = c.signature {
+        v["signature"] = json!(sig.as_str());
+    }
+    if let Some(r) = c.reading {
+        v["reading"] = json!(r);
+    }
+    v
 }
 
 /// The tabulation of everything the registry holds (`testigo_tally::published_summary`),

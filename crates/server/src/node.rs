@@ -10,8 +10,10 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use testigo_election::{check_photo, Flag, Prepared, QrDecoder, Registry, Rejection};
-use testigo_note::Verifier;
+use testigo_election::{
+    check_photo, encode_signed, Entry, Flag, PhotoReading, Prepared, QrDecoder, Registry, Rejection,
+};
+use testigo_note::{Signer, Verifier};
 use testigo_tlog::reader::LogReader;
 use testigo_tlog::sequencer::PendingAppend;
 use testigo_tlog::storage::Storage;
@@ -59,7 +61,14 @@ pub struct Node {
     log_key: Verifier,
     /// Groups concurrent HTTP submissions (started on first use).
     batcher: std::sync::OnceLock<Batcher>,
+    /// The operator key that signs photo readings; `None`: photos are stored, not read.
+    photo_reader: Option<Signer>,
+    /// Bounds concurrent photo decoding (memory: a decoded photo takes tens of MiB).
+    photo_permits: tokio::sync::Semaphore,
 }
+
+/// The name and version logged as the reader of photo readings.
+pub const PHOTO_READER: &str = concat!("testigo ", env!("CARGO_PKG_VERSION"), " (rxing + rqrr)");
 
 /// Seconds since the Unix epoch, for clock checks.
 pub fn unix_now() -> u64 {
@@ -99,7 +108,26 @@ impl Node {
             blobs,
             log_key,
             batcher: std::sync::OnceLock::new(),
+            photo_reader: None,
+            photo_permits: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            ),
         })
+    }
+
+    /// Reads the QR codes of every new photo submitted and logs them as a
+    /// `reading` entry signed by `operator` (the election's operator key)
+    /// right after the sheet, so the sheet's photo evidence is flagged and
+    /// replayed like everything else. Photos that are not decodable images
+    /// are then refused (`photo_not_image`).
+    pub fn with_photo_reading(mut self, operator: Signer) -> Self {
+        self.photo_reader = Some(operator);
+        self
+    }
+
+    /// Whether submitted photos are read (see [`Node::with_photo_reading`]).
+    pub fn reads_photos(&self) -> bool {
+        self.photo_reader.is_some()
     }
 
     /// The data directory.
@@ -135,6 +163,18 @@ impl Node {
         entries: Vec<Vec<u8>>,
         now: u64,
     ) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
+        self.enqueue_with(entries, now, None)
+    }
+
+    /// [`Node::enqueue`], plus `follow_up` (an operator entry about the
+    /// batch's single entry, such as its photo reading) logged right after
+    /// it if it was accepted; the flags it raises are added to its outcome.
+    fn enqueue_with(
+        &self,
+        entries: Vec<Vec<u8>>,
+        now: u64,
+        follow_up: Option<Vec<u8>>,
+    ) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
         // Decoding and signature checks are stateless and dominate the cost:
         // run them on every core, under the read lock only.
         let prepared = {
@@ -154,6 +194,19 @@ impl Node {
                     *next += 1;
                 }
                 Err(r) => outcomes.push(Err(r)),
+            }
+        }
+        if let (Some(extra), [Ok((_, flags))]) = (follow_up, outcomes.as_mut_slice()) {
+            match registry.prepare(&extra).and_then(|p| registry.apply_prepared(*next, p, now)) {
+                Ok(applied) => {
+                    flags.extend(applied.flags);
+                    flags.sort();
+                    flags.dedup();
+                    accepted.push(extra);
+                    *next += 1;
+                }
+                // The operator's own entry: a refusal is a bug, not the submitter's fault.
+                Err(r) => tracing::error!(code = r.code(), "the node's own follow-up entry was refused: {r}"),
             }
         }
         let pending = if accepted.is_empty() {
@@ -198,6 +251,13 @@ impl Node {
             let receipt = self.receipt(outcome.0, done.tree_size, &done.checkpoint)?;
             return Ok(Accepted { index: outcome.0, flags: outcome.1, receipt });
         }
+        // Decoding a photo takes a core and tens of MiB for up to a second: bound it.
+        let _permit = match self.photo_reader {
+            Some(_) => Some(
+                self.photo_permits.acquire().await.map_err(|_| SubmitError::Internal("the node is stopping".into()))?,
+            ),
+            None => None,
+        };
         let (outcome, pending) = {
             let node = self.clone();
             tokio::task::spawn_blocking(move || node.prepare_one(entry, photo.as_deref()))
@@ -214,15 +274,45 @@ impl Node {
         entry: Vec<u8>,
         photo: Option<&[u8]>,
     ) -> Result<((u64, Vec<Flag>), PendingAppend), SubmitError> {
+        let mut reading = None;
+        let now = unix_now();
         if let Some(photo) = photo {
             let claimed = photo_claim(&entry)?;
             check_photo(photo, &claimed)?;
+            reading = self.read_photo(&claimed.to_ascii_lowercase(), photo, now)?;
             self.blobs.put(photo).map_err(|e| SubmitError::Internal(format!("storing photo: {e}")))?;
         }
-        let (mut outcomes, pending) = self.enqueue(vec![entry], unix_now())?;
+        let (mut outcomes, pending) = self.enqueue_with(vec![entry], now, reading)?;
         let outcome = outcomes.pop().ok_or_else(|| SubmitError::Internal("no outcome".into()))??;
         let pending = pending.ok_or_else(|| SubmitError::Internal("accepted entry was not queued".into()))?;
         Ok((outcome, pending))
+    }
+
+    /// The signed reading entry for a new photo, if photos are read and this
+    /// one has not been read before.
+    fn read_photo(&self, sha256: &str, photo: &[u8], now: u64) -> Result<Option<Vec<u8>>, SubmitError> {
+        let Some(operator) = &self.photo_reader else { return Ok(None) };
+        if self.registry().photo_reading(sha256).is_some() {
+            return Ok(None);
+        }
+        let codes = testigo_scan::photo_codes(photo).map_err(|e| {
+            tracing::info!("refusing an undecodable photo: {e}");
+            SubmitError::Rejected(Rejection::PhotoNotImage)
+        })?;
+        let reading = Entry::Reading(PhotoReading {
+            photo_sha256: sha256.to_string(),
+            codes,
+            reader: PHOTO_READER.to_string(),
+            signed_at: now,
+        });
+        match encode_signed(&reading, operator) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) => {
+                // Only a photo full of huge codes gets here; the sheet still counts.
+                tracing::warn!("photo {sha256} not logged as read: {e}");
+                Ok(None)
+            }
+        }
     }
 
     fn finish_one(

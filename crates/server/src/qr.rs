@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use testigo_election::{Contest, ElectionDef, QrCounts, QrDecoder};
+use testigo_election::{Contest, ElectionDef, QrCounts, QrDecoder, QrReading, QrSignature};
 use testigo_formats::brazil_bu::{self, ChainStatus, KeySet, Office, SignatureStatus};
 use testigo_formats::venezuela_qr;
 
@@ -23,8 +23,19 @@ use testigo_formats::venezuela_qr;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct VenezuelaActaQr;
 
+/// The format name of [`VenezuelaActaQr`] payloads.
+pub const VENEZUELA_ACTA: &str = "venezuela_acta";
+/// The format name of [`BrazilBuQr`] payloads.
+pub const BRAZIL_BU: &str = "brazil_bu";
+
 impl QrDecoder for VenezuelaActaQr {
-    fn decode(&self, _election: &ElectionDef, contest: &Contest, payload: &str) -> Result<QrCounts, String> {
+    fn read(&self, _election: &ElectionDef, contest: &Contest, payload: &str) -> QrReading {
+        QrReading { format: VENEZUELA_ACTA, signature: None, counts: self.counts(contest, payload) }
+    }
+}
+
+impl VenezuelaActaQr {
+    fn counts(&self, contest: &Contest, payload: &str) -> Result<QrCounts, String> {
         let card_owner: Vec<usize> =
             contest.candidates.iter().enumerate().flat_map(|(i, c)| std::iter::repeat_n(i, c.cards.len())).collect();
         if card_owner.is_empty() {
@@ -82,6 +93,17 @@ impl BrazilBuQr {
     }
 }
 
+/// The election crate's name for a BU signature status.
+pub fn signature_state(s: SignatureStatus) -> QrSignature {
+    match s {
+        SignatureStatus::Verified => QrSignature::Verified,
+        SignatureStatus::Invalid => QrSignature::Invalid,
+        SignatureStatus::UnknownKey => QrSignature::UnknownKey,
+        SignatureStatus::UnsupportedFormat => QrSignature::UnsupportedFormat,
+        SignatureStatus::Missing => QrSignature::Missing,
+    }
+}
+
 /// Picks the BU office that a contest is about (see [`BrazilBuQr`]).
 fn office_for<'a>(offices: &'a [Office], contest: &Contest) -> Result<&'a Office, String> {
     if let Some(o) = contest.id.parse::<u32>().ok().and_then(|code| offices.iter().find(|o| o.office == code)) {
@@ -106,10 +128,31 @@ fn office_for<'a>(offices: &'a [Office], contest: &Contest) -> Result<&'a Office
 }
 
 impl QrDecoder for BrazilBuQr {
-    fn decode(&self, _election: &ElectionDef, contest: &Contest, payload: &str) -> Result<QrCounts, String> {
-        let bu = brazil_bu::parse_payload(payload.lines().map(str::trim).filter(|l| !l.is_empty()))
-            .map_err(|e| e.to_string())?;
+    fn read(&self, _election: &ElectionDef, contest: &Contest, payload: &str) -> QrReading {
+        let bu = match brazil_bu::parse_payload(payload.lines().map(str::trim).filter(|l| !l.is_empty())) {
+            Ok(bu) => bu,
+            Err(e) => return QrReading { format: BRAZIL_BU, signature: None, counts: Err(e.to_string()) },
+        };
         let v = bu.verify(&self.keys);
+        QrReading {
+            format: BRAZIL_BU,
+            signature: Some(signature_state(v.signature)),
+            counts: self.counts(&bu, v, contest),
+        }
+    }
+
+    fn payloads_from_codes(&self, codes: &[String]) -> Vec<String> {
+        SheetQr::join_bu_parts(codes)
+    }
+}
+
+impl BrazilBuQr {
+    fn counts(
+        &self,
+        bu: &brazil_bu::Payload,
+        v: brazil_bu::Verification,
+        contest: &Contest,
+    ) -> Result<QrCounts, String> {
         if let ChainStatus::BrokenAt { part } = v.chain {
             return Err(format!("the BU's hash chain is broken at part {part}: altered or misread"));
         }
@@ -144,13 +187,31 @@ pub fn is_brazil_bu(payload: &str) -> bool {
     payload.trim_start().starts_with("QRBU:")
 }
 
-impl QrDecoder for SheetQr {
-    fn decode(&self, election: &ElectionDef, contest: &Contest, payload: &str) -> Result<QrCounts, String> {
-        if is_brazil_bu(payload) {
-            self.brazil.decode(election, contest, payload)
-        } else {
-            VenezuelaActaQr.decode(election, contest, payload)
+impl SheetQr {
+    /// The payloads in a photo's codes: every BU part joined into one
+    /// payload (one part per line, in the order given), and each other code
+    /// on its own.
+    pub fn join_bu_parts(codes: &[String]) -> Vec<String> {
+        let (bu, other): (Vec<&String>, Vec<&String>) = codes.iter().partition(|c| is_brazil_bu(c));
+        let mut payloads: Vec<String> = other.into_iter().cloned().collect();
+        if !bu.is_empty() {
+            payloads.insert(0, bu.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"));
         }
+        payloads
+    }
+}
+
+impl QrDecoder for SheetQr {
+    fn read(&self, election: &ElectionDef, contest: &Contest, payload: &str) -> QrReading {
+        if is_brazil_bu(payload) {
+            self.brazil.read(election, contest, payload)
+        } else {
+            VenezuelaActaQr.read(election, contest, payload)
+        }
+    }
+
+    fn payloads_from_codes(&self, codes: &[String]) -> Vec<String> {
+        Self::join_bu_parts(codes)
     }
 }
 
@@ -205,17 +266,17 @@ mod tests {
         let councillors = contest("13", &["93001"]);
         let def = election(vec![mayor.clone(), councillors.clone()]);
         let qr = SheetQr::new(keys());
-        let got = qr.decode(&def, &mayor, BU).unwrap();
+        let got = qr.read(&def, &mayor, BU).counts.unwrap();
         assert_eq!(got.votes, BTreeMap::from([("92".to_string(), 1)]));
         assert_eq!((got.null, got.table), (Some(1), None));
-        let got = qr.decode(&def, &councillors, BU).unwrap();
+        let got = qr.read(&def, &councillors, BU).counts.unwrap();
         assert_eq!(got.votes, BTreeMap::from([("93001".to_string(), 1)]));
         assert_eq!(got.null, Some(0));
         // A contest not named by CARG code: the one office whose numbers fit.
         let by_numbers = contest("prefeito", &["92", "10"]);
-        assert_eq!(qr.decode(&def, &by_numbers, BU).unwrap().votes.get("92"), Some(&1));
+        assert_eq!(qr.read(&def, &by_numbers, BU).counts.unwrap().votes.get("92"), Some(&1));
         // Neither code nor numbers fit: unreadable for this contest, not a guess.
-        assert!(qr.decode(&def, &contest("president", &["13", "22"]), BU).is_err());
+        assert!(qr.read(&def, &contest("president", &["13", "22"]), BU).counts.is_err());
         assert_eq!(qr.brazil.signature(BU).unwrap(), (ChainStatus::Valid, SignatureStatus::Verified));
     }
 
@@ -226,11 +287,11 @@ mod tests {
         let qr = SheetQr::new(keys());
         // One vote changed: the chain breaks, so the counts are not compared.
         let tampered = BU.replace(" 92:1 ", " 92:2 ");
-        let err = qr.decode(&def, &mayor, &tampered).unwrap_err();
+        let err = qr.read(&def, &mayor, &tampered).counts.unwrap_err();
         assert!(err.contains("hash chain"), "{err}");
         // Without the key the counts are compared, and the status says so.
         let keyless = SheetQr::default();
-        assert_eq!(keyless.decode(&def, &mayor, BU).unwrap().votes.get("92"), Some(&1));
+        assert_eq!(keyless.read(&def, &mayor, BU).counts.unwrap().votes.get("92"), Some(&1));
         assert_eq!(keyless.brazil.signature(BU).unwrap().1, SignatureStatus::UnknownKey);
     }
 
@@ -246,13 +307,42 @@ mod tests {
         let ids: Vec<String> = mayor_office.all_candidate_votes().keys().map(|n| n.to_string()).collect();
         let mayor = contest("11", &ids.iter().map(String::as_str).collect::<Vec<_>>());
         let def = election(vec![mayor.clone()]);
-        let got = SheetQr::default().decode(&def, &mayor, &payload).unwrap();
+        let got = SheetQr::default().read(&def, &mayor, &payload).counts.unwrap();
         let want: BTreeMap<String, u64> =
             mayor_office.all_candidate_votes().into_iter().map(|(n, v)| (n.to_string(), u64::from(v))).collect();
         assert_eq!(got.votes, want);
         // A missing part is unreadable.
         let short = parts[1..].join("\n");
-        assert!(SheetQr::default().decode(&def, &mayor, &short).is_err());
+        assert!(SheetQr::default().read(&def, &mayor, &short).counts.is_err());
+    }
+
+    #[test]
+    fn readings_carry_format_and_signature_state() {
+        let mayor = contest("11", &["92"]);
+        let def = election(vec![mayor.clone()]);
+        let with_key = SheetQr::new(keys()).read(&def, &mayor, BU);
+        assert_eq!((with_key.format, with_key.signature), (BRAZIL_BU, Some(QrSignature::Verified)));
+        let keyless = SheetQr::default().read(&def, &mayor, BU);
+        assert_eq!(keyless.signature, Some(QrSignature::UnknownKey));
+        // A signature altered in its last hex digit: invalid, and the counts are not used.
+        let assi = BU.find("ASSI:").unwrap() + "ASSI:".len();
+        let end = BU[assi..].find(char::is_whitespace).map_or(BU.len(), |e| assi + e);
+        let mut forged = BU.to_string();
+        let last = &BU[end - 1..end];
+        forged.replace_range(end - 1..end, if last == "0" { "1" } else { "0" });
+        let r = SheetQr::new(keys()).read(&def, &mayor, &forged);
+        assert_eq!(r.signature, Some(QrSignature::Invalid));
+        assert!(r.counts.is_err());
+        let acta = SheetQr::default().read(&def, &mayor, ACTA.trim());
+        assert_eq!((acta.format, acta.signature), (VENEZUELA_ACTA, None));
+    }
+
+    #[test]
+    fn photo_codes_join_bu_parts_and_keep_other_codes_apart() {
+        let codes: Vec<String> = ["QRBU:2:2 b", "hello", "QRBU:1:2 a", "world"].map(String::from).to_vec();
+        let payloads = SheetQr::default().payloads_from_codes(&codes);
+        assert_eq!(payloads, vec!["QRBU:2:2 b\nQRBU:1:2 a".to_string(), "hello".into(), "world".into()]);
+        assert_eq!(SheetQr::join_bu_parts(&["x".to_string()]), vec!["x".to_string()]);
     }
 
     #[test]
@@ -260,7 +350,7 @@ mod tests {
         let c = contest("p", &["a"]);
         let def = election(vec![c.clone()]);
         // No ballot cards in this contest: the acta decoder's own error.
-        let err = SheetQr::default().decode(&def, &c, ACTA.trim()).unwrap_err();
+        let err = SheetQr::default().read(&def, &c, ACTA.trim()).counts.unwrap_err();
         assert!(err.contains("ballot cards"), "{err}");
         assert!(!is_brazil_bu(ACTA) && is_brazil_bu(BU));
     }

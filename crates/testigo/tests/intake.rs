@@ -11,6 +11,7 @@ use common::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use testigo_election::{Enrol, Entry, Role, Source, FLAG_CODES, REJECTION_CODES};
+use testigo_scan::corpus::{self, Degradation, SheetKind};
 
 /// A 1×1 PNG.
 const PNG: &[u8] = &[
@@ -297,6 +298,16 @@ async fn every_flag_is_logged_and_shown() {
     assert_eq!(subs[1]["flags"], json!(["conflicts_with_earlier"]));
     assert_eq!(subs[1]["signer"]["key"], f.w1.verifier().to_vkey());
     assert_eq!(subs[1]["source"], Source::Witness.as_str());
+
+    // A photo whose acta QR (read by the server) disagrees with the typed counts.
+    let table = table_id(1, 3, 3);
+    let code = format!("{table}.1.0001!60,40,49!5!0");
+    let photo = corpus::photo_of(1, SheetKind::VenezuelaActa, &[code], Degradation::Clean);
+    let mut s = sheet(&table);
+    s.photo_sha256 = Some(hex::encode(Sha256::digest(&photo)));
+    let (st, body) = post_photo(&server.url, &signed(&s, &f.w2), &photo).await;
+    assert_eq!((st, &body["flags"]), (201, &json!(["photo_qr_mismatch"])), "{body}");
+    logged.push((body["index"].as_u64().unwrap(), signed(&s, &f.w2)));
     server.stop();
 
     // Flagged sheets are in the log, at their acknowledged indices, byte for byte.
@@ -304,7 +315,8 @@ async fn every_flag_is_logged_and_shown() {
     for (index, entry) in &logged {
         assert_eq!(entries[*index as usize], entry.as_bytes(), "entry {index}");
     }
-    let covered: Vec<&str> = want.iter().map(|(_, f)| *f).chain(["conflicts_with_earlier"]).collect();
+    let covered: Vec<&str> =
+        want.iter().map(|(_, f)| *f).chain(["conflicts_with_earlier", "photo_qr_mismatch"]).collect();
     for code in FLAG_CODES {
         assert!(covered.contains(code), "flag {code} not exercised end to end");
     }

@@ -192,6 +192,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         per_key_rate: 20.0,
         per_key_burst: 200.0,
         witnesses: Vec::new(),
+        no_read_photos: false,
         bu_keys: Vec::new(),
     };
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;

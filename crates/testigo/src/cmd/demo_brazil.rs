@@ -374,6 +374,7 @@ pub fn run(dir: Option<PathBuf>, no_serve: bool, port: u16) -> anyhow::Result<Ex
         per_key_rate: 20.0,
         per_key_burst: 200.0,
         witnesses: Vec::new(),
+        no_read_photos: false,
         bu_keys: specs,
     };
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;

@@ -38,6 +38,30 @@ pub struct ServeArgs {
     /// anyone replaying it should configure the same ones.
     #[arg(long = "bu-key", value_name = "SPEC")]
     pub bu_keys: Vec<String>,
+    /// Store submitted photos without reading their QR codes. By default every new photo is read
+    /// and what it shows is logged as a `reading` entry signed with the data directory's operator
+    /// key, so a photo whose code disagrees with the typed counts is flagged `photo_qr_mismatch`.
+    #[arg(long)]
+    pub no_read_photos: bool,
+}
+
+/// Turns on photo reading (unless `--no-read-photos`) with the data
+/// directory's operator key; without that key, says so and serves anyway.
+pub fn enable_photo_reading(node: Node, args: &ServeArgs) -> Node {
+    if args.no_read_photos {
+        return node;
+    }
+    match testigo_server::DataDir::new(&args.dir).operator() {
+        Ok(operator) => node.with_photo_reading(operator),
+        Err(e) => {
+            eprintln!(
+                "warning: photos will be stored but not read: {e:#}. Photo readings are signed with the \
+                 operator key ({}); copy it there or pass --no-read-photos to silence this",
+                testigo_server::DataDir::new(&args.dir).operator_key().display()
+            );
+            node
+        }
+    }
 }
 
 /// Parses `--witness URL=VKEY` values.
@@ -77,7 +101,7 @@ async fn shutdown_signal() {
 /// Serves `node` on `addr` until Ctrl-C/SIGTERM; `ready` is called with the
 /// bound address once listening. Everything queued is published before return.
 pub fn serve_node(node: Node, args: &ServeArgs, ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
-    serve_node_witnessed(node, args, None, ready)
+    serve_node_witnessed(enable_photo_reading(node, args), args, None, ready)
 }
 
 /// [`serve_node`], also running the witnessing task if given (the node's
@@ -160,6 +184,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         let first = reg.sheets().next().map(|s| s.table_id().to_string());
         first
     };
+    let node = enable_photo_reading(node, &a);
     serve_node_witnessed(node, &a, witnessing, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }
