@@ -5,9 +5,9 @@
 
 use testigo_election::Registry;
 
-use crate::official::{check_bulletin, logged_bulletins, ChanceModel};
+use crate::official::{check_bulletin, logged_bulletins, Bulletin, ChanceModel, OfficialError};
 use crate::report::{build_report, ReportOptions, TallyReport};
-use crate::tally::{tabulate, TallyOptions};
+use crate::tally::{tabulate, Tally, TallyOptions};
 use crate::Evidence;
 
 /// The published summary of a replayed log; `None` before the election entry.
@@ -17,19 +17,44 @@ pub fn published_summary(registry: &Registry) -> Option<TallyReport> {
     let ev = Evidence::from_registry(registry);
     let tally = tabulate(election, geo, &ev, &TallyOptions::default());
     let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels: None, ..Default::default() });
-    for logged in logged_bulletins(registry) {
-        let b = &logged.bulletin;
-        let Some((ci, ct)) =
-            tally.contests.iter().enumerate().find(|(_, ct)| election.contests[ct.contest].id == b.contest)
-        else {
-            continue;
+    // A logged bulletin passed the registry's checks, so this only fails on
+    // figures the report cannot place; such a bulletin is left out for both
+    // parties alike.
+    let _ = add_bulletin_checks(&mut report, registry, &ev, &tally, &[], &ChanceModel::default(), false);
+    Some(report)
+}
+
+/// Checks the registry's logged bulletins (with their log provenance), then
+/// each of `extra` that is not identical to a logged one, and adds every
+/// check to its contest in `report`. With `strict`, the first bulletin that
+/// cannot be checked is an error; otherwise it is skipped.
+pub fn add_bulletin_checks(
+    report: &mut TallyReport,
+    registry: &Registry,
+    ev: &Evidence,
+    tally: &Tally,
+    extra: &[Bulletin],
+    chance: &ChanceModel,
+    strict: bool,
+) -> Result<(), OfficialError> {
+    let Some(election) = registry.election() else { return Ok(()) };
+    let geo = registry.geography();
+    let logged = logged_bulletins(registry);
+    let from_file = extra.iter().filter(|b| !logged.iter().any(|l| l.bulletin == **b)).map(|b| (b, None));
+    for (b, provenance) in logged.iter().map(|l| (&l.bulletin, Some(l.provenance()))).chain(from_file) {
+        let placed = tally.contests.iter().enumerate().find(|(_, ct)| election.contests[ct.contest].id == b.contest);
+        let checked = match placed {
+            Some((ci, ct)) => check_bulletin(election, geo, ev, ct, b, chance).map(|c| (ci, c)),
+            None => Err(OfficialError::WrongContest { label: b.label.clone(), contest: b.contest.clone() }),
         };
-        // A logged bulletin passed the registry's checks, so this only fails on
-        // figures the report cannot place; such a bulletin is left out for both parties alike.
-        if let Ok(mut check) = check_bulletin(election, geo, &ev, ct, b, &ChanceModel::default()) {
-            check.logged = Some(logged.provenance());
-            report.contests[ci].official.push(check);
+        match checked {
+            Ok((ci, mut check)) => {
+                check.logged = provenance;
+                report.contests[ci].official.push(check);
+            }
+            Err(e) if strict => return Err(e),
+            Err(_) => {}
         }
     }
-    Some(report)
+    Ok(())
 }

@@ -32,8 +32,8 @@ use testigo_election::Registry;
 use testigo_server::qr::SheetQr;
 use testigo_server::DataDir;
 use testigo_tally::{
-    build_report, check_bulletin, logged_bulletins, tabulate, Bulletin, ChanceModel, Evidence, Independence,
-    ReportOptions, TallyOptions, TallyReport,
+    add_bulletin_checks, build_report, tabulate, Bulletin, ChanceModel, Evidence, Independence, ReportOptions,
+    TallyOptions, TallyReport,
 };
 use testigo_tlog::LogReader;
 
@@ -158,18 +158,7 @@ pub fn compute(registry: &Registry, c: &Compute) -> anyhow::Result<TallyReport> 
     let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels, ..Default::default() });
     // Bulletins logged as signed entries come first, with their provenance;
     // a file bulletin with the same figures as a logged one is not repeated.
-    let logged = logged_bulletins(registry);
-    let from_file = c.bulletins.iter().filter(|b| !logged.iter().any(|l| l.bulletin == **b)).map(|b| (b, None));
-    for (b, provenance) in logged.iter().map(|l| (&l.bulletin, Some(l.provenance()))).chain(from_file) {
-        let Some((ci, ct)) =
-            tally.contests.iter().enumerate().find(|(_, ct)| election.contests[ct.contest].id == b.contest)
-        else {
-            bail!("bulletin {:?} is for contest {:?}, which this election does not have", b.label, b.contest);
-        };
-        let mut check = check_bulletin(election, geo, &ev, ct, b, &ChanceModel::default())?;
-        check.logged = provenance;
-        report.contests[ci].official.push(check);
-    }
+    add_bulletin_checks(&mut report, registry, &ev, &tally, &c.bulletins, &ChanceModel::default(), true)?;
     Ok(report)
 }
 
