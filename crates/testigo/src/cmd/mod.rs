@@ -17,6 +17,7 @@ mod submit;
 mod synth;
 pub mod tally;
 mod verify;
+mod verify_photos;
 mod witness;
 
 use std::process::ExitCode;
