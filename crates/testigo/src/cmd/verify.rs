@@ -19,6 +19,10 @@
 //! between the two, the two checkpoints are proven consistent with each other
 //! too. A first run (nothing remembered) is a single full pass.
 //!
+//! With `--photos` (`verify_photos.rs`), every photo the log names is then
+//! fetched, its hash checked, and its QR codes read again and compared with
+//! the operator's latest `reading` of it.
+//!
 //! The server publishes no tally summary yet, so there is nothing to compare
 //! the replayed counts with; `testigo tally --dir` on a mirror computes results.
 

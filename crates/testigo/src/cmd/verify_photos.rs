@@ -217,9 +217,10 @@ pub fn verify_photos(
     let store = open_store(source_arg, source, args.photos_from.as_deref())?;
     let jobs = jobs(registry, readings);
     // Decoding is CPU-bound and takes tens of MiB per photo: about one thread per core,
-    // plus one so a fetch overlaps the decodes; `--concurrency` overrides.
+    // plus one so a fetch overlaps the decodes. `--concurrency` overrides, capped at two per
+    // core so a value meant for tile fetches (dozens) does not hold dozens of photos in memory.
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let threads = if concurrency > 0 { concurrency } else { cores + 1 }.min(jobs.len()).max(1);
+    let threads = if concurrency > 0 { concurrency.min(2 * cores) } else { cores + 1 }.min(jobs.len()).max(1);
     let bar = if quiet || jobs.is_empty() { ProgressBar::hidden() } else { ProgressBar::new(jobs.len() as u64) };
     bar.set_style(
         ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} photos eta {eta}")
