@@ -162,3 +162,31 @@ fn photos_are_reread_and_tampering_and_a_dishonest_reading_are_caught() {
     let vkey = dir.join("log.vkey");
     run_ok(&["verify", log.to_str().unwrap(), "--key", vkey.to_str().unwrap(), "--no-state", "--quiet"]);
 }
+
+/// A server that does not read photos (`serve --no-read-photos`) logs no readings: the photos'
+/// hashes are still checked and reported as not read by the operator, which is not a failure.
+#[test]
+fn photos_without_a_reading_are_hash_checked_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let op = key("operator.test.example", 1);
+    let dir = init_election(tmp.path(), &op, 1);
+    let w1 = key("w1.test.example", 2);
+    enroll(&dir, &w1, "witness", None, &[]);
+    let server = Server::start(&dir, &["--no-read-photos"]);
+    let t1 = table_id(1, 1, 1);
+    let p1 = corpus::photo_of(41, SheetKind::VenezuelaActa, &[acta(&t1, 60, 40, 50, 5)], Degradation::Clean);
+    assert_eq!(post_photo(&server.url, &signed(&with_photo(sheet(&t1), &p1), &w1), &p1), 201);
+    server.stop();
+    let log = dir.join("log");
+    let out = assert_ok(&verify(&dir, log.to_str().unwrap(), &[]));
+    assert!(
+        out.contains("photos: 1 checked of 1 named")
+            && out.contains("0 agree, 0 disagree, 0 missing, 1 not read by the operator"),
+        "{out}"
+    );
+    assert!(out.contains(&acta(&t1, 60, 40, 50, 5)), "what this reader sees is shown: {out}");
+    // Tampering is still caught without a reading.
+    std::fs::write(DataDir::new(&dir).blobs().join(sha(&p1)), b"not the photo").unwrap();
+    let out = assert_fails(&verify(&dir, log.to_str().unwrap(), &[]));
+    assert!(out.contains("TAMPERED") && out.contains(&sha(&p1)), "{out}");
+}
