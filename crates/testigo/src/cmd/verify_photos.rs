@@ -96,7 +96,7 @@ pub struct PhotoSummary {
     pub unfetchable: usize,
 }
 
-/// Where photos are fetched from: a source and the path prefix of `{hex}` in it.
+/// Where photos are fetched from: a source holding each photo at `sha256/{hex}`.
 struct Store {
     source: Source,
 }
