@@ -23,8 +23,8 @@
 //! fetched, its hash checked, and its QR codes read again and compared with
 //! the operator's latest `reading` of it.
 //!
-//! The server publishes no tally summary yet, so there is nothing to compare
-//! the replayed counts with; `testigo tally --dir` on a mirror computes results.
+//! Over HTTP, the server's published tabulation (`GET /v1/tally`) is compared
+//! byte for byte with the one recomputed from the replayed log.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
