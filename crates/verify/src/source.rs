@@ -6,6 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use testigo_tlog::reader::{Fetch, ReadError};
+
+/// The largest object fetched over HTTP: a full entry bundle (256 entries of
+/// at most 64 KiB) or a photo (at most 10 MiB) fits; a server sending more is
+/// refused rather than filling memory.
+pub const MAX_OBJECT_BYTES: u64 = 17 * 1024 * 1024;
 use testigo_tlog::storage::StorageError;
 
 /// Why an object could not be fetched (as opposed to being absent).
@@ -138,8 +143,23 @@ impl Source {
                 Ok(resp) => {
                     let status = resp.status();
                     if status.is_success() {
-                        match resp.bytes() {
-                            Ok(b) => return Ok(Some(b.to_vec())),
+                        let too_big = || FetchError {
+                            location: url.to_string(),
+                            why: format!(
+                                "the server sent more than {MAX_OBJECT_BYTES} bytes, more than any log object or \
+                                 photo can be: refusing it"
+                            ),
+                        };
+                        if resp.content_length().is_some_and(|n| n > MAX_OBJECT_BYTES) {
+                            return Err(too_big());
+                        }
+                        let mut body = Vec::new();
+                        match std::io::Read::read_to_end(
+                            &mut std::io::Read::take(resp, MAX_OBJECT_BYTES + 1),
+                            &mut body,
+                        ) {
+                            Ok(_) if body.len() as u64 > MAX_OBJECT_BYTES => return Err(too_big()),
+                            Ok(_) => return Ok(Some(body)),
                             Err(e) => format!("reading the body: {e}"),
                         }
                     } else if status == reqwest::StatusCode::NOT_FOUND {
@@ -174,5 +194,50 @@ impl Fetch for Source {
                 source: std::io::Error::other(e.why),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// Serves one response with a body of `len` bytes, announced or not.
+    fn serve_once(len: u64, announce: bool) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let head = if announce {
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+                } else {
+                    "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_string()
+                };
+                let _ = conn.write_all(head.as_bytes());
+                let chunk = vec![0x41u8; 64 * 1024];
+                let mut sent = 0;
+                while sent < len {
+                    let n = chunk.len().min((len - sent) as usize);
+                    if conn.write_all(&chunk[..n]).is_err() {
+                        break;
+                    }
+                    sent += n as u64;
+                }
+            }
+        });
+        format!("http://{addr}/")
+    }
+
+    #[test]
+    fn oversized_http_objects_are_refused() {
+        for announce in [true, false] {
+            let source = Source::parse(&serve_once(MAX_OBJECT_BYTES + 10, announce)).unwrap();
+            let err = source.get("blob/sha256/aa").unwrap_err();
+            assert!(err.why.contains("more than"), "{err:?}");
+        }
+        let source = Source::parse(&serve_once(1000, false)).unwrap();
+        assert_eq!(source.get("tile/0/000").unwrap().map(|b| b.len()), Some(1000));
     }
 }
