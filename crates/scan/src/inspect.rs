@@ -339,64 +339,55 @@ pub fn inspect_payloads(payloads: &[String], options: &InspectOptions) -> Inspec
 /// Inspects a photo: reads its codes, and if a BU's parts are missing,
 /// looks again harder.
 pub fn inspect_photo(bytes: &[u8], options: &InspectOptions) -> InspectReport {
-    let scan = |effort| photo::decode_photo(bytes, effort);
-    let mut result = scan(Effort::Quick);
     let format = photo::sniff_image(bytes).unwrap_or(PhotoFormat::Jpeg);
-    let mut tried_hard = false;
-    loop {
-        let scanned = match result {
-            Ok(s) => s,
-            Err(e) => {
-                let mut report =
-                    InspectReport::empty(Source::Image { format, width: 0, height: 0, codes_read: 0, unread_grids: 0 });
-                report.errors.push(e.to_string());
-                return report;
-            }
-        };
-        let mut report = InspectReport::empty(Source::Image {
-            format,
-            width: scanned.size.0,
-            height: scanned.size.1,
-            codes_read: scanned.codes.len(),
-            unread_grids: scanned.unread_grids,
-        });
-        analyse(&mut report, &scanned.texts(), options);
-        let incomplete = report.format.is_none() || report.parts.as_ref().is_some_and(|p| !p.missing.is_empty());
-        if !incomplete || tried_hard {
-            if report.payloads.is_empty() && report.errors.is_empty() {
-                report.errors.push(
-                    "no QR code of a known format was read from the photo; retake it closer, flat and in focus"
-                        .to_string(),
-                );
-            }
+    let image_source =
+        |width, height, codes_read, unread_grids| Source::Image { format, width, height, codes_read, unread_grids };
+    let scanned = match photo::load_photo(bytes) {
+        Ok(image) => scan_sheet(&image),
+        Err(e) => {
+            let mut report = InspectReport::empty(image_source(0, 0, 0, 0));
+            report.errors.push(e.to_string());
             return report;
         }
-        tried_hard = true;
-        result = scan(Effort::Exhaustive);
+    };
+    let mut report =
+        InspectReport::empty(image_source(scanned.size.0, scanned.size.1, scanned.codes.len(), scanned.unread_grids));
+    analyse(&mut report, &scanned.texts(), options);
+    if report.payloads.is_empty() && report.errors.is_empty() {
+        report.errors.push(
+            "no QR code of a known format was read from the photo; retake it closer, flat and in focus".to_string(),
+        );
     }
+    report
 }
 
 /// Every QR code text read from a photo, sorted and without repeats (what
-/// a server logs as the photo's reading): a quick pass, then an exhaustive
-/// one if no code of a known format was read or a BU's parts are missing.
+/// a server logs as the photo's reading), read as [`inspect_photo`] reads.
 pub fn photo_codes(bytes: &[u8]) -> Result<Vec<String>, photo::PhotoError> {
-    let image = photo::load_photo(bytes)?;
-    let mut texts = photo::scan_gray(&image, Effort::Quick).texts();
-    let mut report = InspectReport::empty(Source::Image {
+    let mut texts = scan_sheet(&photo::load_photo(bytes)?).texts();
+    texts.retain(|t| !t.is_empty());
+    texts.sort();
+    texts.dedup();
+    Ok(texts)
+}
+
+/// Reads a sheet's codes: a quick pass, then every pass if no code of a
+/// known format was read or a BU's parts are missing.
+fn scan_sheet(image: &image::GrayImage) -> photo::PhotoScan {
+    let quick = photo::scan_gray(image, Effort::Quick);
+    let mut probe = InspectReport::empty(Source::Image {
         format: PhotoFormat::Png,
         width: 0,
         height: 0,
         codes_read: 0,
         unread_grids: 0,
     });
-    analyse(&mut report, &texts, &InspectOptions::default());
-    if report.format.is_none() || report.parts.as_ref().is_some_and(|p| !p.missing.is_empty()) {
-        texts = photo::scan_gray(&image, Effort::Exhaustive).texts();
+    analyse(&mut probe, &quick.texts(), &InspectOptions::default());
+    if probe.format.is_none() || probe.parts.as_ref().is_some_and(|p| !p.missing.is_empty()) {
+        photo::scan_gray(image, Effort::Exhaustive)
+    } else {
+        quick
     }
-    texts.retain(|t| !t.is_empty());
-    texts.sort();
-    texts.dedup();
-    Ok(texts)
 }
 
 /// Fills `report` from the payload texts.
