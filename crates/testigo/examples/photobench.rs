@@ -13,16 +13,16 @@
 //! cargo run --release -p testigo --example photobench -- [PHOTOS] [IN_FLIGHT]
 //! ```
 
-use std::io::Read;
+#[path = "support/bench.rs"]
+mod bench;
+
 use std::sync::Arc;
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
-use testigo_datasets::venezuela::{self, Publication};
-use testigo_election::{encode_signed, Enrol, Entry, Role, Sheet, Source};
-use testigo_note::Signer;
+use testigo_datasets::venezuela;
+use testigo_election::{encode_signed, Entry, Sheet, Source};
 use testigo_scan::corpus::{self, Degradation, SheetKind};
-use testigo_server::{DataDir, Limits, Node};
 
 struct Upload {
     entry: String,
@@ -52,44 +52,8 @@ fn main() -> anyhow::Result<()> {
 
 /// One phase: returns ((accepted, seconds), submissions, photo bytes).
 fn run(total: usize, in_flight: usize, read_photos: bool) -> anyhow::Result<((usize, f64), usize, usize)> {
-    let tmp = tempfile::tempdir()?;
-    let mut raw = Vec::new();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/venezuela-2024/RESULTADOS_2024_CSV_V2.csv.gz");
-    flate2::read::GzDecoder::new(std::fs::File::open(path)?).read_to_end(&mut raw)?;
-    let v2 = Publication::parse("RESULTADOS_2024_CSV_V2.csv", &raw)?;
-
-    // The election, its geography and the witnesses, logged directly.
-    let dir = DataDir::new(tmp.path().join("d"));
-    dir.init("bench.testigo.example/log")?;
-    let op = Signer::generate("operator.bench.example")?;
-    testigo_server::datadir::write_secret(&dir.operator_key(), &op)?;
-    let now = testigo_server::node::unix_now();
-    let mut setup = vec![encode_signed(&Entry::Election(venezuela::election(&op.verifier().to_vkey())), &op)?];
-    for chunk in venezuela::split_chunk(venezuela::geography(&[&v2]), 500) {
-        setup.push(encode_signed(&Entry::Geography(chunk), &op)?);
-    }
-    let per_key = 50;
-    let keys: Vec<Signer> = (0..total.div_ceil(per_key))
-        .map(|i| Signer::generate(&format!("w{i}.bench.example")))
-        .collect::<Result<_, _>>()?;
-    for k in &keys {
-        setup.push(encode_signed(
-            &Entry::Enrol(Enrol {
-                key: k.verifier().to_vkey(),
-                role: Role::Witness,
-                holder: k.name().into(),
-                organisation: "Bench".into(),
-                scope: None,
-                valid_from: now - 3600,
-                valid_until: now + 86_400,
-            }),
-            &op,
-        )?);
-    }
-    let node = Node::open(dir.clone(), Some(Box::new(testigo_server::qr::SheetQr::default())))?;
-    for r in node.submit_many(setup, now)? {
-        r?;
-    }
+    let bench::BenchElection { _tmp, dir, node, op, keys, per_key, tables, now } =
+        bench::setup(total, Some(Box::new(testigo_server::qr::SheetQr::default())))?;
     let node = if read_photos { node.with_photo_reading(dir.operator()?) } else { node };
 
     // Card order of the contest, to print each sheet's own counts in its code.
@@ -100,7 +64,6 @@ fn run(total: usize, in_flight: usize, read_photos: bool) -> anyhow::Result<((us
         .iter()
         .flat_map(|c| c.cards.iter().enumerate().map(move |(i, _)| if i == 0 { c.id.as_str() } else { "" }))
         .collect();
-    let tables: Vec<String> = v2.rows.iter().map(venezuela::table_id).collect();
     let t0 = Instant::now();
     let uploads: Vec<Upload> = (0..total)
         .map(|n| {
@@ -140,51 +103,13 @@ fn run(total: usize, in_flight: usize, read_photos: bool) -> anyhow::Result<((us
     let photo_bytes: usize = uploads.iter().map(|u| u.photo.len()).sum();
     eprintln!("made and signed {total} photo sheets in {:.1} s", t0.elapsed().as_secs_f64());
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let node = Arc::new(node);
-    let limits = Limits { per_key_per_second: 1e9, per_key_burst: 1e9, ..Limits::default() };
     let uploads_len = uploads.len();
-    let result = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(testigo_server::serve(listener, node.clone(), limits, async {
-            let _ = stop_rx.await;
-        }));
-        let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight).build()?;
-        let url = format!("http://{addr}/v1/submissions");
-        let uploads = Arc::new(uploads);
-        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let t0 = Instant::now();
-        let mut workers = Vec::new();
-        for _ in 0..in_flight {
-            let (client, url, uploads, next) = (client.clone(), url.clone(), uploads.clone(), next.clone());
-            workers.push(tokio::spawn(async move {
-                let mut accepted = 0usize;
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(u) = uploads.get(i) else { break };
-                    let form = reqwest::multipart::Form::new()
-                        .part("entry", reqwest::multipart::Part::text(u.entry.clone()))
-                        .part("photo", reqwest::multipart::Part::bytes(u.photo.clone()).file_name("p.jpg"));
-                    let r = client.post(&url).multipart(form).send().await.expect("request");
-                    if r.status().as_u16() == 201 {
-                        accepted += 1;
-                    } else {
-                        eprintln!("HTTP {}: {}", r.status(), r.text().await.unwrap_or_default());
-                    }
-                }
-                accepted
-            }));
-        }
-        let mut accepted = 0;
-        for w in workers {
-            accepted += w.await?;
-        }
-        let secs = t0.elapsed().as_secs_f64();
-        let _ = stop_tx.send(());
-        server.await??;
-        anyhow::Ok((accepted, secs))
+    let result = bench::serve_and_post(node.clone(), in_flight, uploads, |client, url, u| {
+        let form = reqwest::multipart::Form::new()
+            .part("entry", reqwest::multipart::Part::text(u.entry.clone()))
+            .part("photo", reqwest::multipart::Part::bytes(u.photo.clone()).file_name("p.jpg"));
+        client.post(url).multipart(form)
     })?;
     if read_photos {
         let reg = node.registry();

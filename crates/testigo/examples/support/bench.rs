@@ -1,0 +1,133 @@
+//! Shared by the intake benchmarks (`httpbench`, `photobench`): the
+//! Venezuelan 2024 election logged into a fresh data directory with enrolled
+//! witness keys, and a loopback server that many clients post to at once.
+
+// Each example compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use testigo_datasets::venezuela::{self, Publication};
+use testigo_election::{encode_signed, Enrol, Entry, QrDecoder, Role};
+use testigo_note::Signer;
+use testigo_server::{DataDir, Limits, Node};
+
+/// A data directory holding the election, its geography (from the shipped
+/// V2 CSV) and the witnesses' enrolments.
+pub struct BenchElection {
+    /// Keeps the directory alive.
+    pub _tmp: tempfile::TempDir,
+    /// The data directory (its `operator.key` is written).
+    pub dir: DataDir,
+    /// The node, opened and set up.
+    pub node: Node,
+    /// The operator key.
+    pub op: Signer,
+    /// Witness keys; key `n / per_key` signs sheet `n`.
+    pub keys: Vec<Signer>,
+    /// Sheets per witness key.
+    pub per_key: usize,
+    /// Table ids of the V2 rows.
+    pub tables: Vec<String>,
+    /// When the enrolments start (sheets are signed at this time).
+    pub now: u64,
+}
+
+/// Logs the election with enough witness keys for `sheets` sheets, 50 per key.
+pub fn setup(sheets: usize, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> anyhow::Result<BenchElection> {
+    let tmp = tempfile::tempdir()?;
+    let mut raw = Vec::new();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/venezuela-2024/RESULTADOS_2024_CSV_V2.csv.gz");
+    flate2::read::GzDecoder::new(std::fs::File::open(path)?).read_to_end(&mut raw)?;
+    let v2 = Publication::parse("RESULTADOS_2024_CSV_V2.csv", &raw)?;
+
+    let dir = DataDir::new(tmp.path().join("d"));
+    dir.init("bench.testigo.example/log")?;
+    let op = Signer::generate("operator.bench.example")?;
+    testigo_server::datadir::write_secret(&dir.operator_key(), &op)?;
+    let now = testigo_server::node::unix_now();
+    let mut entries = vec![encode_signed(&Entry::Election(venezuela::election(&op.verifier().to_vkey())), &op)?];
+    for chunk in venezuela::split_chunk(venezuela::geography(&[&v2]), 500) {
+        entries.push(encode_signed(&Entry::Geography(chunk), &op)?);
+    }
+    let per_key = 50;
+    let keys: Vec<Signer> = (0..sheets.div_ceil(per_key))
+        .map(|i| Signer::generate(&format!("w{i}.bench.example")))
+        .collect::<Result<_, _>>()?;
+    for k in &keys {
+        entries.push(encode_signed(
+            &Entry::Enrol(Enrol {
+                key: k.verifier().to_vkey(),
+                role: Role::Witness,
+                holder: k.name().into(),
+                organisation: "Bench".into(),
+                scope: None,
+                valid_from: now - 3600,
+                valid_until: now + 86_400,
+            }),
+            &op,
+        )?);
+    }
+    let node = Node::open(dir.clone(), qr)?;
+    let count = entries.len();
+    for r in node.submit_many(entries, now)? {
+        r?;
+    }
+    eprintln!("set up {count} entries ({} witness keys)", keys.len());
+    let tables = v2.rows.iter().map(venezuela::table_id).collect();
+    Ok(BenchElection { _tmp: tmp, dir, node, op, keys, per_key, tables, now })
+}
+
+/// Serves `node` on loopback without rate limits and posts every item to
+/// `/v1/submissions` with `in_flight` requests at a time (`request` builds
+/// each from the client, the URL and the item). Returns how many were
+/// answered `201 Created` and the seconds the posting took.
+pub fn serve_and_post<T: Send + Sync + 'static>(
+    node: Arc<Node>,
+    in_flight: usize,
+    items: Vec<T>,
+    request: fn(&reqwest::Client, &str, &T) -> reqwest::RequestBuilder,
+) -> anyhow::Result<(usize, f64)> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let limits = Limits { per_key_per_second: 1e9, per_key_burst: 1e9, ..Limits::default() };
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(testigo_server::serve(listener, node, limits, async {
+            let _ = stop_rx.await;
+        }));
+        let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight).build()?;
+        let url = format!("http://{addr}/v1/submissions");
+        let items = Arc::new(items);
+        let next = Arc::new(AtomicUsize::new(0));
+        let t0 = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..in_flight {
+            let (client, url, items, next) = (client.clone(), url.clone(), items.clone(), next.clone());
+            workers.push(tokio::spawn(async move {
+                let mut accepted = 0usize;
+                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let r = request(&client, &url, item).send().await.expect("request");
+                    if r.status().as_u16() == 201 {
+                        accepted += 1;
+                    } else {
+                        eprintln!("HTTP {}: {}", r.status(), r.text().await.unwrap_or_default());
+                    }
+                }
+                accepted
+            }));
+        }
+        let mut accepted = 0;
+        for w in workers {
+            accepted += w.await?;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        let _ = stop_tx.send(());
+        server.await??;
+        anyhow::Ok((accepted, secs))
+    })
+}
