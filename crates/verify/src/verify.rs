@@ -202,6 +202,32 @@ pub struct Report {
     pub checkpoint: Vec<u8>,
 }
 
+impl Report {
+    /// The report of a run that verified `cp` from size `start`, having
+    /// fetched `fetched0` (objects, bytes) from `source` before it began.
+    fn of_run(
+        source: &Source,
+        fetched0: (u64, u64),
+        cp: testigo_tlog::Checkpoint,
+        start: u64,
+        previous_size: Option<u64>,
+        cosigned_by: Vec<(String, u64)>,
+        served: Vec<u8>,
+    ) -> Report {
+        Report {
+            origin: cp.origin,
+            size: cp.size,
+            root: to_base64(&cp.root),
+            previous_size,
+            entries_verified: cp.size - start,
+            objects_fetched: source.objects_fetched() - fetched0.0,
+            bytes_fetched: source.bytes_fetched() - fetched0.1,
+            cosigned_by,
+            checkpoint: served,
+        }
+    }
+}
+
 fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
@@ -538,16 +564,9 @@ fn threads_for(source: &Source, opts: &Options<'_>) -> usize {
     }
 }
 
-/// The outcome of continuing from a remembered tree.
-enum Continue {
-    /// Same size and root: nothing new.
-    UpToDate,
-    /// Proven consistent: verify the new part from the remembered edge.
-    Extend,
-}
-
-/// Checks that the served checkpoint extends the remembered one, using a
-/// consistency proof built from the served tiles. A failing proof is only
+/// Checks that the served checkpoint extends (or equals) the remembered one,
+/// using a consistency proof built from the served tiles; the caller then
+/// verifies the new part, if any, from the remembered edge. A failing proof is only
 /// called a fork once the whole served tree verified on its own (otherwise it
 /// is just a damaged copy, reported as such).
 fn check_continuation(
@@ -557,7 +576,7 @@ fn check_continuation(
     served: &[u8],
     threads: usize,
     evidence_dir: Option<&Path>,
-) -> Result<Continue, VerifyError> {
+) -> Result<(), VerifyError> {
     let inconsistent = |why: String| {
         let evidence = evidence_dir.and_then(|d| save_evidence(d, &cp.origin, &prior.checkpoint, served).ok());
         VerifyError::Inconsistent(Box::new(Inconsistency {
@@ -575,20 +594,20 @@ fn check_continuation(
     }
     if cp.size == prior.size {
         return if cp.root == prior.root {
-            Ok(Continue::UpToDate)
+            Ok(())
         } else {
             Err(inconsistent("same size, different root: a fork".into()))
         };
     }
     if prior.size == 0 {
-        return Ok(Continue::Extend);
+        return Ok(());
     }
     let reader = LogReader::new(Arc::new(SourceRef(source)), 64);
     let proof = reader.consistency_proof(prior.size, cp.size).map_err(|e| {
         bad("tile/", format!("cannot build the consistency proof from size {}: {}", prior.size, chain(&e)))
     })?;
     if verify_consistency(prior.size, cp.size, &prior.root, &cp.root, &proof).is_ok() {
-        return Ok(Continue::Extend);
+        return Ok(());
     }
     // Either a fork or damaged tiles: verify the served tree alone to tell which.
     let mut run = Run { source, size: cp.size, threads, sink: None, mismatch: None, written: Vec::new() };
@@ -647,16 +666,9 @@ pub fn verify_log(
     let mut edge = Edge::default();
     let mut previous_size = None;
     if let Some(prior) = &prior {
-        match check_continuation(source, prior, &cp, &served, threads, state_dir)? {
-            Continue::UpToDate => {
-                edge = prior.edge.clone();
-                previous_size = Some(prior.size);
-            }
-            Continue::Extend => {
-                edge = prior.edge.clone();
-                previous_size = Some(prior.size);
-            }
-        }
+        check_continuation(source, prior, &cp, &served, threads, state_dir)?;
+        edge = prior.edge.clone();
+        previous_size = Some(prior.size);
     }
     let start = edge.size;
     if edge.size < cp.size {
@@ -670,17 +682,7 @@ pub fn verify_log(
         let r = Remembered { size: cp.size, root: cp.root, checkpoint: served.clone(), edge };
         state::save(d, &cp.origin, &r).map_err(VerifyError::State)?;
     }
-    Ok(Report {
-        origin: cp.origin,
-        size: cp.size,
-        root: to_base64(&cp.root),
-        previous_size,
-        entries_verified: cp.size - start,
-        objects_fetched: source.objects_fetched() - fetched0.0,
-        bytes_fetched: source.bytes_fetched() - fetched0.1,
-        cosigned_by,
-        checkpoint: served,
-    })
+    Ok(Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served))
 }
 
 /// Copies the log served by `source` into the directory `dest`, verifying
@@ -753,15 +755,5 @@ pub fn mirror(
         }
         level += 1;
     }
-    Ok(Report {
-        origin: cp.origin,
-        size: cp.size,
-        root: to_base64(&cp.root),
-        previous_size,
-        entries_verified: cp.size - start,
-        objects_fetched: source.objects_fetched() - fetched0.0,
-        bytes_fetched: source.bytes_fetched() - fetched0.1,
-        cosigned_by,
-        checkpoint: served,
-    })
+    Ok(Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served))
 }
