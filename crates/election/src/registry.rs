@@ -273,6 +273,12 @@ impl Registry {
         Some((r.index, r.codes.as_slice()))
     }
 
+    /// Every photo read so far (SHA-256 as hex) with its latest reading's log
+    /// index and codes, in no particular order.
+    pub fn photo_readings(&self) -> impl Iterator<Item = (String, u64, &[String])> + '_ {
+        self.readings.iter().map(|(h, r)| (hex::encode(h), r.index, r.codes.as_slice()))
+    }
+
     /// The accepted sheets of one table, newest first.
     pub fn sheets_for_table(&self, table: TableIx) -> impl Iterator<Item = SheetView<'_>> + '_ {
         let mut cur = self.table_head.get(table.get()).copied().unwrap_or(NONE);

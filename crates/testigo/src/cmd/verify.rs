@@ -43,7 +43,7 @@ use testigo_tlog::LogReader;
 use testigo_verify::{verify_log, NoVisitor, Options, Progress, Rejected, Report, Source, Visitor, WitnessPolicy};
 
 use super::log::read_vkey;
-use super::verify_photos::{verify_photos, PhotoArgs, ReadingHashes};
+use super::verify_photos::{verify_photos, PhotoArgs};
 
 /// Options shared by `verify` and `mirror`: the trust roots.
 #[derive(Args, Debug, Clone)]
@@ -138,8 +138,6 @@ struct Replay {
     registry: Registry,
     kinds: BTreeMap<&'static str, u64>,
     flags: BTreeMap<&'static str, u64>,
-    /// The photos readings name, collected for `--photos` (`None`: not collected).
-    readings: Option<ReadingHashes>,
 }
 
 impl Replay {
@@ -174,9 +172,6 @@ impl Visitor for Replay {
             };
             match result {
                 Ok(applied) => {
-                    if let (Some(r), testigo_election::Kind::Reading) = (&mut self.readings, applied.kind) {
-                        r.note(index, e);
-                    }
                     *self.kinds.entry(applied.kind.as_str()).or_default() += 1;
                     for f in applied.flags {
                         *self.flags.entry(f.code()).or_default() += 1;
@@ -253,12 +248,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(a.quiet, "verifying");
     let cb = |p: Progress| show(&bar, p);
     let opts = Options { concurrency: a.trust.concurrency, progress: Some(&cb) };
-    let mut replay = Replay {
-        registry: Registry::new(),
-        kinds: BTreeMap::new(),
-        flags: BTreeMap::new(),
-        readings: a.photos.photos.then(ReadingHashes::default),
-    };
+    let mut replay = Replay { registry: Registry::new(), kinds: BTreeMap::new(), flags: BTreeMap::new() };
     replay.registry.set_qr_decoder(Some(Box::new(SheetQr::default())));
     let fail = |e: testigo_verify::VerifyError| {
         bar.abandon();
@@ -317,8 +307,8 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     compare_tally(&a.source, reg, report.size)?;
-    if let Some(readings) = &replay.readings {
-        verify_photos(&a.photos, &a.source, &source, reg, readings, a.trust.concurrency, a.quiet)?;
+    if a.photos.photos {
+        verify_photos(&a.photos, &a.source, &source, reg, a.trust.concurrency, a.quiet)?;
     }
     Ok(ExitCode::SUCCESS)
 }

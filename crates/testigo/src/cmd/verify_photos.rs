@@ -54,7 +54,7 @@ pub struct PhotoArgs {
 #[derive(Debug)]
 struct Job {
     sha256: String,
-    /// The first log index naming the photo (a sheet or a reading).
+    /// The first log index naming the photo (a sheet, or its latest reading).
     named_at: u64,
     /// The latest reading: its log index and codes.
     reading: Option<(u64, Vec<String>)>,
@@ -107,23 +107,6 @@ impl Store {
     }
 }
 
-/// Records the photos named by reading entries as the log is replayed
-/// (sheets' photos are listed by the registry afterwards).
-#[derive(Default)]
-pub struct ReadingHashes {
-    /// First log index of a reading per photo hash.
-    first: BTreeMap<String, u64>,
-}
-
-impl ReadingHashes {
-    /// Notes the entry at `index` if it is a reading.
-    pub fn note(&mut self, index: u64, entry: &[u8]) {
-        if let Ok((testigo_election::Entry::Reading(r), _)) = testigo_election::decode(entry) {
-            self.first.entry(r.photo_sha256).or_insert(index);
-        }
-    }
-}
-
 fn is_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
 }
@@ -158,8 +141,8 @@ fn open_store(source_arg: &str, source: &Source, from: Option<&str>) -> anyhow::
 }
 
 /// The photos to check: every photo a sheet names and every photo read, with its latest reading.
-fn jobs(registry: &Registry, readings: &ReadingHashes) -> Vec<Job> {
-    let mut named: BTreeMap<String, u64> = readings.first.clone();
+fn jobs(registry: &Registry) -> Vec<Job> {
+    let mut named: BTreeMap<String, u64> = registry.photo_readings().map(|(h, index, _)| (h, index)).collect();
     for s in registry.sheets() {
         if let Some(h) = s.photo_sha256() {
             let at = named.entry(h).or_insert(s.index());
@@ -210,12 +193,11 @@ pub fn verify_photos(
     source_arg: &str,
     source: &Source,
     registry: &Registry,
-    readings: &ReadingHashes,
     concurrency: usize,
     quiet: bool,
 ) -> anyhow::Result<PhotoSummary> {
     let store = open_store(source_arg, source, args.photos_from.as_deref())?;
-    let jobs = jobs(registry, readings);
+    let jobs = jobs(registry);
     // Decoding is CPU-bound and takes tens of MiB per photo: about one thread per core,
     // plus one so a fetch overlaps the decodes. `--concurrency` overrides, capped at two per
     // core so a value meant for tile fetches (dozens) does not hold dozens of photos in memory.
