@@ -20,7 +20,9 @@ use crate::geography::{Geography, TableIx};
 use crate::ids::name_problem;
 use crate::model::{Contest, ElectionDef};
 use crate::qr::{check_payloads, QrCheck, QrDecoder, QrOutcome};
-use crate::validate::{check_bounds, check_fields, consistency_flags, resolve_votes, MAX_CLOCK_SKEW_SECS};
+use crate::validate::{
+    check_bounds, check_fields, consistency_flags, is_sha256_hex, resolve_votes, MAX_CLOCK_SKEW_SECS,
+};
 use std::collections::HashMap;
 use testigo_note::{Signature, SignedNote, Verifier, ALG_ED25519};
 
@@ -683,12 +685,8 @@ impl Registry {
             return Err(Rejection::DuplicateSheet { earlier: r.index });
         }
         let mut flags = consistency_flags(&sheet, &votes, registered);
-        let photo = match &sheet.photo_sha256 {
-            Some(h) => Some(parse_sha256(h).ok_or_else(|| {
-                Rejection::Malformed(format!("photo_sha256 {h:?} must be 64 lowercase hex digits (SHA-256)"))
-            })?),
-            None => None,
-        };
+        // check_fields refused any photo hash that is not 64 lowercase hex digits.
+        let photo = sheet.photo_sha256.as_deref().and_then(parse_sha256);
         let mut evidence = SheetEvidence { photo, ..SheetEvidence::default() };
         if let Some(decoder) = self.qr.as_deref() {
             if let Some(payload) = &sheet.qr {
@@ -1054,7 +1052,7 @@ impl<'a> SheetView<'a> {
 pub const MAX_READING_CODES: usize = 32;
 
 fn parse_sha256(h: &str) -> Option<[u8; 32]> {
-    if h.len() != 64 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !is_sha256_hex(h) {
         return None;
     }
     let mut out = [0u8; 32];

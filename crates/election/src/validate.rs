@@ -30,7 +30,7 @@ pub fn count_bound(max_table_voters: u64, table_registered: Option<u64>) -> u64 
     }
 }
 
-fn is_sha256_hex(s: &str) -> bool {
+pub(crate) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
