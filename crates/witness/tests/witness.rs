@@ -144,7 +144,7 @@ async fn happy_path_stale_bad_proof_fork_wrong_key_restart() {
         Some(SignedNote::parse(&cp).unwrap().text().to_string())
     );
 
-    // Bad proof: 422, nothing cosigned, evidence kept.
+    // Bad proof: 422, nothing cosigned, and no evidence (a failing proof proves no fork).
     let cp = log.grow(100, "main").await;
     let mut proof = log.proof(2566).unwrap();
     proof[0][0] ^= 1;
@@ -152,11 +152,11 @@ async fn happy_path_stale_bad_proof_fork_wrong_key_restart() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("consistency proof"), "{body}");
     let evidence = files_under(&witness.evidence_dir());
-    assert_eq!(evidence.len(), 4, "{evidence:?}");
+    assert!(evidence.is_empty(), "{evidence:?}");
     // A proof for other sizes is refused too; the right proof is accepted.
     let (status, _, _) = post(&url, 2566, log.proof(2000).unwrap(), &cp).await;
     assert_eq!(status, 422);
-    assert_eq!(files_under(&witness.evidence_dir()).len(), 8);
+    assert!(files_under(&witness.evidence_dir()).is_empty());
     let (status, _, body) = post(&url, 2566, log.proof(2566).unwrap(), &cp).await;
     assert_eq!(status, 200, "{body}");
     let current = 2666u64;
@@ -170,7 +170,11 @@ async fn happy_path_stale_bad_proof_fork_wrong_key_restart() {
     assert!(body.contains("fork"), "{body}");
     assert_eq!(witness.latest(ORIGIN).unwrap(), before, "a refused checkpoint must not change the witness's state");
     let evidence = files_under(&witness.evidence_dir());
-    assert_eq!(evidence.len(), 12, "{evidence:?}");
+    assert_eq!(evidence.len(), 3, "{evidence:?}");
+    // The same fork again, by the log or a replay, keeps nothing new.
+    assert_eq!(post(&url, current, vec![], &forked).await.0, 422);
+    assert_eq!(post(&url, 0, vec![], &forked).await.0, 409);
+    assert_eq!(files_under(&witness.evidence_dir()), evidence);
     let kept: Vec<String> = evidence
         .iter()
         .filter(|p| p.file_name().unwrap() == "submitted.checkpoint")
@@ -182,12 +186,15 @@ async fn happy_path_stale_bad_proof_fork_wrong_key_restart() {
         .filter(|p| p.file_name().unwrap() == "witnessed.checkpoint")
         .map(|p| std::fs::read_to_string(p).unwrap())
         .collect();
-    assert!(witnessed.iter().all(|w| SignedNote::parse(w.as_bytes()).unwrap().text().contains("\n2666\n")
-        || SignedNote::parse(w.as_bytes()).unwrap().text().contains("\n2566\n")));
-    // The fork growing further is refused as well (its proof is from the forked tree).
+    assert!(witnessed.iter().all(|w| SignedNote::parse(w.as_bytes()).unwrap().text().contains("\n2666\n")));
+    // The fork growing further is refused as well, and its proof (from the forked
+    // tree of size 2666 to its signed root) is itself evidence: a second record.
     let forked_more = fork.grow(5, "fork").await;
     let (status, _, _) = post(&url, current, fork.proof(current).unwrap(), &forked_more).await;
     assert_eq!(status, 422);
+    let evidence = files_under(&witness.evidence_dir());
+    assert_eq!(evidence.len(), 7, "{evidence:?}");
+    assert_eq!(evidence.iter().filter(|p| p.file_name().unwrap() == "request").count(), 1);
 
     // Wrong log key for a known origin: 403. Unknown origin: 404. old > size: 400.
     let mut impostor = TestLog::new(Signer::generate(ORIGIN).unwrap());
@@ -204,6 +211,7 @@ async fn happy_path_stale_bad_proof_fork_wrong_key_restart() {
     let n = tampered.len();
     tampered[n - 10] = if tampered[n - 10] == b'A' { b'B' } else { b'A' };
     assert_eq!(post(&url, current, vec![], &tampered).await.0, 403);
+    assert_eq!(files_under(&witness.evidence_dir()).len(), 7, "badly signed notes keep no evidence");
 
     // Restart: a new witness process over the same state directory remembers the size.
     server.abort();
