@@ -31,17 +31,17 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(r.to_text(), data, "a parsed receipt prints to other bytes");
     assert_eq!(Receipt::parse(&r.to_text()).unwrap(), r);
     let (signer, log, witness) = keys();
-    let entry: &[u8] = r.extra.as_deref().unwrap_or(b"entry");
-    let _ = r.verify(entry, log, std::slice::from_ref(witness));
+    let entry: Vec<u8> = r.extra.clone().unwrap_or_else(|| b"entry".to_vec());
+    let _ = r.verify(&entry, log, std::slice::from_ref(witness));
 
     let Ok(note) = SignedNote::parse(&r.checkpoint) else { return };
     let Ok(cp) = Checkpoint::parse(note.text()) else { return };
     let cp = Checkpoint { origin: ORIGIN.to_string(), ..cp };
     let Ok(signed) = cp.sign(signer) else { return };
     let resigned = Receipt { checkpoint: signed.to_bytes(), ..r };
-    if let Ok(opened) = resigned.verify(entry, log, &[]) {
+    if let Ok(opened) = resigned.verify(&entry, log, &[]) {
         assert_eq!(opened.checkpoint, cp);
         assert!(resigned.index < cp.size);
-        verify_inclusion(resigned.index, cp.size, &leaf_hash(entry), &resigned.proof, &cp.root).unwrap();
+        verify_inclusion(resigned.index, cp.size, &leaf_hash(&entry), &resigned.proof, &cp.root).unwrap();
     }
 });
