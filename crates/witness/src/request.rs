@@ -41,7 +41,8 @@ impl AddCheckpointRequest {
             body.windows(2).position(|w| w == b"\n\n").ok_or_else(|| bad("no blank line before the checkpoint"))?;
         let head = std::str::from_utf8(&body[..split + 1]).map_err(|_| bad("header is not UTF-8"))?;
         let checkpoint = body[split + 2..].to_vec();
-        let mut lines = head.lines();
+        // Lines end in "\n" alone: `str::lines` would also take "\r\n".
+        let mut lines = head[..head.len() - 1].split('\n');
         let old =
             lines.next().and_then(|l| l.strip_prefix("old ")).ok_or_else(|| bad("first line must be 'old <size>'"))?;
         let old_size = parse_decimal(old).ok_or_else(|| bad("old size is not a decimal without leading zeros"))?;
@@ -95,5 +96,14 @@ mod tests {
         assert!(AddCheckpointRequest::parse(&many.to_bytes()).is_err());
         assert_eq!(parse_size_body("42\n"), Some(42));
         assert_eq!(parse_size_body("042\n"), None);
+    }
+
+    #[test]
+    fn crlf_line_ends_are_refused() {
+        // Found by the witness_request fuzz target: CRLF was read as LF, so the
+        // body did not round-trip.
+        for bad in [&b"old 5\r\n\ncp"[..], b"old 0\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\ncp"] {
+            assert!(AddCheckpointRequest::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 }
