@@ -177,6 +177,25 @@ pub enum Rejection {
         /// Hash of the bytes received.
         actual: String,
     },
+    /// The sheet names a photo that was neither uploaded with it nor stored before.
+    #[error(
+        "the sheet names photo {0} but no photo came with it and none with that hash is stored: send the photo \
+         in the same request (multipart part 'photo'), or remove photo_sha256 from the sheet"
+    )]
+    PhotoMissing(String),
+    /// The photo has more pixels than the server decodes.
+    #[error(
+        "the photo is {width}x{height} pixels, over the {max_megapixels}-megapixel limit: send the camera's \
+         normal-resolution photo (a sheet reads well at 12 megapixels)"
+    )]
+    PhotoTooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// The limit, in millions of pixels.
+        max_megapixels: u32,
+    },
 }
 
 /// Every [`Rejection::code`], in declaration order.
@@ -204,6 +223,8 @@ pub const REJECTION_CODES: &[&str] = &[
     "invalid_definition",
     "photo_not_image",
     "photo_hash_mismatch",
+    "photo_missing",
+    "photo_too_large",
 ];
 
 impl Rejection {
@@ -233,6 +254,8 @@ impl Rejection {
             Rejection::InvalidDefinition(_) => "invalid_definition",
             Rejection::PhotoNotImage => "photo_not_image",
             Rejection::PhotoHashMismatch { .. } => "photo_hash_mismatch",
+            Rejection::PhotoMissing(_) => "photo_missing",
+            Rejection::PhotoTooLarge { .. } => "photo_too_large",
         }
     }
 
@@ -261,6 +284,8 @@ impl Rejection {
             Rejection::InvalidDefinition(_) => 422,
             Rejection::PhotoNotImage => 415,
             Rejection::PhotoHashMismatch { .. } => 422,
+            Rejection::PhotoMissing(_) => 422,
+            Rejection::PhotoTooLarge { .. } => 413,
         }
     }
 

@@ -195,6 +195,21 @@ pub struct Prepared {
     verified_by: Option<Verifier>,
 }
 
+impl Prepared {
+    /// The decoded entry.
+    pub fn entry(&self) -> &Entry {
+        &self.entry
+    }
+
+    /// The key whose signature on this note verified when it was prepared,
+    /// if any: a server may charge rate limits to it, since nobody else can
+    /// produce that signature. `None` for unauthenticated notes (rejected
+    /// when applied) and for the election definition (checked when applied).
+    pub fn verified_by(&self) -> Option<&Verifier> {
+        self.verified_by.as_ref()
+    }
+}
+
 fn decode_entry(bytes: &[u8]) -> Result<(Entry, SignedNote), Rejection> {
     decode(bytes).map_err(|e| match e {
         EntryError::TooLarge { size, max, .. } => Rejection::TooLarge { size, max },
@@ -446,6 +461,21 @@ impl Registry {
         let Prepared { entry, note, verified_by } = prepared;
         let plan = self.evaluate_decoded(index, entry, &note, None, verified_by.as_ref())?;
         Ok(self.commit(index, plan))
+    }
+
+    /// Checks a [`Prepared`] entry as [`Self::apply_prepared`] would at log
+    /// `index` and time `now`, changing nothing: lets a server refuse a
+    /// submission before it stores anything that comes with it (a photo).
+    /// The verdict can still change if other entries are applied first.
+    pub fn check_prepared(&self, index: u64, prepared: &Prepared, now: u64) -> Result<(), Rejection> {
+        if index < self.next_index {
+            return Err(Rejection::OutOfOrder(format!(
+                "index {index} was already passed (next is {}): apply each entry once, in log order",
+                self.next_index
+            )));
+        }
+        let entry = prepared.entry.clone();
+        self.evaluate_decoded(index, entry, &prepared.note, Some(now), prepared.verified_by.as_ref()).map(|_| ())
     }
 
     /// Applies a [`Prepared`] entry at log `index`, checking every rule at time

@@ -25,6 +25,6 @@ pub use inspect::{
 };
 pub use keyspec::{add_key_arg, KeyArgError};
 pub use photo::{
-    decode_photo, load_photo, scan_gray, scan_gray_with, sniff_image, DecodedCode, Effort, Engine, PhotoError,
-    PhotoFormat, PhotoScan,
+    decode_photo, load_photo, photo_dimensions, scan_gray, scan_gray_with, sniff_image, DecodedCode, Effort, Engine,
+    PhotoError, PhotoFormat, PhotoScan,
 };

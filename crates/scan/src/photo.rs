@@ -36,6 +36,12 @@ pub const WORK_MAX_SIDE: u32 = 2000;
 /// Largest image accepted, in pixels per side (phone cameras reach ~8,000).
 pub const MAX_SIDE: u32 = 16_384;
 
+/// Most pixels decoded (64 megapixels: a phone's full-resolution mode;
+/// sheets read well at 12). Checked from the header before decoding, so a
+/// small file claiming a huge canvas costs nothing: decoding time grows with
+/// pixels, not bytes.
+pub const MAX_PIXELS: u64 = 64_000_000;
+
 /// Most bytes the decoder may allocate for a decoded image, so a small
 /// crafted file cannot claim gigabytes.
 pub const MAX_ALLOC: u64 = 512 * 1024 * 1024;
@@ -68,6 +74,14 @@ pub enum PhotoError {
     /// The bytes are neither JPEG nor PNG.
     #[error("the file is not a JPEG or PNG image (unrecognised magic bytes); photograph the sheet as JPEG or PNG")]
     NotAnImage,
+    /// The image has more pixels than [`MAX_PIXELS`] or a side over [`MAX_SIDE`].
+    #[error("the image is {width}x{height} pixels, over the limit of {MAX_PIXELS} pixels and {MAX_SIDE} per side; send a smaller photo")]
+    TooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
     /// The image could not be decoded.
     #[error("the {format:?} image could not be decoded: {source}; is the file truncated or corrupt?")]
     Decode {
@@ -115,14 +129,8 @@ pub fn decode_photo(bytes: &[u8], effort: Effort) -> Result<PhotoScan, PhotoErro
 /// Decodes a JPEG or PNG photo to grayscale, refusing images larger than
 /// [`MAX_SIDE`] or needing more than [`MAX_ALLOC`] bytes.
 pub fn load_photo(bytes: &[u8]) -> Result<GrayImage, PhotoError> {
-    let format = sniff_image(bytes).ok_or(PhotoError::NotAnImage)?;
-    let mut reader = ImageReader::with_format(
-        Cursor::new(bytes),
-        match format {
-            PhotoFormat::Jpeg => ImageFormat::Jpeg,
-            PhotoFormat::Png => ImageFormat::Png,
-        },
-    );
+    let (format, _, _) = photo_dimensions(bytes)?;
+    let mut reader = reader_for(bytes, format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -130,6 +138,28 @@ pub fn load_photo(bytes: &[u8]) -> Result<GrayImage, PhotoError> {
     reader.limits(limits);
     let image = reader.decode().map_err(|source| PhotoError::Decode { format, source })?;
     Ok(image.to_luma8())
+}
+
+fn reader_for(bytes: &[u8], format: PhotoFormat) -> ImageReader<Cursor<&[u8]>> {
+    ImageReader::with_format(
+        Cursor::new(bytes),
+        match format {
+            PhotoFormat::Jpeg => ImageFormat::Jpeg,
+            PhotoFormat::Png => ImageFormat::Png,
+        },
+    )
+}
+
+/// A photo's format and dimensions, read from its header alone (no pixel is
+/// decoded); refuses images over [`MAX_PIXELS`] or [`MAX_SIDE`] per side.
+pub fn photo_dimensions(bytes: &[u8]) -> Result<(PhotoFormat, u32, u32), PhotoError> {
+    let format = sniff_image(bytes).ok_or(PhotoError::NotAnImage)?;
+    let (width, height) =
+        reader_for(bytes, format).into_dimensions().map_err(|source| PhotoError::Decode { format, source })?;
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(PhotoError::TooLarge { width, height });
+    }
+    Ok((format, width, height))
 }
 
 /// How hard [`scan_gray`] looks.

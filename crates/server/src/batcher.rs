@@ -14,15 +14,16 @@ use testigo_tlog::sequencer::Appended;
 
 /// The largest batch taken at once.
 const MAX_BATCH: usize = 8_192;
-/// Submissions waiting beyond this are refused as overload rather than queued without bound.
+/// Submissions waiting beyond this are pushed back (503 `overloaded`) rather than queued without bound.
 const MAX_QUEUED: usize = 65_536;
 
-/// Where a batch's durability is announced: `None` until the sequencer answers.
+/// Where a batch's durability is announced: `None` until the sequencer
+/// answers; an error is the storage failure's description.
 pub(crate) type Durable = watch::Receiver<Option<Result<Appended, String>>>;
 
 struct Job {
     entry: Vec<u8>,
-    reply: oneshot::Sender<Result<(Outcome, Durable), String>>,
+    reply: oneshot::Sender<Result<(Outcome, Durable), SubmitError>>,
 }
 
 /// The handle submitters use; the thread stops when the node is dropped.
@@ -46,17 +47,12 @@ impl Batcher {
         let (reply, answer) = oneshot::channel();
         match self.tx.try_send(Job { entry, reply }) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(SubmitError::Internal("the intake queue is full; retry shortly".into()))
-            }
+            Err(TrySendError::Full(_)) => return Err(SubmitError::Overloaded { retry_after: 1 }),
             Err(TrySendError::Disconnected(_)) => {
-                return Err(SubmitError::Internal("the node is shutting down".into()))
+                return Err(SubmitError::Unavailable { why: "the node is shutting down".into(), retry_after: 5 })
             }
         }
-        answer
-            .await
-            .map_err(|_| SubmitError::Internal("the intake thread stopped".into()))?
-            .map_err(SubmitError::Internal)
+        answer.await.map_err(|_| SubmitError::Internal("the intake thread stopped".into()))?
     }
 }
 
@@ -71,26 +67,29 @@ fn run(rx: Receiver<Job>, node: Weak<Node>, rt: tokio::runtime::Handle) {
         }
         let Some(node) = node.upgrade() else { break };
         let entries: Vec<Vec<u8>> = jobs.iter_mut().map(|j| std::mem::take(&mut j.entry)).collect();
-        match node.enqueue(entries, unix_now()) {
+        match node.enqueue(entries, unix_now(), true) {
             Err(e) => {
-                let msg = e.to_string();
                 for j in jobs {
-                    let _ = j.reply.send(Err(msg.clone()));
+                    let _ = j.reply.send(Err(e.clone()));
                 }
             }
             Ok((outcomes, pending)) => {
                 let (announce, durable) = watch::channel(None);
                 let first = outcomes.iter().find_map(|o| o.as_ref().ok().map(|(i, _)| *i));
                 if let Some(p) = pending {
+                    let node = node.clone();
                     rt.spawn(async move {
                         let r = p.await.map_err(|e| e.to_string()).and_then(|a| match first {
                             // The registry predicted consecutive indices from `first`.
-                            Some(f) if f != a.first_index => Err(format!(
-                                "sequencer assigned index {} but the registry expected {f}; restart the node",
-                                a.first_index
-                            )),
+                            Some(f) if f != a.first_index => {
+                                Err(format!("sequencer assigned index {} but the registry expected {f}", a.first_index))
+                            }
                             _ => Ok(a),
                         });
+                        if let Err(e) = &r {
+                            // Declared here too, in case every caller has gone.
+                            node.storage_failed(e);
+                        }
                         let _ = announce.send(Some(r));
                     });
                 }
@@ -102,12 +101,12 @@ fn run(rx: Receiver<Job>, node: Weak<Node>, rt: tokio::runtime::Handle) {
     }
 }
 
-/// Waits until the batch is durable.
-pub(crate) async fn wait_durable(mut durable: Durable) -> Result<Appended, SubmitError> {
+/// Waits until the batch is durable; `Err` describes the storage failure.
+pub(crate) async fn wait_durable(mut durable: Durable) -> Result<Appended, String> {
     loop {
         if let Some(r) = durable.borrow_and_update().clone() {
-            return r.map_err(SubmitError::Internal);
+            return r;
         }
-        durable.changed().await.map_err(|_| SubmitError::Internal("the sequencer stopped".into()))?;
+        durable.changed().await.map_err(|_| "the sequencer stopped".to_string())?;
     }
 }

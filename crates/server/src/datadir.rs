@@ -6,6 +6,7 @@
 //! | `D/log.vkey` | the log's verifier key, one line |
 //! | `D/log.key` | the log's private key (mode 0600) |
 //! | `D/log.lock` | the single-writer lock |
+//! | `D/log.high-water` | the newest checkpoint the log signed and published: a log rolled back below it is refused |
 //! | `D/operator.key` | the operator's private key: signs the election, geography, enrolments |
 //! | `D/blobs/` | photos by SHA-256 |
 
@@ -44,6 +45,29 @@ impl DataDir {
     /// The log's private key file.
     pub fn key(&self) -> PathBuf {
         self.root.join("log.key")
+    }
+    /// The log's high-water mark: the newest checkpoint it signed and
+    /// published, kept outside the served tree so that a rollback of the
+    /// tree (a restored backup, a copied-over checkpoint) is refused.
+    pub fn high_water(&self) -> PathBuf {
+        self.root.join("log.high-water")
+    }
+    /// The sequencer configuration for this directory (with its high-water mark).
+    pub fn sequencer_config(&self) -> SequencerConfig {
+        SequencerConfig { high_water: Some(self.high_water()), ..SequencerConfig::default() }
+    }
+    /// Checks that the data directory accepts a durable write now (after a
+    /// storage failure, before writing again): writes, syncs and removes a
+    /// 64 KiB file beside the log.
+    pub fn probe_writable(&self) -> std::io::Result<()> {
+        let path = self.root.join(".write-probe");
+        let result = (|| {
+            let mut f = std::fs::File::create(&path)?;
+            f.write_all(&[0u8; 64 * 1024])?;
+            f.sync_all()
+        })();
+        let _ = std::fs::remove_file(&path);
+        result
     }
     /// The operator's private key file.
     pub fn operator_key(&self) -> PathBuf {
@@ -93,7 +117,7 @@ impl DataDir {
 
     /// Opens the log for writing (takes the single-writer lock).
     pub fn sequencer(&self) -> anyhow::Result<Sequencer> {
-        Ok(Sequencer::open(self.storage()?, self.signer()?, SequencerConfig::default())?)
+        Ok(Sequencer::open(self.storage()?, self.signer()?, self.sequencer_config())?)
     }
 }
 

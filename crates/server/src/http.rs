@@ -10,37 +10,37 @@
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use testigo_election::Rejection;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::blobs::MAX_PHOTO_BYTES;
+use crate::conn::ClientAddr;
 use crate::logfiles;
 use crate::node::{Node, SubmitError};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{ClientGate, GateConfig, Refusal};
 
-/// Limits applied by the server.
+/// Limits applied by the HTTP layer (per-key limits are the node's, see
+/// [`Node::with_key_rate`]; connection limits are [`crate::conn::ConnLimits`]).
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Largest JSON body (an entry is at most 64 KiB; JSON escaping can double it).
     pub max_json_body: usize,
     /// Largest multipart body (entry + photo).
     pub max_multipart_body: usize,
-    /// Average submissions per second per signing key.
-    pub per_key_per_second: f64,
-    /// Burst of submissions per key.
-    pub per_key_burst: f64,
-    /// Longest a request may take.
+    /// Longest a request may take, body included.
     pub request_timeout: Duration,
+    /// Budgets for requests that fail authentication, per client address and globally.
+    pub gate: GateConfig,
 }
 
 impl Default for Limits {
@@ -48,9 +48,8 @@ impl Default for Limits {
         Limits {
             max_json_body: 256 * 1024,
             max_multipart_body: MAX_PHOTO_BYTES + 256 * 1024,
-            per_key_per_second: 20.0,
-            per_key_burst: 200.0,
             request_timeout: Duration::from_secs(30),
+            gate: GateConfig::default(),
         }
     }
 }
@@ -60,15 +59,18 @@ impl Default for Limits {
 pub struct AppState {
     node: Arc<Node>,
     limits: Arc<Limits>,
-    rate: Arc<RateLimiter>,
+    gate: Arc<ClientGate>,
 }
 
 /// Error codes the server itself adds to the election crate's rejection codes.
 pub const SERVER_ERROR_CODES: &[(&str, u16, &str)] = &[
+    ("bad_request", 400, "the request is not JSON {\"entry\": …} nor multipart with one entry part"),
     ("body_too_large", 413, "the request body is over the size limit"),
-    ("rate_limited", 429, "too many submissions from this key; retry after the Retry-After seconds"),
-    ("bad_request", 400, "the request is not JSON {\"entry\": …} nor multipart with an entry part"),
-    ("internal", 500, "the log could not record the entry; nothing was acknowledged"),
+    ("unsupported_media_type", 415, "the Content-Type is neither application/json nor multipart/form-data"),
+    ("rate_limited", 429, "too many submissions from this key, or too many failed ones from this address"),
+    ("internal", 500, "an unexpected failure; nothing was acknowledged"),
+    ("overloaded", 503, "the intake queue is full; retry after the Retry-After seconds"),
+    ("unavailable", 503, "storage failed or witnesses refuse the log; nothing was acknowledged"),
 ];
 
 #[derive(Serialize)]
@@ -81,17 +83,28 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
     (status, Json(ErrorBody { error: code, message })).into_response()
 }
 
-fn rejection(r: &Rejection) -> Response {
-    let status = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    error(status, r.code(), r.to_string())
+fn with_retry_after(mut r: Response, seconds: u64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+fn submit_error(e: &SubmitError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let r = error(status, e.code(), e.to_string());
+    match e.retry_after() {
+        Some(s) => with_retry_after(r, s),
+        None => r,
+    }
 }
 
 /// Builds the router.
 pub fn router(node: Arc<Node>, limits: Limits) -> Router {
-    let rate = Arc::new(RateLimiter::new(limits.per_key_per_second, limits.per_key_burst));
     let timeout = limits.request_timeout;
     let body_limit = limits.max_multipart_body.max(limits.max_json_body);
-    let state = AppState { node: node.clone(), limits: Arc::new(limits), rate };
+    let gate = Arc::new(ClientGate::new(limits.gate));
+    let state = AppState { node: node.clone(), limits: Arc::new(limits), gate };
     let log = Router::new()
         .route("/checkpoint", get(logfiles::checkpoint))
         .route("/tile/{*rest}", get(logfiles::tile))
@@ -115,108 +128,139 @@ struct SubmitJson {
     entry: String,
 }
 
-async fn read_submission(
-    headers: &HeaderMap,
-    body: axum::body::Body,
-    limits: &Limits,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), Response> {
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let too_large = |what: &str, max: usize| {
-        error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("{what} is over the {max}-byte limit"))
-    };
-    if ctype.starts_with("multipart/form-data") {
-        let req = axum::http::Request::builder()
-            .header(header::CONTENT_TYPE, ctype)
-            .body(body)
-            .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
-        let mut mp = <Multipart as axum::extract::FromRequest<()>>::from_request(req, &())
-            .await
-            .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
-        let (mut entry, mut photo) = (None, None);
-        while let Some(field) = mp.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large("the multipart body", limits.max_multipart_body)
-            } else {
-                error(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
-            }
-        })? {
-            let name = field.name().unwrap_or("").to_string();
-            let bytes = field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_large("the multipart body", limits.max_multipart_body)
-                } else {
-                    error(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
-                }
-            })?;
-            match name.as_str() {
-                "entry" => entry = Some(bytes.to_vec()),
-                "photo" => {
-                    if bytes.len() > MAX_PHOTO_BYTES {
-                        return Err(too_large("the photo", MAX_PHOTO_BYTES));
-                    }
-                    photo = Some(bytes.to_vec())
-                }
-                other => {
-                    return Err(error(
-                        StatusCode::BAD_REQUEST,
-                        "bad_request",
-                        format!("unexpected part {other:?}; send 'entry' and optionally 'photo'"),
-                    ))
-                }
-            }
+fn bad_request(message: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, "bad_request", message.into())
+}
+
+fn too_large(what: &str, max: usize) -> Response {
+    error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("{what} is over the {max}-byte limit"))
+}
+
+/// Reads `{"entry": …}` (Content-Type `application/json`) or multipart with
+/// exactly one `entry` part and at most one `photo` part; anything else is
+/// refused, so a cross-site form cannot post an entry without a preflight.
+async fn read_submission(req: Request, limits: &Limits) -> Result<(Vec<u8>, Option<Vec<u8>>), Response> {
+    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json" => {
+            let bytes = axum::body::to_bytes(req.into_body(), limits.max_json_body)
+                .await
+                .map_err(|_| too_large("the JSON body", limits.max_json_body))?;
+            let parsed: SubmitJson = serde_json::from_slice(&bytes)
+                .map_err(|e| bad_request(format!("expected JSON {{\"entry\": \"<signed note>\"}}: {e}")))?;
+            Ok((parsed.entry.into_bytes(), None))
         }
-        let entry =
-            entry.ok_or_else(|| error(StatusCode::BAD_REQUEST, "bad_request", "missing 'entry' part".into()))?;
-        Ok((entry, photo))
-    } else {
-        let bytes = axum::body::to_bytes(body, limits.max_json_body)
-            .await
-            .map_err(|_| too_large("the JSON body", limits.max_json_body))?;
-        let parsed: SubmitJson = serde_json::from_slice(&bytes).map_err(|e| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("expected JSON {{\"entry\": \"<signed note>\"}}: {e}"),
-            )
-        })?;
-        Ok((parsed.entry.into_bytes(), None))
+        "multipart/form-data" => read_multipart(req, limits).await,
+        _ => Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type {:?} is not accepted: send application/json {{\"entry\": …}} or multipart/form-data \
+                 with parts 'entry' and 'photo'",
+                ctype.chars().take(100).collect::<String>()
+            ),
+        )),
     }
 }
 
-/// The signer label (`name+keyid`) of an entry, for rate limiting before verification.
-fn signer_label(entry: &[u8]) -> Option<String> {
-    let note = testigo_note::SignedNote::parse(entry).ok()?;
-    note.signatures().first().map(|s| format!("{}+{:08x}", s.name, s.key_id))
+async fn read_multipart(req: Request, limits: &Limits) -> Result<(Vec<u8>, Option<Vec<u8>>), Response> {
+    // The request keeps its extensions, so the router's body limit applies
+    // (a request rebuilt without them fell back to axum's 2 MiB default).
+    let mut mp = Multipart::from_request(req, &()).await.map_err(|e| bad_request(e.body_text()))?;
+    let too_large_or_bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large("the multipart body", limits.max_multipart_body)
+        } else {
+            bad_request(e.body_text())
+        }
+    };
+    let (mut entry, mut photo) = (None, None);
+    while let Some(field) = mp.next_field().await.map_err(too_large_or_bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        let slot = match name.as_str() {
+            "entry" => &mut entry,
+            "photo" => &mut photo,
+            other => {
+                return Err(bad_request(format!(
+                    "unexpected part {:?}; send one 'entry' part and at most one 'photo' part",
+                    other.chars().take(100).collect::<String>()
+                )))
+            }
+        };
+        if slot.is_some() {
+            return Err(bad_request(format!("more than one {name:?} part; send exactly one")));
+        }
+        let bytes = field.bytes().await.map_err(too_large_or_bad)?;
+        let max = if name == "photo" { MAX_PHOTO_BYTES } else { limits.max_json_body };
+        if bytes.len() > max {
+            return Err(too_large(&format!("the {name} part"), max));
+        }
+        *slot = Some(bytes.to_vec());
+    }
+    let entry = entry.ok_or_else(|| bad_request("missing 'entry' part"))?;
+    Ok((entry, photo))
 }
 
-async fn submit(State(st): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
-    let (entry, photo) = match read_submission(&headers, body, &st.limits).await {
-        Ok(x) => x,
-        Err(r) => return r,
+/// Whether `entry` is signed by the election's operator key (checked only
+/// when the global budget for failed requests is spent, so the operator
+/// can still enrol and revoke keys during a flood).
+fn signed_by_operator(node: &Node, entry: &[u8]) -> bool {
+    let Some(operator) = node.registry().operator().cloned() else { return false };
+    let Ok(note) = testigo_note::SignedNote::parse(entry) else { return false };
+    note.signatures().first().is_some_and(|s| {
+        s.name == operator.name()
+            && s.key_id == operator.key_id()
+            && operator.verify_raw(note.text().as_bytes(), &s.bytes)
+    })
+}
+
+fn gate_refusal(r: Refusal) -> Response {
+    let message = match r {
+        Refusal::Client { retry_after } => format!(
+            "too many failed submissions from this address; retry in {retry_after} s (check the key and the \
+             entry format)"
+        ),
+        Refusal::Global { retry_after } => {
+            format!("the server is receiving a flood of invalid submissions; retry in {retry_after} s")
+        }
     };
-    if let Some(label) = signer_label(&entry) {
-        if let Err(wait) = st.rate.take(&label) {
-            let mut r = error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                format!("key {label} is over its rate limit; retry in {wait} s"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+    with_retry_after(error(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message), r.retry_after())
+}
+
+async fn submit(State(st): State<AppState>, client: Option<axum::Extension<ClientAddr>>, req: Request) -> Response {
+    let ip = client.map(|c| c.0 .0).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let refused = st.gate.admit(ip).err();
+    if let Some(r @ Refusal::Client { .. }) = refused {
+        return gate_refusal(r);
+    }
+    let (entry, photo) = match read_submission(req, &st.limits).await {
+        Ok(x) => x,
+        Err(r) => {
+            st.gate.failed(ip);
             return r;
+        }
+    };
+    if let Some(r) = refused {
+        if !signed_by_operator(&st.node, &entry) {
+            return gate_refusal(r);
         }
     }
     match st.node.submit_async(entry, photo).await {
         Ok(a) => {
+            st.gate.authenticated(ip);
             let flags: Vec<&str> = a.flags.iter().map(|f| f.code()).collect();
             let receipt = String::from_utf8_lossy(&a.receipt.to_text()).into_owned();
             (StatusCode::CREATED, Json(json!({ "index": a.index, "flags": flags, "receipt": receipt }))).into_response()
         }
-        Err(SubmitError::Rejected(r)) => rejection(&r),
-        Err(SubmitError::Internal(e)) => {
-            tracing::error!(error = %e, "submission failed internally");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e)
+        Err(e) => {
+            if (400..500).contains(&e.http_status()) && e.http_status() != 429 {
+                st.gate.failed(ip);
+            }
+            if matches!(e, SubmitError::Internal(_)) {
+                tracing::error!(error = %e, "submission failed internally");
+            }
+            submit_error(&e)
         }
     }
 }
@@ -294,7 +338,10 @@ async fn tally(State(st): State<AppState>) -> Response {
         )
             .into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "tally task failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the tally could not be computed".into())
+        }
     }
 }
 
@@ -330,12 +377,14 @@ async fn blob(State(st): State<AppState>, Path(hex): Path<String>) -> Response {
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves until `shutdown` resolves, then finishes in-flight requests; see
+/// [`crate::conn`] for the connection limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     node: Arc<Node>,
     limits: Limits,
+    conn_limits: crate::conn::ConnLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(node, limits)).with_graceful_shutdown(shutdown).await
+    crate::conn::serve(listener, router(node, limits), conn_limits, shutdown).await
 }

@@ -2,13 +2,26 @@
 //! and the photo store. HTTP-agnostic: the server and the CLI's bulk import
 //! both submit through [`Node`], so both apply exactly the same rules.
 //!
-//! Ordering: a submission is checked against the registry, queued to the
-//! sequencer, and applied to the registry under one lock, so the registry's
-//! order is the log's order. The caller is answered only when the sequencer
-//! reports the entry durable and covered by a published checkpoint.
+//! **Ordering.** A submission is checked against the registry, queued to
+//! the sequencer, and applied to the registry under one lock, so the
+//! registry's order is the log's order. The caller is answered only when the
+//! sequencer reports the entry durable and covered by a published checkpoint.
+//!
+//! **Fail-stop.** When storage fails (a full disk, an I/O error) the
+//! registry may hold entries the log never recorded. The node then stops
+//! taking submissions ([`SubmitError::Unavailable`]), rebuilds the registry
+//! by replaying the log as it is on disk (so reads never show an entry that
+//! does not exist), and, once a probe write succeeds again, reopens the
+//! sequencer from the published checkpoint and resumes: the state after
+//! recovery is exactly a replay of the log, with no restart.
+//!
+//! **Photos.** A photo is checked only after the sheet that names it passed
+//! authentication and every rule, its size in pixels is checked from its
+//! header before any decoding, and it is served only once the sheet is
+//! accepted (see [`crate::blobs`]).
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use testigo_election::{
     check_photo, encode_signed, Entry, Flag, PhotoReading, Prepared, QrDecoder, Registry, Rejection,
@@ -17,21 +30,78 @@ use testigo_note::{Signer, Verifier};
 use testigo_tlog::reader::LogReader;
 use testigo_tlog::sequencer::PendingAppend;
 use testigo_tlog::storage::Storage;
-use testigo_tlog::{Receipt, Sequencer, SequencerConfig};
+use testigo_tlog::{Receipt, Sequencer};
 
 use crate::batcher::{wait_durable, Batcher};
-use crate::blobs::BlobStore;
+use crate::blobs::{BlobStore, Staged};
 use crate::datadir::DataDir;
+use crate::ratelimit::{KeyLimiter, Rate};
 
 /// Why a submission failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum SubmitError {
     /// The entry breaks a rule: it was not logged.
     #[error(transparent)]
     Rejected(#[from] Rejection),
-    /// The node could not log it (storage failure); nothing was acknowledged.
+    /// The signing key is over its rate limit (charged only after its signature verified).
+    #[error("key {key} is over its rate limit; retry in {retry_after} s")]
+    RateLimited {
+        /// The key's name and ID.
+        key: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// The intake queue is full: retry shortly.
+    #[error("the server is busy (its intake queue is full); retry in {retry_after} s")]
+    Overloaded {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// The node cannot accept submissions now (storage failed, witnesses
+    /// refuse its checkpoints); nothing was acknowledged.
+    #[error("the server cannot accept submissions now ({why}); nothing was recorded: retry in {retry_after} s")]
+    Unavailable {
+        /// Why, without file paths.
+        why: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
+    /// An unexpected failure; details are in the server's log.
     #[error("the log could not record the entry: {0}")]
     Internal(String),
+}
+
+impl SubmitError {
+    /// The stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmitError::Rejected(r) => r.code(),
+            SubmitError::RateLimited { .. } => "rate_limited",
+            SubmitError::Overloaded { .. } => "overloaded",
+            SubmitError::Unavailable { .. } => "unavailable",
+            SubmitError::Internal(_) => "internal",
+        }
+    }
+
+    /// The HTTP status to answer with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            SubmitError::Rejected(r) => r.http_status(),
+            SubmitError::RateLimited { .. } => 429,
+            SubmitError::Overloaded { .. } | SubmitError::Unavailable { .. } => 503,
+            SubmitError::Internal(_) => 500,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, where retrying can help.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            SubmitError::RateLimited { retry_after, .. }
+            | SubmitError::Overloaded { retry_after }
+            | SubmitError::Unavailable { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
 }
 
 /// An accepted, durable submission.
@@ -45,18 +115,41 @@ pub struct Accepted {
     pub receipt: Receipt,
 }
 
-/// Per entry of a batch: its index and flags, or why it was rejected.
-pub type Outcome = Result<(u64, Vec<Flag>), Rejection>;
+/// Per entry of a batch: its index and flags, or why it was refused.
+pub type Outcome = Result<(u64, Vec<Flag>), SubmitError>;
+
+/// Makes the QR decoder a registry replays with (a fresh one per replay,
+/// since decoders may hold state derived from the log).
+pub type QrFactory = Arc<dyn Fn() -> Option<Box<dyn QrDecoder + Send + Sync>> + Send + Sync>;
+
+/// Whether the node takes submissions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Health {
+    Healthy,
+    /// Storage failed: the registry is being (or was) rebuilt from the log
+    /// and the sequencer will be reopened once storage works.
+    StorageFailed,
+}
+
+/// How long after a storage failure the first recovery attempt waits, and the longest pause between attempts.
+const RECOVERY_FIRST_WAIT: Duration = Duration::from_millis(200);
+const RECOVERY_MAX_WAIT: Duration = Duration::from_secs(10);
 
 /// A data directory opened for serving and submitting.
 pub struct Node {
     dir: DataDir,
-    sequencer: Sequencer,
+    /// The single writer; replaced when recovering from a storage failure.
+    sequencer: RwLock<Option<Sequencer>>,
     storage: Arc<dyn Storage>,
     reader: LogReader<dyn Storage>,
     registry: RwLock<Registry>,
-    /// Serialises check → enqueue → apply so registry order is log order.
+    qr: QrFactory,
+    /// Serialises check → enqueue → apply so registry order is log order;
+    /// holds the next index.
     order: Mutex<u64>,
+    health: Mutex<Health>,
+    /// Why witnesses refuse this log's checkpoints, if they do (set by the witnessing task).
+    witness_block: Mutex<Option<String>>,
     blobs: BlobStore,
     log_key: Verifier,
     /// Groups concurrent HTTP submissions (started on first use).
@@ -65,6 +158,10 @@ pub struct Node {
     photo_reader: Option<Signer>,
     /// Bounds concurrent photo decoding (memory: a decoded photo takes tens of MiB).
     photo_permits: tokio::sync::Semaphore,
+    /// Per-key limits charged after a signature verified; `None`: unlimited (bulk import).
+    key_limits: Option<KeyLimiter>,
+    /// Weak self-reference for the recovery thread, set once the node is shared.
+    this: std::sync::OnceLock<std::sync::Weak<Node>>,
 }
 
 /// The name and version logged as the reader of photo readings.
@@ -75,36 +172,38 @@ pub fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// The factory for a fixed decoder type.
+pub fn qr_factory<D: QrDecoder + Send + Sync + 'static>(make: impl Fn() -> D + Send + Sync + 'static) -> QrFactory {
+    Arc::new(move || Some(Box::new(make()) as Box<dyn QrDecoder + Send + Sync>))
+}
+
 impl Node {
     /// Opens the node: takes the log's writer lock and rebuilds the registry by
     /// replaying every entry of the log.
-    pub fn open(dir: DataDir, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> anyhow::Result<Node> {
+    pub fn open(dir: DataDir, qr: QrFactory) -> anyhow::Result<Node> {
         let storage = dir.storage()?;
         Self::open_with_storage(dir, qr, storage)
     }
 
     /// [`Node::open`] over a given storage of the data directory's log (e.g.
     /// a [`crate::witnessing::GuardedStorage`] wrapping `dir.storage()`).
-    pub fn open_with_storage(
-        dir: DataDir,
-        qr: Option<Box<dyn QrDecoder + Send + Sync>>,
-        storage: Arc<dyn Storage>,
-    ) -> anyhow::Result<Node> {
-        let sequencer = Sequencer::open(storage.clone(), dir.signer()?, SequencerConfig::default())?;
+    pub fn open_with_storage(dir: DataDir, qr: QrFactory, storage: Arc<dyn Storage>) -> anyhow::Result<Node> {
+        let sequencer = Sequencer::open(storage.clone(), dir.signer()?, dir.sequencer_config())?;
         let log_key = dir.signer()?.verifier();
         let reader = LogReader::new(storage.clone(), 4096);
-        let mut registry = Registry::new();
-        registry.set_qr_decoder(qr);
         let size = sequencer.latest().tree_size;
-        replay(&reader, &mut registry, size)?;
+        let registry = rebuild(&reader, &qr, size)?;
         let blobs = BlobStore::new(dir.blobs())?;
         Ok(Node {
             dir,
-            sequencer,
+            sequencer: RwLock::new(Some(sequencer)),
             storage,
             reader,
             registry: RwLock::new(registry),
+            qr,
             order: Mutex::new(size),
+            health: Mutex::new(Health::Healthy),
+            witness_block: Mutex::new(None),
             blobs,
             log_key,
             batcher: std::sync::OnceLock::new(),
@@ -112,6 +211,8 @@ impl Node {
             photo_permits: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             ),
+            key_limits: None,
+            this: std::sync::OnceLock::new(),
         })
     }
 
@@ -122,6 +223,13 @@ impl Node {
     /// are then refused (`photo_not_image`).
     pub fn with_photo_reading(mut self, operator: Signer) -> Self {
         self.photo_reader = Some(operator);
+        self
+    }
+
+    /// Limits each signing key (other than the operator's) to `rate`
+    /// submissions, charged only after the key's signature verified.
+    pub fn with_key_rate(mut self, rate: Rate) -> Self {
+        self.key_limits = Some(KeyLimiter::new(rate));
         self
     }
 
@@ -152,29 +260,73 @@ impl Node {
     }
     /// The latest published checkpoint.
     pub fn checkpoint(&self) -> Arc<Vec<u8>> {
-        self.sequencer.latest().checkpoint
+        let seq = self.sequencer.read().unwrap_or_else(|p| p.into_inner());
+        match seq.as_ref() {
+            Some(s) => s.latest().checkpoint,
+            None => {
+                Arc::new(self.storage.read(testigo_tlog::storage::CHECKPOINT_PATH).ok().flatten().unwrap_or_default())
+            }
+        }
+    }
+
+    /// Whether the node takes submissions now; `Err` says why not.
+    pub fn available(&self) -> Result<(), SubmitError> {
+        if *self.health.lock().unwrap_or_else(|p| p.into_inner()) != Health::Healthy {
+            return Err(SubmitError::Unavailable {
+                why: "the log's storage failed (a full disk or an I/O error); it recovers by itself once writing \
+                      works again"
+                    .into(),
+                retry_after: 30,
+            });
+        }
+        if let Some(why) = self.witness_block.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            return Err(SubmitError::Unavailable { why: why.clone(), retry_after: 60 });
+        }
+        Ok(())
+    }
+
+    /// Stops (`Some(why)`) or resumes (`None`) acknowledging submissions
+    /// because witnesses refuse this log's checkpoints.
+    pub fn set_witness_block(&self, why: Option<String>) {
+        let mut block = self.witness_block.lock().unwrap_or_else(|p| p.into_inner());
+        if *block != why {
+            match &why {
+                Some(w) => tracing::error!("no longer acknowledging submissions: {w}"),
+                None => tracing::warn!("witnesses cosign again: acknowledging submissions"),
+            }
+        }
+        *block = why;
     }
 
     /// Checks and queues entries (in order); returns, per entry, its
-    /// predicted index and flags or its rejection, plus the pending append of
-    /// the accepted ones. A photo, if given, must be named by the (single) entry.
+    /// predicted index and flags or its refusal, plus the pending append of
+    /// the accepted ones. `charge_keys`: charge per-key rate limits.
     pub(crate) fn enqueue(
         &self,
         entries: Vec<Vec<u8>>,
         now: u64,
+        charge_keys: bool,
     ) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
-        self.enqueue_with(entries, now, None)
+        self.enqueue_with(entries, now, charge_keys, None)
     }
 
-    /// [`Node::enqueue`], plus `follow_up` (an operator entry about the
-    /// batch's single entry, such as its photo reading) logged right after
-    /// it if it was accepted; the flags it raises are added to its outcome.
+    /// [`Node::enqueue`] for a single sheet with its photo: `photo` is the
+    /// staged photo (published once the sheet is accepted, discarded
+    /// otherwise) and the reading to log right after the sheet, if any; the
+    /// flags the reading raises are added to the sheet's outcome.
     fn enqueue_with(
         &self,
         entries: Vec<Vec<u8>>,
         now: u64,
-        follow_up: Option<Vec<u8>>,
+        charge_keys: bool,
+        photo: Option<(Staged, Option<Vec<u8>>)>,
     ) -> Result<(Vec<Outcome>, Option<PendingAppend>), SubmitError> {
+        if let Err(e) = self.available() {
+            if let Some((staged, _)) = photo {
+                self.blobs.discard(staged);
+            }
+            return Err(e);
+        }
         // Decoding and signature checks are stateless and dominate the cost:
         // run them on every core, under the read lock only.
         let prepared = {
@@ -182,11 +334,28 @@ impl Node {
             prepare_all(&registry, &entries)
         };
         let mut next = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        // Re-checked under the order lock: a failure may have been declared meanwhile.
+        if let Err(e) = self.available() {
+            if let Some((staged, _)) = photo {
+                self.blobs.discard(staged);
+            }
+            return Err(e);
+        }
+        let operator = self.registry().operator().cloned();
         let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
         let mut outcomes = Vec::with_capacity(entries.len());
         let mut accepted = Vec::new();
+        let with_photo = photo.is_some();
         for (entry, prepared) in entries.into_iter().zip(prepared) {
-            let applied = prepared.and_then(|p| registry.apply_prepared(*next, p, now));
+            let applied = prepared.map_err(SubmitError::from).and_then(|p| {
+                if charge_keys {
+                    self.charge_key(&p, operator.as_ref())?;
+                }
+                if !with_photo {
+                    self.check_photo_present(&p)?;
+                }
+                registry.apply_prepared(*next, p, now).map_err(SubmitError::from)
+            });
             match applied {
                 Ok(applied) => {
                     outcomes.push(Ok((*next, applied.flags)));
@@ -196,96 +365,195 @@ impl Node {
                 Err(r) => outcomes.push(Err(r)),
             }
         }
-        if let (Some(extra), [Ok((_, flags))]) = (follow_up, outcomes.as_mut_slice()) {
-            match registry.prepare(&extra).and_then(|p| registry.apply_prepared(*next, p, now)) {
-                Ok(applied) => {
-                    flags.extend(applied.flags);
-                    flags.sort();
-                    flags.dedup();
-                    accepted.push(extra);
-                    *next += 1;
+        if let Some((staged, reading)) = photo {
+            if accepted.is_empty() {
+                self.blobs.discard(staged);
+            } else {
+                // Public before the sheet that names it is logged; on failure the
+                // registry is ahead of the log: fail-stop, and rebuild it.
+                if let Err(e) = self.blobs.publish(staged) {
+                    drop(registry);
+                    return Err(self.storage_failed(&format!("storing a photo: {e}")));
                 }
-                // The operator's own entry: a refusal is a bug, not the submitter's fault.
-                Err(r) => tracing::error!(code = r.code(), "the node's own follow-up entry was refused: {r}"),
+                if let (Some(extra), [Ok((_, flags))]) = (reading, outcomes.as_mut_slice()) {
+                    match registry.prepare(&extra).and_then(|p| registry.apply_prepared(*next, p, now)) {
+                        Ok(applied) => {
+                            flags.extend(applied.flags);
+                            flags.sort();
+                            flags.dedup();
+                            accepted.push(extra);
+                            *next += 1;
+                        }
+                        // The operator's own entry: a refusal is a bug, not the submitter's fault.
+                        Err(r) => tracing::error!(code = r.code(), "the node's own photo reading was refused: {r}"),
+                    }
+                }
             }
         }
-        let pending = if accepted.is_empty() {
-            None
-        } else {
-            // Queued under the lock: the sequencer assigns indices in queue order,
-            // which is the order just applied to the registry.
-            Some(self.sequencer.submit(accepted).map_err(|e| SubmitError::Internal(e.to_string()))?)
+        drop(registry);
+        if accepted.is_empty() {
+            return Ok((outcomes, None));
+        }
+        // Queued under the lock: the sequencer assigns indices in queue order,
+        // which is the order just applied to the registry.
+        let submitted = {
+            let seq = self.sequencer.read().unwrap_or_else(|p| p.into_inner());
+            match seq.as_ref() {
+                Some(s) => s.submit(accepted).map_err(|e| e.to_string()),
+                None => Err("the sequencer is not running".to_string()),
+            }
         };
-        Ok((outcomes, pending))
+        match submitted {
+            Ok(pending) => Ok((outcomes, Some(pending))),
+            Err(e) => Err(self.storage_failed(&e)),
+        }
+    }
+
+    /// Charges the verified signer of `p` one submission (the operator is never limited).
+    fn charge_key(&self, p: &Prepared, operator: Option<&Verifier>) -> Result<(), SubmitError> {
+        let (Some(limits), Some(key)) = (&self.key_limits, p.verified_by()) else { return Ok(()) };
+        if Some(key) == operator {
+            return Ok(());
+        }
+        limits.take(key.public_key().to_bytes()).map_err(|retry_after| SubmitError::RateLimited {
+            key: format!("{}+{:08x}", key.name(), key.key_id()),
+            retry_after,
+        })
+    }
+
+    /// A sheet sent without a photo may name one only if it is already stored.
+    fn check_photo_present(&self, p: &Prepared) -> Result<(), SubmitError> {
+        if let Entry::Sheet(s) = p.entry() {
+            if let Some(h) = &s.photo_sha256 {
+                if !self.blobs.contains(h) {
+                    return Err(Rejection::PhotoMissing(h.clone()).into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Declares a storage failure: no more submissions until recovered.
+    /// Returns the error to answer the caller with.
+    pub(crate) fn storage_failed(&self, why: &str) -> SubmitError {
+        let first = {
+            let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+            let first = *h == Health::Healthy;
+            *h = Health::StorageFailed;
+            first
+        };
+        if first {
+            tracing::error!(error = why, "storage failed: refusing submissions until writes work again");
+            // Only a served node (shared, see `submit_async`) recovers by itself;
+            // a command-line tool reports the error and exits.
+            if let Some(weak) = self.this.get().cloned() {
+                let spawned = std::thread::Builder::new().name("testigo-recovery".into()).spawn(move || recover(weak));
+                if let Err(e) = spawned {
+                    tracing::error!("cannot start the recovery thread: {e}");
+                }
+            }
+        }
+        match self.available() {
+            Err(e) => e,
+            Ok(()) => SubmitError::Unavailable { why: "the log's storage failed".into(), retry_after: 30 },
+        }
+    }
+
+    /// Waits for a pending append; a failure is a storage failure.
+    async fn durable(&self, pending: PendingAppend) -> Result<testigo_tlog::sequencer::Appended, SubmitError> {
+        pending.await.map_err(|e| self.storage_failed(&e.to_string()))
     }
 
     fn receipt(&self, index: u64, tree_size: u64, checkpoint: &[u8]) -> Result<Receipt, SubmitError> {
-        let proof = self.reader.inclusion_proof(index, tree_size).map_err(|e| SubmitError::Internal(e.to_string()))?;
+        let proof = self.reader.inclusion_proof(index, tree_size).map_err(|e| {
+            tracing::error!(error = %e, index, "cannot build a receipt");
+            SubmitError::Internal(
+                "cannot build the receipt; the entry is logged (fetch it with the log's tiles)".into(),
+            )
+        })?;
         Ok(Receipt { extra: None, index, proof, checkpoint: checkpoint.to_vec() })
     }
 
-    /// Submits one signed entry, optionally with the photo it names, and waits
-    /// until it is durable. Blocking; see [`Node::submit_async`].
-    pub fn submit(&self, entry: Vec<u8>, photo: Option<&[u8]>) -> Result<Accepted, SubmitError> {
-        let (outcome, pending) = self.prepare_one(entry, photo)?;
-        let done = pending.wait().map_err(|e| SubmitError::Internal(e.to_string()))?;
-        self.finish_one(outcome, done)
-    }
-
-    /// Async form of [`Node::submit`] for the HTTP server.
+    /// Submits one signed entry, optionally with the photo it names, and
+    /// waits until it is durable.
     pub async fn submit_async(
         self: &Arc<Self>,
         entry: Vec<u8>,
         photo: Option<Vec<u8>>,
     ) -> Result<Accepted, SubmitError> {
+        self.this.get_or_init(|| Arc::downgrade(self));
+        self.available()?;
         // Entries without a photo go through the batcher (one lock and one
         // sequencer batch for everything queued); photos (hashing up to 10 MiB,
-        // disk writes) take the blocking pool one at a time.
-        if photo.is_none() {
+        // decoding, disk writes) take the blocking pool.
+        let Some(photo) = photo else {
             let batcher =
                 self.batcher.get_or_init(|| Batcher::start(Arc::downgrade(self), tokio::runtime::Handle::current()));
             let (outcome, durable) = batcher.submit(entry).await?;
-            let outcome = outcome?;
-            let done = wait_durable(durable).await?;
+            let (index, flags) = outcome?;
+            let done = wait_durable(durable).await.map_err(|e| self.storage_failed(&e))?;
             // The batcher checked the batch's first index against the registry's.
-            let receipt = self.receipt(outcome.0, done.tree_size, &done.checkpoint)?;
-            return Ok(Accepted { index: outcome.0, flags: outcome.1, receipt });
-        }
+            let receipt = self.receipt(index, done.tree_size, &done.checkpoint)?;
+            return Ok(Accepted { index, flags, receipt });
+        };
+        let now = unix_now();
+        // Authenticate and check every rule before touching the photo.
+        let node = self.clone();
+        let claimed = run_blocking(move || node.check_sheet_with_photo(&entry, now).map(|c| (entry, c))).await?;
+        let (entry, claimed) = claimed;
         // Decoding a photo takes a core and tens of MiB for up to a second: bound it.
-        let _permit = match self.photo_reader {
-            Some(_) => Some(
-                self.photo_permits.acquire().await.map_err(|_| SubmitError::Internal("the node is stopping".into()))?,
-            ),
-            None => None,
-        };
-        let (outcome, pending) = {
-            let node = self.clone();
-            tokio::task::spawn_blocking(move || node.prepare_one(entry, photo.as_deref()))
-                .await
-                .map_err(|e| SubmitError::Internal(e.to_string()))??
-        };
-        let done = pending.await.map_err(|e| SubmitError::Internal(e.to_string()))?;
-        // Receipts come from cached tiles: usually no disk access.
+        let _permit = self
+            .photo_permits
+            .acquire()
+            .await
+            .map_err(|_| SubmitError::Unavailable { why: "the node is stopping".into(), retry_after: 5 })?;
+        let node = self.clone();
+        let (outcome, pending) = run_blocking(move || {
+            let (staged, reading) = node.take_photo(&claimed, &photo, now)?;
+            let (mut outcomes, pending) = node.enqueue_with(vec![entry], now, false, Some((staged, reading)))?;
+            let outcome = outcomes.pop().ok_or_else(|| SubmitError::Internal("no outcome".into()))??;
+            let pending = pending.ok_or_else(|| SubmitError::Internal("accepted entry was not queued".into()))?;
+            Ok((outcome, pending))
+        })
+        .await?;
+        let done = self.durable(pending).await?;
         self.finish_one(outcome, done)
     }
 
-    fn prepare_one(
-        &self,
-        entry: Vec<u8>,
-        photo: Option<&[u8]>,
-    ) -> Result<((u64, Vec<Flag>), PendingAppend), SubmitError> {
-        let mut reading = None;
-        let now = unix_now();
-        if let Some(photo) = photo {
-            let claimed = photo_claim(&entry)?;
-            check_photo(photo, &claimed)?;
-            reading = self.read_photo(&claimed.to_ascii_lowercase(), photo, now)?;
-            self.blobs.put(photo).map_err(|e| SubmitError::Internal(format!("storing photo: {e}")))?;
+    /// Authenticates a sheet sent with a photo and checks it against every
+    /// rule (charging its key's rate limit); returns the photo hash it names.
+    fn check_sheet_with_photo(&self, entry: &[u8], now: u64) -> Result<String, SubmitError> {
+        let registry = self.registry();
+        let prepared = registry.prepare(entry)?;
+        registry.check_prepared(registry.next_index(), &prepared, now)?;
+        self.charge_key(&prepared, registry.operator())?;
+        match prepared.entry() {
+            Entry::Sheet(s) => s.photo_sha256.clone().map(|h| h.to_ascii_lowercase()).ok_or_else(|| {
+                Rejection::Malformed(
+                    "a photo was uploaded but the sheet names no photo_sha256: sign the sheet with the photo's hash"
+                        .into(),
+                )
+                .into()
+            }),
+            _ => Err(Rejection::Malformed("only sheets carry photos".into()).into()),
         }
-        let (mut outcomes, pending) = self.enqueue_with(vec![entry], now, reading)?;
-        let outcome = outcomes.pop().ok_or_else(|| SubmitError::Internal("no outcome".into()))??;
-        let pending = pending.ok_or_else(|| SubmitError::Internal("accepted entry was not queued".into()))?;
-        Ok((outcome, pending))
+    }
+
+    /// Checks an authenticated sheet's photo (hash, image header, pixel
+    /// count), reads its codes if photos are read, and stages it.
+    fn take_photo(&self, claimed: &str, photo: &[u8], now: u64) -> Result<(Staged, Option<Vec<u8>>), SubmitError> {
+        check_photo(photo, claimed)?;
+        testigo_scan::photo_dimensions(photo).map_err(|e| match e {
+            testigo_scan::PhotoError::TooLarge { width, height } => Rejection::PhotoTooLarge {
+                width,
+                height,
+                max_megapixels: (testigo_scan::photo::MAX_PIXELS / 1_000_000) as u32,
+            },
+            _ => Rejection::PhotoNotImage,
+        })?;
+        let reading = self.read_photo(claimed, photo, now)?;
+        let staged = self.blobs.stage(photo).map_err(|e| self.storage_failed(&format!("staging a photo: {e}")))?;
+        Ok((staged, reading))
     }
 
     /// The signed reading entry for a new photo, if photos are read and this
@@ -321,29 +589,111 @@ impl Node {
         done: testigo_tlog::sequencer::Appended,
     ) -> Result<Accepted, SubmitError> {
         if done.first_index != index {
-            return Err(SubmitError::Internal(format!(
-                "sequencer assigned index {} but the registry expected {index}; restart the node",
-                done.first_index
-            )));
+            tracing::error!(index, assigned = done.first_index, "sequencer and registry disagree on an index");
+            return Err(SubmitError::Internal(
+                "the log assigned an unexpected index; the operator must restart the server".into(),
+            ));
         }
         let receipt = self.receipt(index, done.tree_size, &done.checkpoint)?;
         Ok(Accepted { index, flags, receipt })
     }
 
-    /// Submits many entries in one batch (bulk import); returns per entry its
-    /// index and flags, or its rejection. Receipts are not built (use `log prove`).
+    /// Submits many entries in one batch (bulk import, no rate limits);
+    /// returns per entry its index and flags, or its refusal. Receipts are
+    /// not built (use `log prove`).
     pub fn submit_many(&self, entries: Vec<Vec<u8>>, now: u64) -> Result<Vec<Outcome>, SubmitError> {
-        let (outcomes, pending) = self.enqueue(entries, now)?;
+        let (outcomes, pending) = self.enqueue(entries, now, false)?;
         if let Some(p) = pending {
-            p.wait().map_err(|e| SubmitError::Internal(e.to_string()))?;
+            p.wait().map_err(|e| self.storage_failed(&e.to_string()))?;
         }
         Ok(outcomes)
     }
 
-    /// Stops the sequencer after publishing everything queued.
-    pub fn shutdown(self) {
-        self.sequencer.shutdown();
+    /// Tries once to resume after a storage failure: probes a write, reopens
+    /// the sequencer from the published checkpoint and rebuilds the registry
+    /// from the log. Returns whether the node is healthy again.
+    fn try_recover(&self, reopen: bool) -> anyhow::Result<bool> {
+        let mut next = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seq = self.sequencer.write().unwrap_or_else(|p| p.into_inner());
+        if reopen {
+            self.dir.probe_writable()?;
+            // Joins the failed writer thread, releasing the log's writer lock.
+            drop(seq.take());
+            *seq = Some(Sequencer::open(self.storage.clone(), self.dir.signer()?, self.dir.sequencer_config())?);
+        }
+        // The checkpoint on disk, not the failed sequencer's last success: a
+        // failed write may still have published its checkpoint.
+        let size = match seq.as_ref() {
+            Some(s) if reopen => s.latest().tree_size,
+            _ => published_size(self.storage.as_ref(), &self.log_key)?,
+        };
+        let rebuilt = rebuild(&self.reader, &self.qr, size)?;
+        *self.registry.write().unwrap_or_else(|p| p.into_inner()) = rebuilt;
+        *next = size;
+        if reopen && seq.is_some() {
+            *self.health.lock().unwrap_or_else(|p| p.into_inner()) = Health::Healthy;
+            tracing::warn!(size, "storage works again: the registry was rebuilt from the log; taking submissions");
+            return Ok(true);
+        }
+        Ok(false)
     }
+
+    /// Stops the sequencer after publishing everything queued; later
+    /// submissions fail.
+    pub fn shutdown(&self) {
+        let seq = self.sequencer.write().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(s) = seq {
+            s.shutdown();
+        }
+    }
+}
+
+/// The recovery loop run after a storage failure: first makes the registry
+/// equal to the log on disk (so reads stay true), then retries with backoff
+/// until the sequencer can be reopened.
+fn recover(node: std::sync::Weak<Node>) {
+    let mut wait = RECOVERY_FIRST_WAIT;
+    let mut first = true;
+    loop {
+        if !first {
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(RECOVERY_MAX_WAIT);
+        }
+        let Some(n) = node.upgrade() else { return };
+        // The first pass only rebuilds the registry from the published log.
+        match n.try_recover(!first) {
+            Ok(true) => return,
+            Ok(false) => {}
+            Err(e) => tracing::warn!("storage still failing: {e:#}"),
+        }
+        first = false;
+    }
+}
+
+/// The size of the checkpoint published in `storage`, verified with `key`.
+fn published_size(storage: &dyn Storage, key: &Verifier) -> anyhow::Result<u64> {
+    let bytes = storage
+        .read(testigo_tlog::storage::CHECKPOINT_PATH)?
+        .ok_or_else(|| anyhow::anyhow!("the log has no checkpoint"))?;
+    Ok(testigo_tlog::checkpoint::open(&bytes, key, &[])?.checkpoint.size)
+}
+
+/// A registry rebuilt by replaying the log's first `size` entries.
+fn rebuild(reader: &LogReader<dyn Storage>, qr: &QrFactory, size: u64) -> anyhow::Result<Registry> {
+    let mut registry = Registry::new();
+    registry.set_qr_decoder(qr());
+    replay(reader, &mut registry, size)?;
+    Ok(registry)
+}
+
+/// Runs `f` on the blocking pool.
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SubmitError> + Send + 'static,
+) -> Result<T, SubmitError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!(error = %e, "a submission task failed");
+        SubmitError::Internal("the submission task failed; nothing was acknowledged".into())
+    })?
 }
 
 /// [`Registry::prepare`] for each entry, split over the available cores
@@ -367,17 +717,6 @@ fn prepare_all(registry: &Registry, entries: &[Vec<u8>]) -> Vec<Result<Prepared,
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
-}
-
-/// The photo hash an entry names, for checking an uploaded photo against it.
-fn photo_claim(entry: &[u8]) -> Result<String, Rejection> {
-    let (e, _) = testigo_election::entry::decode(entry).map_err(|e| Rejection::Malformed(e.to_string()))?;
-    match e {
-        testigo_election::Entry::Sheet(s) => s
-            .photo_sha256
-            .ok_or_else(|| Rejection::Malformed("a photo was uploaded but the sheet names no photo_sha256".into())),
-        _ => Err(Rejection::Malformed("only sheets carry photos".into())),
-    }
 }
 
 /// Replays log entries [0, size) into `registry`. An entry the registry

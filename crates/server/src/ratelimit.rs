@@ -1,39 +1,344 @@
-//! Per-key token buckets: a witness key may submit `burst` entries at once and
-//! `per_second` on average; past that it gets 429 with Retry-After.
+//! Rate limits that cannot be aimed at someone else, in bounded memory.
+//!
+//! Two kinds of budget, both token buckets:
+//!
+//! - **Per signing key**, charged only after the key's signature on the entry
+//!   verified ([`KeyLimiter`], used by the node): nobody but the key's holder
+//!   can spend it, so forged notes naming a witness (or the operator) cannot
+//!   lock that witness out. The operator's own entries are never limited.
+//! - **Per client address and globally, before authentication**
+//!   ([`ClientGate`], used by the HTTP layer): a request is let in only while
+//!   its address (an IPv6 /64 counts as one address) and the whole server
+//!   have budget for *failed* requests; a request is charged only when it
+//!   fails authentication or format (400, 401, 413, 415). Authenticated
+//!   clients, however many share an address behind a NAT, are not slowed by
+//!   this gate; a flood of junk from one address is cut off after its burst.
+//!   While the global budget is spent (junk from many addresses), addresses
+//!   that authenticated recently still get in.
+//!
+//! Every map is an LRU with a fixed capacity, so a flood of distinct names
+//! or addresses cannot grow memory: the least recently seen bucket is
+//! forgotten (it restarts full, which only ever favours the forgotten client).
 
-use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// A set of token buckets keyed by signer (key name + key ID).
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+use lru::LruCache;
+
+/// A token bucket: `burst` tokens, refilled at `per_second`.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
 }
 
-impl RateLimiter {
-    /// A limiter refilling `per_second` tokens up to `burst`.
-    pub fn new(per_second: f64, burst: f64) -> Self {
-        RateLimiter { per_second, burst, buckets: Mutex::new(HashMap::new()) }
+/// Refill rate and capacity of a bucket.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rate {
+    /// Tokens added per second.
+    pub per_second: f64,
+    /// Most tokens held (the burst allowed after a quiet period).
+    pub burst: f64,
+}
+
+impl Rate {
+    fn full(&self, now: Instant) -> Bucket {
+        Bucket { tokens: self.burst, last: now }
     }
 
-    /// Takes a token for `key`; on refusal returns the seconds to wait.
-    pub fn take(&self, key: &str) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > 100_000 {
-            // Bound memory under a flood of distinct (mostly unknown) keys.
-            buckets.retain(|_, (tokens, _)| *tokens < self.burst);
+    fn refill(&self, b: &mut Bucket, now: Instant) {
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.per_second).min(self.burst);
+        b.last = now;
+    }
+
+    /// Seconds until the bucket holds one token again (at least 1).
+    fn wait(&self, b: &Bucket) -> u64 {
+        if self.per_second <= 0.0 {
+            return 3600;
         }
-        let (tokens, last) = buckets.entry(key.to_string()).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_second).min(self.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
+        ((1.0 - b.tokens) / self.per_second).ceil().clamp(1.0, 3600.0) as u64
+    }
+}
+
+fn capacity(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// Token buckets keyed by `K`, at most `capacity` of them.
+struct Buckets<K: Hash + Eq> {
+    rate: Rate,
+    map: Mutex<LruCache<K, Bucket>>,
+}
+
+impl<K: Hash + Eq> Buckets<K> {
+    fn new(rate: Rate, cap: usize) -> Self {
+        Buckets { rate, map: Mutex::new(LruCache::new(capacity(cap))) }
+    }
+
+    /// Takes a token for `key`; on refusal, the seconds to wait.
+    fn take(&self, key: K, now: Instant) -> Result<(), u64> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let rate = self.rate;
+        let b = map.get_or_insert_mut(key, || rate.full(now));
+        rate.refill(b, now);
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
             Ok(())
         } else {
-            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
+            Err(rate.wait(b))
         }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// Per-key limits for authenticated submissions, keyed by the verified
+/// public key (not by the name a note claims).
+pub struct KeyLimiter {
+    buckets: Buckets<[u8; 32]>,
+}
+
+impl KeyLimiter {
+    /// Most keys tracked at once; enrolled keys are far fewer in practice.
+    pub const CAPACITY: usize = 1 << 20;
+
+    /// A limiter allowing each key `rate`.
+    pub fn new(rate: Rate) -> Self {
+        KeyLimiter { buckets: Buckets::new(rate, Self::CAPACITY) }
+    }
+
+    /// Charges one submission to the verified key `public_key`; on refusal,
+    /// the seconds to wait.
+    pub fn take(&self, public_key: [u8; 32]) -> Result<(), u64> {
+        self.buckets.take(public_key, Instant::now())
+    }
+}
+
+/// Budgets for requests that fail before or at authentication.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GateConfig {
+    /// Failed requests allowed per client address.
+    pub per_client: Rate,
+    /// Failed requests allowed from all addresses together.
+    pub global: Rate,
+    /// How long an address that authenticated stays trusted past a spent global budget.
+    pub trusted_for: Duration,
+    /// Most addresses tracked.
+    pub capacity: usize,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            per_client: Rate { per_second: 2.0, burst: 100.0 },
+            global: Rate { per_second: 500.0, burst: 5_000.0 },
+            trusted_for: Duration::from_secs(3600),
+            capacity: 100_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Client {
+    failures: Bucket,
+    authenticated: Option<Instant>,
+}
+
+/// Why the gate turned a request away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// This address spent its budget for failed requests.
+    Client {
+        /// Seconds until it may try again.
+        retry_after: u64,
+    },
+    /// All addresses together spent the global budget; this one is not trusted.
+    Global {
+        /// Seconds until the global budget refills.
+        retry_after: u64,
+    },
+}
+
+impl Refusal {
+    /// Seconds to wait before retrying.
+    pub fn retry_after(&self) -> u64 {
+        match self {
+            Refusal::Client { retry_after } | Refusal::Global { retry_after } => *retry_after,
+        }
+    }
+}
+
+/// The pre-authentication gate: per-address and global budgets for failed
+/// requests (see the module documentation).
+pub struct ClientGate {
+    config: GateConfig,
+    clients: Mutex<LruCache<IpAddr, Client>>,
+    global: Mutex<Bucket>,
+}
+
+/// The address a client is known by: IPv4 as is, IPv6 by its /64 (one
+/// subscriber's allocation), IPv4-mapped IPv6 as IPv4.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+impl ClientGate {
+    /// A gate with the given budgets.
+    pub fn new(config: GateConfig) -> Self {
+        let now = Instant::now();
+        ClientGate {
+            clients: Mutex::new(LruCache::new(capacity(config.capacity))),
+            global: Mutex::new(config.global.full(now)),
+            config,
+        }
+    }
+
+    /// Whether a request from `ip` may be processed now. Charges nothing.
+    pub fn admit(&self, ip: IpAddr) -> Result<(), Refusal> {
+        let now = Instant::now();
+        let key = client_key(ip);
+        let trusted = {
+            let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+            match clients.get_mut(&key) {
+                Some(c) => {
+                    self.config.per_client.refill(&mut c.failures, now);
+                    if c.failures.tokens < 1.0 {
+                        return Err(Refusal::Client { retry_after: self.config.per_client.wait(&c.failures) });
+                    }
+                    c.authenticated.is_some_and(|t| now.saturating_duration_since(t) < self.config.trusted_for)
+                }
+                None => false,
+            }
+        };
+        if trusted {
+            return Ok(());
+        }
+        let mut global = self.global.lock().unwrap_or_else(|p| p.into_inner());
+        self.config.global.refill(&mut global, now);
+        if global.tokens < 1.0 {
+            return Err(Refusal::Global { retry_after: self.config.global.wait(&global) });
+        }
+        Ok(())
+    }
+
+    /// Charges a failed (unauthenticated or unreadable) request from `ip`.
+    pub fn failed(&self, ip: IpAddr) {
+        let now = Instant::now();
+        {
+            let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+            let rate = self.config.per_client;
+            let c =
+                clients.get_or_insert_mut(client_key(ip), || Client { failures: rate.full(now), authenticated: None });
+            rate.refill(&mut c.failures, now);
+            c.failures.tokens = (c.failures.tokens - 1.0).max(-rate.burst);
+        }
+        let mut global = self.global.lock().unwrap_or_else(|p| p.into_inner());
+        self.config.global.refill(&mut global, now);
+        global.tokens = (global.tokens - 1.0).max(0.0);
+    }
+
+    /// Records that a request from `ip` authenticated (its signature verified).
+    pub fn authenticated(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let rate = self.config.per_client;
+        let c = clients.get_or_insert_mut(client_key(ip), || Client { failures: rate.full(now), authenticated: None });
+        c.authenticated = Some(now);
+    }
+
+    /// Addresses currently tracked (at most the configured capacity).
+    pub fn tracked(&self) -> usize {
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_key_bucket_allows_its_burst_then_refuses_with_a_wait() {
+        let l = KeyLimiter::new(Rate { per_second: 1.0, burst: 3.0 });
+        for _ in 0..3 {
+            assert!(l.take([1; 32]).is_ok());
+        }
+        assert_eq!(l.take([1; 32]), Err(1));
+        // Another key is untouched.
+        assert!(l.take([2; 32]).is_ok());
+    }
+
+    #[test]
+    fn buckets_never_hold_more_than_their_capacity() {
+        let b = Buckets::new(Rate { per_second: 1.0, burst: 1.0 }, 100);
+        let now = Instant::now();
+        for i in 0..10_000u32 {
+            let _ = b.take(i, now);
+        }
+        assert_eq!(b.len(), 100);
+    }
+
+    #[test]
+    fn failures_from_one_address_close_it_but_not_others() {
+        let g = ClientGate::new(GateConfig {
+            per_client: Rate { per_second: 0.001, burst: 5.0 },
+            global: Rate { per_second: 1.0, burst: 1_000.0 },
+            ..GateConfig::default()
+        });
+        for _ in 0..5 {
+            assert!(g.admit(ip("10.0.0.1")).is_ok());
+            g.failed(ip("10.0.0.1"));
+        }
+        assert!(matches!(g.admit(ip("10.0.0.1")), Err(Refusal::Client { .. })));
+        assert!(g.admit(ip("10.0.0.2")).is_ok());
+        // An IPv6 /64 is one client.
+        for i in 0..5 {
+            g.failed(ip(&format!("2001:db8::{i}")));
+        }
+        assert!(g.admit(ip("2001:db8::ffff")).is_err());
+        assert!(g.admit(ip("2001:db8:0:1::1")).is_ok());
+    }
+
+    #[test]
+    fn a_spent_global_budget_still_admits_addresses_that_authenticated() {
+        let g = ClientGate::new(GateConfig {
+            per_client: Rate { per_second: 0.001, burst: 1_000.0 },
+            global: Rate { per_second: 0.001, burst: 10.0 },
+            ..GateConfig::default()
+        });
+        g.authenticated(ip("192.0.2.7"));
+        for i in 0..10 {
+            g.failed(ip(&format!("198.51.100.{i}")));
+        }
+        assert!(matches!(g.admit(ip("203.0.113.1")), Err(Refusal::Global { .. })));
+        assert!(g.admit(ip("192.0.2.7")).is_ok());
+    }
+
+    #[test]
+    fn the_gate_tracks_a_bounded_number_of_addresses() {
+        let g = ClientGate::new(GateConfig { capacity: 1_000, ..GateConfig::default() });
+        for i in 0..70_000u32 {
+            g.failed(IpAddr::V4(std::net::Ipv4Addr::from(i)));
+        }
+        assert_eq!(g.tracked(), 1_000);
     }
 }

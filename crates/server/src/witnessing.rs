@@ -14,6 +14,14 @@
 //! continuous load a newer checkpoint may replace the cosigned one before
 //! every batch is cosigned; the task always moves on to the latest one.
 //!
+//! **Refusals stop acknowledgements.** A witness that answers but refuses
+//! a checkpoint (it has cosigned a larger one, a proof does not verify, the
+//! cosignature is bad) is evidence that this log forked or rolled back.
+//! When so many witnesses refuse that the [`AckPolicy::quorum`] can no
+//! longer be met, the node stops acknowledging submissions (503
+//! `unavailable`) until a round reaches the quorum again; witnesses that
+//! are merely unreachable never stop intake.
+//!
 //! **No rollback.** The cosigned note is published only if the stored
 //! checkpoint is still byte-for-byte the one that was cosigned, checked and
 //! replaced under the same lock the sequencer's publishes take
@@ -25,7 +33,7 @@ use std::time::Duration;
 
 use testigo_tlog::storage::{Storage, StorageError, WriterLock, CHECKPOINT_PATH};
 use testigo_tlog::{LogReader, TileId};
-use testigo_witness::WitnessClient;
+use testigo_witness::{ClientError, WitnessClient};
 
 use crate::node::Node;
 
@@ -87,10 +95,38 @@ impl Storage for GuardedStorage {
     }
 }
 
+/// When refusing witnesses stop the node from acknowledging submissions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AckPolicy {
+    /// Cosignatures a checkpoint needs; acknowledgements stop when more
+    /// than `witnesses - quorum` witnesses refuse.
+    pub quorum: usize,
+    /// Whether refusals stop acknowledgements at all.
+    pub stop_on_refusal: bool,
+}
+
+impl AckPolicy {
+    /// A majority of `witnesses`, stopping on refusal.
+    pub fn majority(witnesses: usize) -> Self {
+        AckPolicy { quorum: witnesses / 2 + 1, stop_on_refusal: true }
+    }
+}
+
+/// Whether a witness's failure is a refusal (it answered, and said no)
+/// rather than unreachability.
+pub fn is_refusal(e: &ClientError) -> bool {
+    !matches!(e, ClientError::Http { .. } | ClientError::Proof { .. } | ClientError::BadCheckpoint(_))
+}
+
 /// Runs until the returned task is aborted: cosigns every new checkpoint of
 /// `node` (whose sequencer must write through `guard`) with `client`'s
-/// witnesses and republishes it.
-pub fn spawn(node: Arc<Node>, guard: Arc<GuardedStorage>, client: WitnessClient) -> tokio::task::JoinHandle<()> {
+/// witnesses and republishes it, stopping acknowledgements per `policy`.
+pub fn spawn(
+    node: Arc<Node>,
+    guard: Arc<GuardedStorage>,
+    client: WitnessClient,
+    policy: AckPolicy,
+) -> tokio::task::JoinHandle<()> {
     let client = Arc::new(client);
     tokio::spawn(async move {
         let reader = Arc::new(LogReader::new(guard.clone() as Arc<dyn Storage>, 256));
@@ -98,7 +134,7 @@ pub fn spawn(node: Arc<Node>, guard: Arc<GuardedStorage>, client: WitnessClient)
         loop {
             let latest = node.checkpoint();
             if done.as_ref() != Some(&latest) {
-                let ok = cosign_once(&guard, &reader, &client, &latest).await;
+                let ok = cosign_once(&node, &guard, &reader, &client, &latest, policy).await;
                 // On failure, try this checkpoint again after a pause (a witness may be down).
                 if ok {
                     done = Some(latest);
@@ -111,12 +147,38 @@ pub fn spawn(node: Arc<Node>, guard: Arc<GuardedStorage>, client: WitnessClient)
     })
 }
 
+/// Applies `policy` to one round's outcomes.
+fn judge(node: &Node, outcomes: &[testigo_witness::WitnessOutcome], policy: AckPolicy) {
+    if !policy.stop_on_refusal {
+        return;
+    }
+    let n = outcomes.len();
+    let cosigned = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    let refusals: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().err().filter(|e| is_refusal(e)).map(|e| format!("{}: {e}", o.witness)))
+        .collect();
+    if refusals.len() > n.saturating_sub(policy.quorum) {
+        node.set_witness_block(Some(format!(
+            "{} of {n} witnesses refuse this log's checkpoints, so the quorum of {} cannot be met (possible fork \
+             or rollback; the operator must investigate). First refusal: {}",
+            refusals.len(),
+            policy.quorum,
+            refusals[0]
+        )));
+    } else if cosigned >= policy.quorum {
+        node.set_witness_block(None);
+    }
+}
+
 /// Cosigns one checkpoint and republishes it; returns false if it should be retried.
 async fn cosign_once(
+    node: &Node,
     guard: &Arc<GuardedStorage>,
     reader: &Arc<LogReader<dyn Storage>>,
     client: &WitnessClient,
     checkpoint: &Arc<Vec<u8>>,
+    policy: AckPolicy,
 ) -> bool {
     let r = reader.clone();
     let proof = move |old: u64| -> Result<Vec<testigo_tlog::Hash>, String> {
@@ -134,6 +196,7 @@ async fn cosign_once(
             return false;
         }
     };
+    judge(node, &outcomes, policy);
     let cosigned = outcomes.iter().filter(|o| o.result.is_ok()).count();
     if cosigned == 0 {
         return false;

@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let total: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60_000);
     let in_flight: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(512);
-    let bench::BenchElection { _tmp, node, keys, per_key, tables, now, .. } = bench::setup(total, None)?;
+    let bench::BenchElection { _tmp, node, keys, per_key, tables, now, .. } = bench::setup(total, false)?;
 
     // Pre-signed sheets: key i takes tables [i*per_key, (i+1)*per_key) modulo the tables.
     let t0 = Instant::now();

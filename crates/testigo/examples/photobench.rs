@@ -52,8 +52,7 @@ fn main() -> anyhow::Result<()> {
 
 /// One phase: returns ((accepted, seconds), submissions, photo bytes).
 fn run(total: usize, in_flight: usize, read_photos: bool) -> anyhow::Result<((usize, f64), usize, usize)> {
-    let bench::BenchElection { _tmp, dir, node, op, keys, per_key, tables, now } =
-        bench::setup(total, Some(Box::new(testigo_server::qr::SheetQr::default())))?;
+    let bench::BenchElection { _tmp, dir, node, op, keys, per_key, tables, now } = bench::setup(total, true)?;
     let node = if read_photos { node.with_photo_reading(dir.operator()?) } else { node };
 
     // Card order of the contest, to print each sheet's own counts in its code.

@@ -88,7 +88,11 @@ async fn hundreds_of_concurrent_submitters_lose_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let op = key("operator.load.example", 1);
     let dir = init_election(tmp.path(), &op, 30); // 2 states × 5 centres × 30 = 300 tables
-    let server = Server::start(&dir, &["--per-key-rate", "1000", "--per-key-burst", "1000"]);
+                                                  // All 300 submitters share 127.0.0.1, as phones behind one carrier NAT would.
+    let server = Server::start(
+        &dir,
+        &["--per-key-rate", "1000", "--per-key-burst", "1000", "--max-connections-per-client", "1024"],
+    );
     let keys = witnesses();
     enrol_all(&server.url, &op, &keys).await;
 
@@ -141,7 +145,10 @@ async fn sigkill_under_load_loses_no_acknowledged_submission() {
     let dir = init_election(tmp.path(), &op, 30);
     let keys = witnesses();
     for round in 0..3 {
-        let server = Server::start(&dir, &["--per-key-rate", "100000", "--per-key-burst", "100000"]);
+        let server = Server::start(
+            &dir,
+            &["--per-key-rate", "100000", "--per-key-burst", "100000", "--max-connections-per-client", "1024"],
+        );
         if round == 0 {
             enrol_all(&server.url, &op, &keys).await;
         }
@@ -227,7 +234,10 @@ async fn graceful_shutdown_under_load_answers_or_refuses_but_loses_nothing() {
     let op = key("operator.term.example", 1);
     let dir = init_election(tmp.path(), &op, 30);
     let keys = witnesses();
-    let mut server = Server::start(&dir, &["--per-key-rate", "100000", "--per-key-burst", "100000"]);
+    let mut server = Server::start(
+        &dir,
+        &["--per-key-rate", "100000", "--per-key-burst", "100000", "--max-connections-per-client", "1024"],
+    );
     enrol_all(&server.url, &op, &keys[..100]).await;
     let acked: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
     let mut tasks = Vec::new();

@@ -271,3 +271,67 @@ fn a_sheet_by_a_revoked_key_fails_replay_naming_its_index() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("entry {index}")) && stderr.contains("revoked_key"), "{stderr}");
 }
+
+/// Posts a sheet; returns the HTTP status and the body.
+fn post_with_body(url: &str, entry: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/v1/submissions"))
+            .json(&serde_json::json!({ "entry": entry }))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
+#[test]
+fn a_restored_backup_is_refused_by_witnesses_and_intake_stops() {
+    let f = fixture();
+    let key = vkey(&f);
+    let witness = start_witness(&f.root.join("witness"), &key);
+    let spec = format!("{}={}", witness.url, witness.vkey);
+    // A backup of the whole data directory, high-water mark included, at size N.
+    let backup = f.root.join("backup");
+    let status = std::process::Command::new("cp").args(["-a"]).arg(&f.dir).arg(&backup).status().unwrap();
+    assert!(status.success());
+    let server = Server::start(&f.dir, &["--witness", &spec]);
+    submit_sheets(&server.url, &f.w1, &[table_id(1, 1, 1), table_id(1, 2, 1)]);
+    let want = common::log_entries(&f.dir).len() as u64;
+    let cosigned = (0..200).any(|_| {
+        let cp = get(&format!("{}/checkpoint", server.url));
+        let done = cp.lines().nth(1) == Some(&want.to_string()) && cp.contains("— witness.test.example ");
+        if !done {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        done
+    });
+    assert!(cosigned, "the witness never cosigned size {want}");
+    server.stop();
+
+    // The operator restores the backup: locally consistent, so the log opens, but
+    // the witness has cosigned a larger tree. Intake must stop acknowledging.
+    std::fs::remove_dir_all(&f.dir).unwrap();
+    std::fs::rename(&backup, &f.dir).unwrap();
+    let server = Server::start(&f.dir, &["--witness", &spec]);
+    let mut refused = None;
+    for t in 1..=40 {
+        let (status, body) = post_with_body(&server.url, &signed(&sheet(&table_id(1, 3, t)), &f.w1));
+        if status == 503 {
+            refused = Some(body);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let body = refused.expect("a server whose witnesses refuse its checkpoints kept acknowledging");
+    assert!(body.contains("\"unavailable\"") && body.contains("witnesses refuse"), "{body}");
+    server.stop();
+
+    // Configurable: an operator may choose to keep acknowledging.
+    let server = Server::start(&f.dir, &["--witness", &spec, "--ack-while-witnesses-refuse"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (status, body) = post_with_body(&server.url, &signed(&sheet(&table_id(1, 4, 1)), &f.w1));
+    assert_eq!(status, 201, "{body}");
+    server.stop();
+}

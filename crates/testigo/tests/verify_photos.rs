@@ -143,7 +143,7 @@ fn photos_are_reread_and_tampering_and_a_dishonest_reading_are_caught() {
 
     // A dishonest operator logs a newer reading of the blank photo, attesting a code it does not show.
     let forged = acta(&t3, 90, 10, 50, 5);
-    let node = Node::open(DataDir::new(&dir), None).unwrap();
+    let node = Node::open(DataDir::new(&dir), std::sync::Arc::new(|| None)).unwrap();
     let operator = DataDir::new(&dir).operator().unwrap();
     let reading = Entry::Reading(PhotoReading {
         photo_sha256: hb.clone(),

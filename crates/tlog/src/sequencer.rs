@@ -7,6 +7,8 @@
 //! state is rebuilt from the published checkpoint and its right-edge tiles
 //! alone (and checked against the checkpoint's root).
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
@@ -47,6 +49,34 @@ pub enum SequencerError {
     /// The sequencer stopped (a previous write failed, or it was shut down).
     #[error("the sequencer has stopped: {0}")]
     Stopped(String),
+    /// The published checkpoint is older than one this log already signed
+    /// and published: the served tree was rolled back (a restored backup, a
+    /// copied-over checkpoint). Appending now would assign used indices.
+    #[error(
+        "the log's checkpoint has size {published} but this log already signed and published size {signed} \
+         (recorded in {high_water}): the log directory was rolled back. Restore the newer log; if the rollback \
+         is deliberate (every receipt and checkpoint issued after size {published} is abandoned, and witnesses \
+         will refuse the log), delete {high_water} and start again"
+    )]
+    RolledBack {
+        /// Size of the checkpoint found in the log.
+        published: u64,
+        /// Size of the newest checkpoint the log signed.
+        signed: u64,
+        /// Where the high-water mark is kept.
+        high_water: String,
+    },
+    /// The published checkpoint has the size of one this log signed, with another root.
+    #[error(
+        "the log's checkpoint of size {size} has a different root from the one this log signed at that size \
+         (recorded in {high_water}): the tree was replaced by a fork. Restore the log that matches {high_water}"
+    )]
+    Forked {
+        /// The size.
+        size: u64,
+        /// Where the high-water mark is kept.
+        high_water: String,
+    },
 }
 
 /// Batching parameters.
@@ -58,11 +88,22 @@ pub struct SequencerConfig {
     pub max_batch_delay: Duration,
     /// Decoded tiles kept in the reader cache.
     pub cache_tiles: usize,
+    /// A file outside the served tree holding the newest checkpoint this
+    /// log signed and published (its high-water mark). When set, the
+    /// sequencer refuses to open a log whose checkpoint is older than it
+    /// ([`SequencerError::RolledBack`]) or differs at the same size
+    /// ([`SequencerError::Forked`]), and rewrites it after every publish.
+    pub high_water: Option<PathBuf>,
 }
 
 impl Default for SequencerConfig {
     fn default() -> Self {
-        SequencerConfig { max_batch_entries: 16_384, max_batch_delay: Duration::from_millis(5), cache_tiles: 4096 }
+        SequencerConfig {
+            max_batch_entries: 16_384,
+            max_batch_delay: Duration::from_millis(5),
+            cache_tiles: 4096,
+            high_water: None,
+        }
     }
 }
 
@@ -229,6 +270,10 @@ impl Sequencer {
         let bytes = storage.read(CHECKPOINT_PATH)?.ok_or(SequencerError::NotInitialised)?;
         let opened = checkpoint::open(&bytes, &signer.verifier(), &[])?;
         let cp = opened.checkpoint;
+        if let Some(path) = &config.high_water {
+            check_high_water(path, &cp, &signer)?;
+            write_high_water(path, &bytes)?;
+        }
         let edge = load_edge(storage.as_ref(), cp.size)?;
         if edge.root() != cp.root {
             return Err(SequencerError::Corrupt(format!(
@@ -295,6 +340,46 @@ impl Drop for Sequencer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Refuses a published checkpoint older than, or forked from, the newest
+/// one recorded at `path` (if any).
+fn check_high_water(path: &Path, published: &Checkpoint, signer: &Signer) -> Result<(), SequencerError> {
+    let high_water = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StorageError::Io { op: "reading the high-water mark", path: path.to_path_buf(), source }.into())
+        }
+    };
+    let signed = checkpoint::open(&bytes, &signer.verifier(), &[]).map_err(|e| {
+        SequencerError::Corrupt(format!(
+            "the high-water mark {high_water} is not a checkpoint signed by this log ({e}); if the file was \
+             damaged, delete it and start again"
+        ))
+    })?;
+    let signed = signed.checkpoint;
+    if signed.size > published.size {
+        return Err(SequencerError::RolledBack { published: published.size, signed: signed.size, high_water });
+    }
+    if signed.size == published.size && signed.root != published.root {
+        return Err(SequencerError::Forked { size: signed.size, high_water });
+    }
+    Ok(())
+}
+
+/// Records `checkpoint` as the newest signed and published one: written to
+/// a temporary, synced, renamed over `path`, so the file is always whole.
+fn write_high_water(path: &Path, checkpoint: &[u8]) -> Result<(), SequencerError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let io = |source| StorageError::Io { op: "writing the high-water mark", path: path.to_path_buf(), source };
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(checkpoint).and_then(|()| f.sync_data()).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(())
 }
 
 fn load_edge(storage: &dyn Storage, size: u64) -> Result<Edge, SequencerError> {
@@ -402,6 +487,11 @@ impl Worker {
         let built = Instant::now();
         // The checkpoint becomes visible only after every object is durable.
         self.storage.write_and_publish(&objects, &note)?;
+        // Recorded after publishing, so a crash in between leaves the mark
+        // older than the log (allowed), never newer (a false rollback).
+        if let Some(path) = &self.config.high_water {
+            write_high_water(path, &note)?;
+        }
         tracing::debug!(
             requests = batch.len(),
             objects = objects.len(),

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use testigo_datasets::venezuela::{self, Publication};
-use testigo_election::{encode_signed, Enrol, Entry, QrDecoder, Role};
+use testigo_election::{encode_signed, Enrol, Entry, Role};
 use testigo_note::Signer;
-use testigo_server::{DataDir, Limits, Node};
+use testigo_server::conn::ConnLimits;
+use testigo_server::{DataDir, Limits, Node, QrFactory};
 
 /// A data directory holding the election, its geography (from the shipped
 /// V2 CSV) and the witnesses' enrolments.
@@ -36,8 +37,9 @@ pub struct BenchElection {
     pub now: u64,
 }
 
-/// Logs the election with enough witness keys for `sheets` sheets, 50 per key.
-pub fn setup(sheets: usize, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> anyhow::Result<BenchElection> {
+/// Logs the election with enough witness keys for `sheets` sheets, 50 per
+/// key; the registry checks QR codes if `read_qr`.
+pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
     let tmp = tempfile::tempdir()?;
     let mut raw = Vec::new();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/venezuela-2024/RESULTADOS_2024_CSV_V2.csv.gz");
@@ -71,6 +73,8 @@ pub fn setup(sheets: usize, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> any
             &op,
         )?);
     }
+    let qr: QrFactory =
+        if read_qr { testigo_server::qr_factory(testigo_server::qr::SheetQr::default) } else { Arc::new(|| None) };
     let node = Node::open(dir.clone(), qr)?;
     let count = entries.len();
     for r in node.submit_many(entries, now)? {
@@ -81,7 +85,8 @@ pub fn setup(sheets: usize, qr: Option<Box<dyn QrDecoder + Send + Sync>>) -> any
     Ok(BenchElection { _tmp: tmp, dir, node, op, keys, per_key, tables, now })
 }
 
-/// Serves `node` on loopback without rate limits and posts every item to
+/// Serves `node` on loopback (no per-key limits unless the node has them;
+/// no connection caps) and posts every item to
 /// `/v1/submissions` with `in_flight` requests at a time (`request` builds
 /// each from the client, the URL and the item). Returns how many were
 /// answered `201 Created` and the seconds the posting took.
@@ -92,12 +97,13 @@ pub fn serve_and_post<T: Send + Sync + 'static>(
     request: fn(&reqwest::Client, &str, &T) -> reqwest::RequestBuilder,
 ) -> anyhow::Result<(usize, f64)> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let limits = Limits { per_key_per_second: 1e9, per_key_burst: 1e9, ..Limits::default() };
+    let limits = Limits::default();
+    let conns = ConnLimits { max_connections: 1 << 20, max_connections_per_client: 1 << 20, ..ConnLimits::default() };
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(testigo_server::serve(listener, node, limits, async {
+        let server = tokio::spawn(testigo_server::serve(listener, node, limits, conns, async {
             let _ = stop_rx.await;
         }));
         let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight).build()?;

@@ -186,15 +186,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         node.shutdown();
         return Ok(ExitCode::SUCCESS);
     }
-    let args = ServeArgs {
-        dir,
-        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, a.port)),
-        per_key_rate: 20.0,
-        per_key_burst: 200.0,
-        witnesses: Vec::new(),
-        no_read_photos: false,
-        bu_keys: Vec::new(),
-    };
+    let args = ServeArgs::local(dir, SocketAddr::from((Ipv4Addr::LOCALHOST, a.port)));
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -296,7 +296,8 @@ fn key_set(specs: &[String]) -> anyhow::Result<KeySet> {
 
 /// Opens the node with the demo's BU keys, so its flags use them.
 fn open(dir: &Path, specs: &[String]) -> anyhow::Result<Node> {
-    Node::open(DataDir::new(dir), Some(Box::new(SheetQr::new(key_set(specs)?))))
+    let keys = key_set(specs)?;
+    Node::open(DataDir::new(dir), testigo_server::qr_factory(move || SheetQr::new(keys.clone())))
         .with_context(|| format!("opening {}", dir.display()))
 }
 
@@ -368,15 +369,7 @@ pub fn run(dir: Option<PathBuf>, no_serve: bool, port: u16) -> anyhow::Result<Ex
         node.shutdown();
         return Ok(ExitCode::SUCCESS);
     }
-    let args = ServeArgs {
-        dir,
-        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-        per_key_rate: 20.0,
-        per_key_burst: 200.0,
-        witnesses: Vec::new(),
-        no_read_photos: false,
-        bu_keys: specs,
-    };
+    let args = ServeArgs { bu_keys: specs, ..ServeArgs::local(dir, SocketAddr::from((Ipv4Addr::LOCALHOST, port))) };
     serve_node(node, &args, |addr| print_urls(addr, example.as_deref()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,11 +7,11 @@ use anyhow::{bail, Context};
 use testigo_election::Flag;
 use testigo_server::node::Outcome;
 use testigo_server::qr::SheetQr;
-use testigo_server::{DataDir, Node};
+use testigo_server::{qr_factory, DataDir, Node};
 
 /// Opens the node of a data directory (takes the writer lock; replays the log).
 pub fn open_node(dir: &Path) -> anyhow::Result<Node> {
-    Node::open(DataDir::new(dir), Some(Box::new(SheetQr::default()))).with_context(|| {
+    Node::open(DataDir::new(dir), qr_factory(SheetQr::default)).with_context(|| {
         format!("opening {}: if `testigo serve` is running on it, submit through the server instead", dir.display())
     })
 }

@@ -9,9 +9,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use testigo_formats::brazil_bu::KeySet;
+use testigo_server::conn::ConnLimits;
 use testigo_server::qr::SheetQr;
-use testigo_server::witnessing::GuardedStorage;
-use testigo_server::{Limits, Node};
+use testigo_server::ratelimit::{GateConfig, Rate};
+use testigo_server::witnessing::{AckPolicy, GuardedStorage};
+use testigo_server::{qr_factory, Limits, Node};
 
 /// Options of `testigo serve`.
 #[derive(Args, Debug)]
@@ -22,12 +24,54 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Average submissions per second allowed per signing key.
+    /// Average submissions per second allowed per signing key, charged only after the key's
+    /// signature verified (so nobody can spend another's budget). The operator is never limited.
     #[arg(long, default_value_t = 20.0)]
     pub per_key_rate: f64,
     /// Burst of submissions allowed per signing key.
     #[arg(long, default_value_t = 200.0)]
     pub per_key_burst: f64,
+    /// Failed submissions (unreadable, unauthenticated, refused) allowed per second from one
+    /// client address (an IPv6 /64 counts as one); past its burst the address gets 429 before
+    /// anything is parsed. Authenticated clients sharing the address are not slowed.
+    #[arg(long, default_value_t = 2.0)]
+    pub failed_per_client_rate: f64,
+    /// Burst of failed submissions allowed per client address.
+    #[arg(long, default_value_t = 100.0)]
+    pub failed_per_client_burst: f64,
+    /// Failed submissions allowed per second from all addresses together; past its burst only
+    /// addresses that authenticated in the last hour, and the operator, get in.
+    #[arg(long, default_value_t = 500.0)]
+    pub failed_global_rate: f64,
+    /// Burst of failed submissions allowed from all addresses together.
+    #[arg(long, default_value_t = 5000.0)]
+    pub failed_global_burst: f64,
+    /// Seconds a client has to send a request's headers; a kept-alive connection idle this long
+    /// is closed (sheds slowloris and idle connections).
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a whole request (body included) may take.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Most connections open at once (lowered to fit the process's file-descriptor limit);
+    /// past it new connections are closed at once.
+    #[arg(long, default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Most connections open at once from one client address.
+    #[arg(long, default_value_t = 256)]
+    pub max_connections_per_client: usize,
+    /// A reverse proxy or CDN address whose `X-Forwarded-For` header is believed for the client
+    /// address (rate limits are per client); repeatable. Without it the peer address is used.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Cosignatures each checkpoint needs (default: a majority of the --witness values). When so
+    /// many witnesses refuse the log's checkpoints that this quorum cannot be met (a sign of a
+    /// fork or rollback), submissions get 503 `unavailable` until witnesses cosign again.
+    #[arg(long)]
+    pub witness_quorum: Option<usize>,
+    /// Keep acknowledging submissions while witnesses refuse the log's checkpoints.
+    #[arg(long)]
+    pub ack_while_witnesses_refuse: bool,
     /// A witness to ask for a cosignature of each new checkpoint, as `URL=VKEY` (its submission
     /// prefix and cosigner key, file or key line); repeatable. The checkpoint is republished with
     /// the cosignatures (until then, about one witness round trip, it is served uncosigned).
@@ -43,6 +87,32 @@ pub struct ServeArgs {
     /// key, so a photo whose code disagrees with the typed counts is flagged `photo_qr_mismatch`.
     #[arg(long)]
     pub no_read_photos: bool,
+}
+
+impl ServeArgs {
+    /// The defaults `testigo serve` has, for a data directory served on `addr` (the demos).
+    pub fn local(dir: PathBuf, addr: SocketAddr) -> Self {
+        ServeArgs {
+            dir,
+            addr,
+            per_key_rate: 20.0,
+            per_key_burst: 200.0,
+            failed_per_client_rate: 2.0,
+            failed_per_client_burst: 100.0,
+            failed_global_rate: 500.0,
+            failed_global_burst: 5000.0,
+            header_timeout: 10,
+            request_timeout: 30,
+            max_connections: 4096,
+            max_connections_per_client: 256,
+            trusted_proxies: Vec::new(),
+            witness_quorum: None,
+            ack_while_witnesses_refuse: false,
+            witnesses: Vec::new(),
+            bu_keys: Vec::new(),
+            no_read_photos: false,
+        }
+    }
 }
 
 /// Turns on photo reading (unless `--no-read-photos`) with the data
@@ -113,16 +183,24 @@ fn serve_node_witnessed(
     ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    let node = Arc::new(node);
-    let limits =
-        Limits { per_key_per_second: args.per_key_rate, per_key_burst: args.per_key_burst, ..Limits::default() };
+    let node = Arc::new(node.with_key_rate(Rate { per_second: args.per_key_rate, burst: args.per_key_burst }));
+    let (limits, conn_limits) = limits(args);
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("listening on {} (is another server using it? try --port/--addr)", args.addr))?;
         ready(listener.local_addr()?);
-        let task = witnessing.map(|(guard, client)| testigo_server::witnessing::spawn(node.clone(), guard, client));
-        let served = testigo_server::serve(listener, node.clone(), limits, shutdown_signal()).await.context("serving");
+        let task = witnessing.map(|(guard, client)| {
+            let n = client.witnesses().len();
+            let policy = AckPolicy {
+                quorum: args.witness_quorum.unwrap_or(AckPolicy::majority(n).quorum).clamp(1, n.max(1)),
+                stop_on_refusal: !args.ack_while_witnesses_refuse,
+            };
+            testigo_server::witnessing::spawn(node.clone(), guard, client, policy)
+        });
+        let served = testigo_server::serve(listener, node.clone(), limits, conn_limits, shutdown_signal())
+            .await
+            .context("serving");
         if let Some(t) = task {
             t.abort();
             let _ = t.await;
@@ -148,6 +226,40 @@ fn serve_node_witnessed(
     Ok(())
 }
 
+/// The HTTP and connection limits from the command line. The connection
+/// cap is lowered to fit the file-descriptor limit (raised to its hard
+/// maximum first), keeping room for the log's own files.
+fn limits(args: &ServeArgs) -> (Limits, ConnLimits) {
+    let gate = GateConfig {
+        per_client: Rate { per_second: args.failed_per_client_rate, burst: args.failed_per_client_burst },
+        global: Rate { per_second: args.failed_global_rate, burst: args.failed_global_burst },
+        ..GateConfig::default()
+    };
+    let limits = Limits { request_timeout: Duration::from_secs(args.request_timeout), gate, ..Limits::default() };
+    let mut max_connections = args.max_connections;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(fds) => {
+            let room = usize::try_from(fds.saturating_sub(256)).unwrap_or(usize::MAX).max(16);
+            if room < max_connections {
+                tracing::warn!(
+                    fds,
+                    "lowering --max-connections from {max_connections} to {room} to fit the file-descriptor limit"
+                );
+                max_connections = room;
+            }
+        }
+        Err(e) => tracing::warn!("cannot read the file-descriptor limit: {e}"),
+    }
+    let conn = ConnLimits {
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        max_connections,
+        max_connections_per_client: args.max_connections_per_client,
+        trusted_proxies: args.trusted_proxies.clone(),
+        ..ConnLimits::default()
+    };
+    (limits, conn)
+}
+
 /// Prints where to look once the server listens.
 pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
     println!("serving on http://{addr}");
@@ -166,7 +278,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     for k in &a.bu_keys {
         testigo_scan::add_key_arg(&mut bu_keys, k).with_context(|| format!("--bu-key {k:?}"))?;
     }
-    let qr = Some(Box::new(SheetQr::new(bu_keys)) as Box<dyn testigo_election::QrDecoder + Send + Sync>);
+    let qr = qr_factory(move || SheetQr::new(bu_keys.clone()));
     let (node, witnessing) = if endpoints.is_empty() {
         let node = Node::open(testigo_server::DataDir::new(&a.dir), qr)
             .with_context(|| format!("opening {}: is another `testigo serve` using it?", a.dir.display()))?;
