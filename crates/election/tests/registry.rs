@@ -148,7 +148,12 @@ fn every_rejection_code_is_produced() {
     expect(check_photo(b"not an image", &"0".repeat(64)).unwrap_err().code(), "photo_not_image");
     expect(check_photo(b"\xff\xd8\xff\xe0jpeg", &"0".repeat(64)).unwrap_err().code(), "photo_hash_mismatch");
 
-    let all: BTreeSet<&str> = REJECTION_CODES.iter().copied().collect();
+    // Whether a named photo is stored, and how many pixels a photo has, only
+    // a server holding the photos can tell: crates/testigo/tests/intake.rs
+    // produces these two end to end.
+    let mut all: BTreeSet<&str> = REJECTION_CODES.iter().copied().collect();
+    all.remove("photo_missing");
+    all.remove("photo_too_large");
     assert_eq!(seen, all, "every rejection code must be exercised");
 }
 

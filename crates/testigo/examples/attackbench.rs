@@ -26,8 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use testigo_datasets::venezuela;
-use testigo_election::{encode_signed, Entry, Sheet, Source};
+use testigo_election::{encode_signed, Entry};
 
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -82,23 +81,7 @@ fn main() -> anyhow::Result<()> {
     node.shutdown();
     drop(node);
     let sheet = |n: usize| {
-        let s = Sheet {
-            election: venezuela::ELECTION_ID.into(),
-            table: tables[n % tables.len()].clone(),
-            contest: venezuela::CONTEST_ID.into(),
-            source: Source::Witness,
-            votes: [("EG".to_string(), 200), ("NM".to_string(), 100)].into_iter().collect(),
-            valid: Some(300),
-            null: 3,
-            blank: None,
-            voters: Some(303),
-            registered: None,
-            photo_sha256: None,
-            qr: None,
-            dataset: None,
-            supersedes: None,
-            signed_at: now,
-        };
+        let s = bench::sheet(&tables[n % tables.len()], now);
         let e = encode_signed(&Entry::Sheet(s), &keys[n / per_key]).expect("sign");
         String::from_utf8(e).expect("utf8")
     };

@@ -18,8 +18,7 @@ mod bench;
 use std::sync::Arc;
 use std::time::Instant;
 
-use testigo_datasets::venezuela;
-use testigo_election::{encode_signed, Entry, Sheet, Source};
+use testigo_election::{encode_signed, Entry};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -32,23 +31,7 @@ fn main() -> anyhow::Result<()> {
     let bodies: Vec<String> = (0..total)
         .map(|n| {
             let k = &keys[n / per_key];
-            let s = Sheet {
-                election: venezuela::ELECTION_ID.into(),
-                table: tables[n % tables.len()].clone(),
-                contest: venezuela::CONTEST_ID.into(),
-                source: Source::Witness,
-                votes: [("EG".to_string(), 200), ("NM".to_string(), 100)].into_iter().collect(),
-                valid: Some(300),
-                null: 3,
-                blank: None,
-                voters: Some(303),
-                registered: None,
-                photo_sha256: None,
-                qr: None,
-                dataset: None,
-                supersedes: None,
-                signed_at: now,
-            };
+            let s = bench::sheet(&tables[n % tables.len()], now);
             let e = encode_signed(&Entry::Sheet(s), k).expect("sign");
             serde_json::json!({ "entry": String::from_utf8(e).expect("utf8") }).to_string()
         })

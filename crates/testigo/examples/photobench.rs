@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 use testigo_datasets::venezuela;
-use testigo_election::{encode_signed, Entry, Sheet, Source};
+use testigo_election::{encode_signed, Entry, Sheet};
 use testigo_scan::corpus::{self, Degradation, SheetKind};
 
 struct Upload {
@@ -78,23 +78,7 @@ fn run(total: usize, in_flight: usize, read_photos: bool) -> anyhow::Result<((us
             let code = format!("{table}.1.0001!{}!3!0", counts.join(","));
             let degradation = Degradation::ALL[n % Degradation::ALL.len()];
             let photo = corpus::photo_of(n as u64, SheetKind::VenezuelaActa, &[code], degradation);
-            let s = Sheet {
-                election: venezuela::ELECTION_ID.into(),
-                table,
-                contest: venezuela::CONTEST_ID.into(),
-                source: Source::Witness,
-                votes: [("EG".to_string(), 200), ("NM".to_string(), 100)].into_iter().collect(),
-                valid: Some(300),
-                null: 3,
-                blank: None,
-                voters: Some(303),
-                registered: None,
-                photo_sha256: Some(hex::encode(Sha256::digest(&photo))),
-                qr: None,
-                dataset: None,
-                supersedes: None,
-                signed_at: now,
-            };
+            let s = Sheet { photo_sha256: Some(hex::encode(Sha256::digest(&photo))), ..bench::sheet(&table, now) };
             let e = encode_signed(&Entry::Sheet(s), &keys[n / per_key]).expect("sign");
             Upload { entry: String::from_utf8(e).expect("utf8"), photo }
         })

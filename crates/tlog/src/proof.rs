@@ -171,6 +171,22 @@ pub fn verify_consistency(
         path.push(*root1);
     }
     path.extend_from_slice(proof);
+    match consistency_path_roots(size1, size2, &path) {
+        Some((fr, sr)) if fr == *root1 && sr == *root2 => Ok(()),
+        _ => Err(ProofError::RootMismatch),
+    }
+}
+
+/// The two roots a consistency path commits to, for `0 < size1 < size2`:
+/// the root of the first `size1` leaves and the root of all `size2`
+/// (RFC 9162 §2.1.4.2 steps 3–7). `path` is the proof, preceded by the old
+/// root when `size1` is a power of two. `None` if the path has the wrong
+/// length for the sizes. A witness uses the first root to tell which tree a
+/// log committed to at `size1` from a proof that reaches a root it signed.
+pub fn consistency_path_roots(size1: u64, size2: u64, path: &[Hash]) -> Option<(Hash, Hash)> {
+    if size1 == 0 || size1 >= size2 || path.is_empty() {
+        return None;
+    }
     let (mut f, mut s) = (size1 - 1, size2 - 1);
     while f & 1 == 1 {
         f >>= 1;
@@ -180,7 +196,7 @@ pub fn verify_consistency(
     let mut sr = path[0];
     for c in &path[1..] {
         if s == 0 {
-            return Err(ProofError::RootMismatch);
+            return None;
         }
         if f & 1 == 1 || f == s {
             fr = node_hash(c, &fr);
@@ -195,10 +211,7 @@ pub fn verify_consistency(
         f >>= 1;
         s >>= 1;
     }
-    if s != 0 || fr != *root1 || sr != *root2 {
-        return Err(ProofError::RootMismatch);
-    }
-    Ok(())
+    (s == 0).then_some((fr, sr))
 }
 
 /// A source of complete, aligned subtree hashes: the hash of the subtree of

@@ -274,33 +274,10 @@ fn log_signed_only(note: &SignedNote, keys: &[Verifier]) -> Result<SignedNote, N
 /// If the new root is a root the log signed, the old root is the root of
 /// that tree's first `size1` leaves (by collision resistance of the hash).
 fn proof_roots(size1: u64, size2: u64, proof: &[Hash]) -> Option<(Hash, Hash)> {
-    if size1 == 0 || size1 >= size2 || size1.is_power_of_two() || proof.is_empty() {
+    if size1.is_power_of_two() {
         return None;
     }
-    let (mut f, mut s) = (size1 - 1, size2 - 1);
-    while f & 1 == 1 {
-        f >>= 1;
-        s >>= 1;
-    }
-    let (mut fr, mut sr) = (proof[0], proof[0]);
-    for c in &proof[1..] {
-        if s == 0 {
-            return None;
-        }
-        if f & 1 == 1 || f == s {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
-            while f & 1 == 0 && f != 0 {
-                f >>= 1;
-                s >>= 1;
-            }
-        } else {
-            sr = node_hash(&sr, c);
-        }
-        f >>= 1;
-        s >>= 1;
-    }
-    (s == 0).then_some((fr, sr))
+    testigo_tlog::proof::consistency_path_roots(size1, size2, proof)
 }
 
 impl Witness {

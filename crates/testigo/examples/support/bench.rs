@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use testigo_datasets::venezuela::{self, Publication};
-use testigo_election::{encode_signed, Enrol, Entry, Role};
+use testigo_election::{encode_signed, Enrol, Entry, Role, Sheet, Source};
 use testigo_note::Signer;
 use testigo_server::conn::ConnLimits;
 use testigo_server::{DataDir, Limits, Node, QrFactory};
@@ -83,6 +83,28 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
     eprintln!("set up {count} entries ({} witness keys)", keys.len());
     let tables = v2.rows.iter().map(venezuela::table_id).collect();
     Ok(BenchElection { _tmp: tmp, dir, node, op, keys, per_key, tables, now })
+}
+
+/// A consistent witness sheet for `table` of the Venezuelan election
+/// (EG 200, NM 100, null 3), signed at `now`, naming no photo.
+pub fn sheet(table: &str, now: u64) -> Sheet {
+    Sheet {
+        election: venezuela::ELECTION_ID.into(),
+        table: table.to_string(),
+        contest: venezuela::CONTEST_ID.into(),
+        source: Source::Witness,
+        votes: [("EG".to_string(), 200), ("NM".to_string(), 100)].into_iter().collect(),
+        valid: Some(300),
+        null: 3,
+        blank: None,
+        voters: Some(303),
+        registered: None,
+        photo_sha256: None,
+        qr: None,
+        dataset: None,
+        supersedes: None,
+        signed_at: now,
+    }
 }
 
 /// Serves `node` on loopback (no per-key limits unless the node has them;
