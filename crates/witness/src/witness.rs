@@ -60,7 +60,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 use testigo_note::{NoteError, SignedNote, Signer, Verifier, ALG_COSIGNATURE_V1};
-use testigo_tlog::hash::{node_hash, Hash};
+use testigo_tlog::hash::Hash;
 use testigo_tlog::proof::verify_consistency;
 use testigo_tlog::{Checkpoint, EMPTY_ROOT};
 
