@@ -266,6 +266,50 @@ pub struct PhotoReading {
     pub signed_at: u64,
 }
 
+/// One document-signing public key that a [`Trust`] entry vouches for, in
+/// structured form: the signing slot it fills and the key's bytes. The slot
+/// fields are read in the terms of the entry's format; for `brazil_bu`
+/// (TSE's BU signing keys, one per state, phase and key version):
+/// `region` is the state (UF, two upper-case letters, `ZZ` abroad), `phase`
+/// is `official` or `simulated` (TSE's `o…`/`s…qrcode.pub` files) and
+/// `version` is the key version printed in the BU header (`VRCH`, yyyymmdd).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedKey {
+    /// The region the key signs for (`brazil_bu`: the state, e.g. `SP`).
+    pub region: String,
+    /// The phase the key signs for (`brazil_bu`: `official` or `simulated`).
+    pub phase: String,
+    /// The key version, as the signed documents name it (`brazil_bu`: `VRCH`, e.g. `20240507`).
+    pub version: String,
+    /// The Ed25519 public key (the authority's 32-byte key file), 64 lowercase hex digits.
+    pub ed25519: String,
+    /// SHA-512 of the key file as the authority lists it, 128 lowercase hex
+    /// digits, when the source lists one: the key is refused unless its
+    /// bytes hash to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+}
+
+/// Operator-signed: public keys that sign documents of one QR format (the
+/// electoral authority's keys for Brazilian BUs, for one), so that every
+/// replay of the log checks those documents' signatures with the same keys.
+/// Sheets and photo readings are checked with every key trusted before them
+/// in the log; a trust entry also re-checks the earlier sheets whose
+/// signature had no key until then (see [`crate::Registry`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trust {
+    /// The document format the keys sign (a QR decoder's format name, e.g. `brazil_bu`).
+    pub format: String,
+    /// The keys, sorted by (region, phase, version) with no slot repeated.
+    pub keys: Vec<TrustedKey>,
+    /// Where the keys come from, for the public record (e.g. the authority's publication and date).
+    pub note: String,
+    /// When it was signed, unix seconds.
+    pub signed_at: u64,
+}
+
 /// The kind of an entry, as written on its first line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -283,6 +327,8 @@ pub enum Kind {
     Bulletin,
     /// [`Entry::Reading`].
     Reading,
+    /// [`Entry::Trust`].
+    Trust,
 }
 
 impl Kind {
@@ -296,14 +342,24 @@ impl Kind {
             Kind::Sheet => "sheet",
             Kind::Bulletin => "bulletin",
             Kind::Reading => "reading",
+            Kind::Trust => "trust",
         }
     }
 
     /// Parses the word on the first line.
     pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Election, Kind::Geography, Kind::Enrol, Kind::Revoke, Kind::Sheet, Kind::Bulletin, Kind::Reading]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Kind::Election,
+            Kind::Geography,
+            Kind::Enrol,
+            Kind::Revoke,
+            Kind::Sheet,
+            Kind::Bulletin,
+            Kind::Reading,
+            Kind::Trust,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -330,6 +386,8 @@ pub enum Entry {
     Bulletin(Bulletin),
     /// Operator-signed: the QR codes read from a stored photo.
     Reading(PhotoReading),
+    /// Operator-signed: keys trusted to sign documents of a QR format.
+    Trust(Trust),
 }
 
 /// Errors encoding or decoding entries.
@@ -373,6 +431,7 @@ impl Entry {
             Entry::Sheet(_) => Kind::Sheet,
             Entry::Bulletin(_) => Kind::Bulletin,
             Entry::Reading(_) => Kind::Reading,
+            Entry::Trust(_) => Kind::Trust,
         }
     }
 
@@ -386,6 +445,7 @@ impl Entry {
             Entry::Sheet(v) => to_json(v),
             Entry::Bulletin(v) => to_json(v),
             Entry::Reading(v) => to_json(v),
+            Entry::Trust(v) => to_json(v),
         }
     }
 
@@ -399,6 +459,7 @@ fn size_hint(kind: Kind) -> &'static str {
     match kind {
         Kind::Geography => "use fewer units and tables per chunk (see geography_chunks)",
         Kind::Sheet => "shorten the QR payload or other text fields",
+        Kind::Trust => "log the keys in several trust entries",
         _ => "shorten its text fields",
     }
 }
@@ -475,7 +536,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
     }
     let kind = Kind::parse(kind).ok_or_else(|| {
         EntryError::Malformed(format!(
-            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin or reading"
+            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading or trust"
         ))
     })?;
     let entry = match kind {
@@ -486,6 +547,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
         Kind::Sheet => Entry::Sheet(parse_canonical(kind, json)?),
         Kind::Bulletin => Entry::Bulletin(parse_canonical(kind, json)?),
         Kind::Reading => Entry::Reading(parse_canonical(kind, json)?),
+        Kind::Trust => Entry::Trust(parse_canonical(kind, json)?),
     };
     Ok((entry, note))
 }

@@ -3,7 +3,8 @@
 //!
 //! A testigo log is an append-only C2SP transparency log of signed notes:
 //! entry 0 defines the election (self-signed by the operator key), operator
-//! entries add the geography and enrol or revoke keys, and enrolled keys
+//! entries add the geography, enrol or revoke keys and name the keys that
+//! sign QR documents (`trust`), and enrolled keys
 //! submit tally sheets. Tallies are a pure replay of the log through a
 //! [`Registry`].
 //!
@@ -36,7 +37,7 @@ pub use codes::{Flag, FlagSet, Rejection, FLAG_CODES, REJECTION_CODES};
 pub use enrolment::{Enrolment, Revocation};
 pub use entry::{
     decode, encode_signed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError, Kind, PhotoReading, Revoke,
-    Role, Sheet, Source, FORMAT, MAX_ENTRY_BYTES,
+    Role, Sheet, Source, Trust, TrustedKey, FORMAT, MAX_ENTRY_BYTES,
 };
 pub use geography::{GeoError, Geography, Table, TableIx, Unit, UnitIx};
 pub use ids::MAX_ID_BYTES;
@@ -44,5 +45,7 @@ pub use load::{load_election, load_tables_csv, LoadError};
 pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, DEFAULT_MAX_TABLE_VOTERS};
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
-pub use registry::{Applied, LoggedBulletin, Prepared, Registry, SheetView, MAX_READING_CODES};
+pub use registry::{
+    Applied, LoggedBulletin, LoggedTrust, Prepared, Registry, SheetView, MAX_READING_CODES, MAX_TRUST_KEYS,
+};
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};

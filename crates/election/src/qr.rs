@@ -5,6 +5,7 @@
 //! defines the interface so the registry can flag disagreements and record,
 //! per sheet, what its printed code proves.
 
+use crate::entry::TrustedKey;
 use crate::model::{Contest, ElectionDef};
 use std::collections::BTreeMap;
 
@@ -20,14 +21,15 @@ pub struct QrCounts {
 }
 
 /// The state of a signed format's signature (a Brazilian BU's, for one). A
-/// payload is never reported `Verified` unless a configured key verified it.
+/// payload is never reported `Verified` unless a key trusted by the log (a
+/// `trust` entry before it) verified it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum QrSignature {
-    /// A configured key verified the signature over the payload's content.
+    /// A trusted key verified the signature over the payload's content.
     Verified,
-    /// The signature does not verify under the configured key: altered or forged.
+    /// The signature does not verify under the trusted key: altered or forged.
     Invalid,
-    /// No key is configured for the payload's signing slot.
+    /// No key is trusted (yet) for the payload's signing slot.
     UnknownKey,
     /// The format version's signatures cannot be checked by this software.
     UnsupportedFormat,
@@ -65,8 +67,25 @@ pub struct QrReading {
 pub trait QrDecoder {
     /// Reads `payload` for `contest` of `election`. Unusable counts make the
     /// sheet's typed QR `qr_unreadable`. The result may depend only on the
-    /// arguments and the decoder's fixed configuration, so replays agree.
+    /// arguments and the decoder's state, which only the log changes (see
+    /// [`QrDecoder::trusting`]), so replays agree.
     fn read(&self, election: &ElectionDef, contest: &Contest, payload: &str) -> QrReading;
+
+    /// The decoder to use from a `trust` entry on: this one, also trusting
+    /// `keys` to sign documents of `format`. Or why the keys cannot be used
+    /// (an unknown format, a slot this format does not have, a different key
+    /// already trusted for the same slot); the registry then rejects the
+    /// entry as `invalid_definition`. Keys are only ever added, never
+    /// replaced, so a signature state other than
+    /// [`QrSignature::UnknownKey`] never changes under a later trust entry.
+    ///
+    /// It returns a new decoder rather than changing this one, so that the
+    /// registry can check an entry without applying it. The default trusts
+    /// no keys for any format.
+    fn trusting(&self, format: &str, keys: &[TrustedKey]) -> Result<Box<dyn QrDecoder + Send + Sync>, String> {
+        let _ = keys;
+        Err(format!("this QR decoder checks no signatures, so it cannot trust keys for format {format:?}"))
+    }
 
     /// Splits the codes read from one photo into the payloads to read: by
     /// default each code on its own. A format printed as several codes (the

@@ -11,15 +11,29 @@
 //! them and go on with later indexes. Flags are computed when a sheet is
 //! applied, against the sheets before it (and depend on the configured
 //! [`QrDecoder`], so replays meant to agree must configure the same one).
+//!
+//! The keys that check signed QR formats come from the log only: a `trust`
+//! entry (operator-signed) hands them to the decoder, and from then on every
+//! sheet and photo reading is checked with them. A trust entry also re-checks
+//! the earlier sheets whose QR check (typed or from the photo) found no key
+//! for its signature (`unknown_key`), raising or clearing their
+//! `qr_mismatch`, `qr_unreadable` and `photo_qr_mismatch` flags, so a key
+//! published after the sheets arrived still counts; any other signature
+//! state stands, since trusted keys are only ever added. To make that
+//! possible the registry keeps a sheet's typed QR payload for as long as its
+//! signature waits for a key (only then: log the keys before the sheets and
+//! nothing is kept).
 
 use crate::chunk::GeographyChunk;
 use crate::codes::{Flag, FlagSet, Rejection};
 use crate::enrolment::{Enrolment, Revocation};
-use crate::entry::{decode, Bulletin, Enrol, Entry, EntryError, Kind, PhotoReading, Revoke, Sheet, Source};
+use crate::entry::{
+    decode, Bulletin, Enrol, Entry, EntryError, Kind, PhotoReading, Revoke, Sheet, Source, Trust, TrustedKey,
+};
 use crate::geography::{Geography, TableIx};
-use crate::ids::name_problem;
+use crate::ids::{id_problem, name_problem};
 use crate::model::{Contest, ElectionDef};
-use crate::qr::{check_payloads, QrCheck, QrDecoder, QrOutcome};
+use crate::qr::{check_payloads, QrCheck, QrDecoder, QrOutcome, QrSignature};
 use crate::validate::{
     check_bounds, check_fields, consistency_flags, is_sha256_hex, resolve_votes, MAX_CLOCK_SKEW_SECS,
 };
@@ -76,6 +90,9 @@ struct SheetEvidence {
     qr: Option<QrCheck>,
     /// The photo's codes (latest reading) checked against the typed counts.
     photo_qr: Option<QrCheck>,
+    /// The typed `qr` payload, kept only while its signature waits for a
+    /// key (`unknown_key`), so a later trust entry can check it again.
+    qr_awaiting_key: Option<String>,
 }
 
 /// The latest reading of one photo.
@@ -94,6 +111,27 @@ pub struct LoggedBulletin {
     pub signer: usize,
     /// The bulletin as logged.
     pub bulletin: Bulletin,
+}
+
+/// One accepted trust entry: keys the log trusts to sign a QR format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedTrust {
+    /// Its log index.
+    pub index: u64,
+    /// The entry as logged.
+    pub trust: Trust,
+}
+
+/// A sheet's QR checks redone under newly trusted keys.
+struct Recheck {
+    /// The sheet's position.
+    pos: usize,
+    /// The new check of its typed payload, if that was redone.
+    qr: Option<QrCheck>,
+    /// The new check of its photo's codes, if that was redone.
+    photo_qr: Option<QrCheck>,
+    /// Its flags with the QR flags recomputed.
+    flags: FlagSet,
 }
 
 /// The state change an accepted entry makes; computed without mutation.
@@ -121,6 +159,13 @@ enum Plan {
         rec: ReadingRec,
         updates: Vec<(usize, QrCheck, FlagSet)>,
     },
+    /// Trusted keys: the decoder that trusts them (none if the registry has
+    /// no decoder) and the earlier sheets' checks redone with them.
+    Trust {
+        rec: Box<LoggedTrust>,
+        decoder: Option<Box<dyn QrDecoder + Send + Sync>>,
+        rechecks: Vec<Recheck>,
+    },
 }
 
 /// The derived state of a log: the election, its geography, enrolled keys and
@@ -144,6 +189,8 @@ pub struct Registry {
     readings: HashMap<[u8; 32], ReadingRec>,
     /// Sheet positions per photo hash (a photo may back several sheets).
     sheets_by_photo: HashMap<[u8; 32], Vec<u32>>,
+    /// Accepted trust entries, in log order.
+    trusts: Vec<LoggedTrust>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -157,6 +204,7 @@ impl std::fmt::Debug for Registry {
             .field("bulletins", &self.bulletins.len())
             .field("next_index", &self.next_index)
             .field("qr_decoder", &self.qr.is_some())
+            .field("trusts", &self.trusts.len())
             .finish()
     }
 }
@@ -224,7 +272,9 @@ impl Registry {
     }
 
     /// Sets (or removes) the QR decoder used to flag `qr_mismatch` and
-    /// `qr_unreadable`. Without one, QR payloads are not checked.
+    /// `qr_unreadable`. Without one, QR payloads are not checked (and trust
+    /// entries are checked for form only). Set it before applying entries:
+    /// the keys of trust entries applied so far go to the decoder they found.
     pub fn set_qr_decoder(&mut self, decoder: Option<Box<dyn QrDecoder + Send + Sync>>) {
         self.qr = decoder;
     }
@@ -272,6 +322,11 @@ impl Registry {
     /// All accepted official bulletins, in log order.
     pub fn bulletins(&self) -> &[LoggedBulletin] {
         &self.bulletins
+    }
+
+    /// All accepted trust entries, in log order.
+    pub fn trusts(&self) -> &[LoggedTrust] {
+        &self.trusts
     }
 
     fn view<'a>(&'a self, election: &'a ElectionDef, rec: &'a SheetRec) -> SheetView<'a> {
@@ -349,16 +404,18 @@ impl Registry {
     pub fn check(&self, entry_bytes: &[u8], now: u64) -> Result<Vec<Flag>, Rejection> {
         match self.evaluate(self.next_index, entry_bytes, Some(now))? {
             Plan::Sheet { rec, .. } => Ok(rec.flags.to_vec()),
-            Plan::Reading { updates, .. } => Ok(self.raised_flags(&updates).to_vec()),
+            Plan::Reading { updates, .. } => Ok(self.raised_flags(updates.iter().map(|u| (u.0, u.2))).to_vec()),
+            Plan::Trust { rechecks, .. } => Ok(self.raised_flags(rechecks.iter().map(|r| (r.pos, r.flags))).to_vec()),
             _ => Ok(Vec::new()),
         }
     }
 
-    /// The flags a reading's updates newly raise on the sheets they touch.
-    fn raised_flags(&self, updates: &[(usize, QrCheck, FlagSet)]) -> FlagSet {
+    /// The flags that new flag sets (by sheet position) newly raise on the
+    /// sheets they are for.
+    fn raised_flags(&self, updates: impl Iterator<Item = (usize, FlagSet)>) -> FlagSet {
         let mut raised = FlagSet::default();
-        for (pos, _, flags) in updates {
-            flags.iter().filter(|f| !self.sheets[*pos].flags.contains(*f)).for_each(|f| raised.insert(f));
+        for (pos, flags) in updates {
+            flags.iter().filter(|f| !self.sheets[pos].flags.contains(*f)).for_each(|f| raised.insert(f));
         }
         raised
     }
@@ -530,6 +587,10 @@ impl Registry {
             Entry::Reading(r) => {
                 verify_operator(operator, kind, sig, text, pre)?;
                 self.plan_reading(election, index, r)
+            }
+            Entry::Trust(t) => {
+                verify_operator(operator, kind, sig, text, pre)?;
+                self.plan_trust(election, index, t)
             }
         }
     }
@@ -729,10 +790,9 @@ impl Registry {
                     sheet.null,
                     std::slice::from_ref(payload),
                 );
-                match check.outcome {
-                    QrOutcome::Mismatch => flags.insert(Flag::QrMismatch),
-                    QrOutcome::Unreadable => flags.insert(Flag::QrUnreadable),
-                    _ => {}
+                set_qr_flags(&mut flags, check.outcome);
+                if check.signature == Some(QrSignature::UnknownKey) {
+                    evidence.qr_awaiting_key = Some(payload.clone());
                 }
                 evidence.qr = Some(check);
             }
@@ -877,6 +937,89 @@ impl Registry {
         Ok(Plan::Reading { photo, rec, updates })
     }
 
+    /// Checks a trust entry (operator-signed, already authenticated): its
+    /// form here, its keys by the decoder, which returns the decoder that
+    /// trusts them; then redoes, with that decoder, the QR checks of earlier
+    /// sheets whose signature had no key.
+    fn plan_trust(&self, election: &ElectionDef, index: u64, t: Trust) -> Result<Plan, Rejection> {
+        let invalid = |m: String| Rejection::InvalidDefinition(m);
+        if let Some(why) = id_problem(&t.format) {
+            return Err(invalid(format!("trust format {:?}: {why}", t.format)));
+        }
+        if let Some(why) = name_problem(&t.note) {
+            return Err(invalid(format!("trust note {:?}: {why}", t.note)));
+        }
+        if t.keys.is_empty() {
+            return Err(invalid("a trust entry must list at least one key".into()));
+        }
+        if t.keys.len() > MAX_TRUST_KEYS {
+            return Err(invalid(format!(
+                "a trust entry lists {} keys; at most {MAX_TRUST_KEYS} fit in one (log the rest in another)",
+                t.keys.len()
+            )));
+        }
+        let slot = |k: &TrustedKey| (k.region.clone(), k.phase.clone(), k.version.clone());
+        if t.keys.windows(2).any(|w| slot(&w[0]) >= slot(&w[1])) {
+            return Err(invalid(
+                "a trust entry's keys must be sorted by region, phase and version, each slot once".into(),
+            ));
+        }
+        for k in &t.keys {
+            check_trusted_key(k)
+                .map_err(|why| invalid(format!("trusted key for {} {} {}: {why}", k.region, k.phase, k.version)))?;
+        }
+        let decoder = match self.qr.as_deref() {
+            Some(d) => Some(d.trusting(&t.format, &t.keys).map_err(|e| invalid(format!("trust entry: {e}")))?),
+            None => None,
+        };
+        let mut rechecks = Vec::new();
+        if let Some(d) = decoder.as_deref() {
+            for (pos, sheet) in self.sheets.iter().enumerate() {
+                if let Some(r) = self.recheck(d, election, pos, sheet) {
+                    rechecks.push(r);
+                }
+            }
+        }
+        Ok(Plan::Trust { rec: Box::new(LoggedTrust { index, trust: t }), decoder, rechecks })
+    }
+
+    /// Redoes a sheet's QR checks that found no key for their signature,
+    /// with `decoder`; `None` if it has none.
+    fn recheck(
+        &self,
+        decoder: &dyn QrDecoder,
+        election: &ElectionDef,
+        pos: usize,
+        sheet: &SheetRec,
+    ) -> Option<Recheck> {
+        let evidence = sheet.evidence.as_deref()?;
+        let photo_waiting = evidence.photo_qr.is_some_and(|c| c.signature == Some(QrSignature::UnknownKey));
+        if evidence.qr_awaiting_key.is_none() && !photo_waiting {
+            return None;
+        }
+        let contest = &election.contests[sheet.contest as usize];
+        let table = self.geography.table_id(TableIx(sheet.table));
+        let mut flags = sheet.flags;
+        let qr = evidence.qr_awaiting_key.as_ref().map(|payload| {
+            let payloads = std::slice::from_ref(payload);
+            let check = check_payloads(decoder, election, contest, table, &sheet.votes, sheet.null, payloads);
+            flags.remove(Flag::QrMismatch);
+            flags.remove(Flag::QrUnreadable);
+            set_qr_flags(&mut flags, check.outcome);
+            check
+        });
+        let reading = evidence.photo.as_ref().and_then(|p| self.readings.get(p)).filter(|_| photo_waiting);
+        let photo_qr = reading.map(|reading| {
+            let check = photo_check(decoder, election, contest, table, &sheet.votes, sheet.null, reading);
+            flags.remove(Flag::PhotoQrMismatch);
+            if check.outcome == QrOutcome::Mismatch {
+                flags.insert(Flag::PhotoQrMismatch);
+            }
+            check
+        });
+        Some(Recheck { pos, qr, photo_qr, flags })
+    }
+
     /// The sheets of a table with their positions, newest first.
     fn table_chain(&self, t: TableIx) -> impl Iterator<Item = (usize, &SheetRec)> + '_ {
         let mut cur = self.table_head.get(t.get()).copied().unwrap_or(NONE);
@@ -960,7 +1103,7 @@ impl Registry {
             }
             Plan::Reading { photo, rec, updates } => {
                 applied.kind = Kind::Reading;
-                applied.flags = self.raised_flags(&updates).to_vec();
+                applied.flags = self.raised_flags(updates.iter().map(|u| (u.0, u.2))).to_vec();
                 for (pos, check, flags) in updates {
                     let sheet = &mut self.sheets[pos];
                     sheet.flags = flags;
@@ -968,6 +1111,28 @@ impl Registry {
                         Some(QrCheck { reading: Some(index), ..check });
                 }
                 self.readings.insert(photo, rec);
+            }
+            Plan::Trust { rec, decoder, rechecks } => {
+                applied.kind = Kind::Trust;
+                applied.flags = self.raised_flags(rechecks.iter().map(|r| (r.pos, r.flags))).to_vec();
+                if decoder.is_some() {
+                    self.qr = decoder;
+                }
+                for r in rechecks {
+                    let sheet = &mut self.sheets[r.pos];
+                    sheet.flags = r.flags;
+                    let evidence = sheet.evidence.get_or_insert_with(Box::default);
+                    if let Some(check) = r.qr {
+                        evidence.qr = Some(check);
+                        if check.signature != Some(QrSignature::UnknownKey) {
+                            evidence.qr_awaiting_key = None;
+                        }
+                    }
+                    if r.photo_qr.is_some() {
+                        evidence.photo_qr = r.photo_qr;
+                    }
+                }
+                self.trusts.push(*rec);
             }
         }
         self.next_index = index + 1;
@@ -1080,6 +1245,52 @@ impl<'a> SheetView<'a> {
 
 /// Most QR codes a photo reading may list (a BU prints at most a few parts).
 pub const MAX_READING_CODES: usize = 32;
+
+/// Most keys one trust entry may list (TSE has one key per state and phase
+/// for each key version: 28 × 2).
+pub const MAX_TRUST_KEYS: usize = 256;
+
+/// Raises the flag a typed QR check's outcome calls for.
+fn set_qr_flags(flags: &mut FlagSet, outcome: QrOutcome) {
+    match outcome {
+        QrOutcome::Mismatch => flags.insert(Flag::QrMismatch),
+        QrOutcome::Unreadable => flags.insert(Flag::QrUnreadable),
+        _ => {}
+    }
+}
+
+fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Checks the form of a trusted key, whatever its format: slot fields that
+/// are ids, an Ed25519 public key that is not weak, a pin that matches it.
+fn check_trusted_key(k: &TrustedKey) -> Result<(), String> {
+    for (what, v) in [("region", &k.region), ("phase", &k.phase), ("version", &k.version)] {
+        if let Some(why) = id_problem(v) {
+            return Err(format!("{what} {v:?}: {why}"));
+        }
+    }
+    if !is_lower_hex(&k.ed25519, 64) {
+        return Err(format!("ed25519 {:?} is not 64 lowercase hex digits (a 32-byte public key)", k.ed25519));
+    }
+    let mut raw = [0u8; 32];
+    hex::decode_to_slice(&k.ed25519, &mut raw).map_err(|e| e.to_string())?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| "not an Ed25519 public key".to_string())?;
+    if key.is_weak() {
+        return Err("a weak (small-order) Ed25519 key, for which anyone can forge signatures".into());
+    }
+    if let Some(pin) = &k.pin {
+        if !is_lower_hex(pin, 128) {
+            return Err(format!("pin {pin:?} is not a SHA-512 in 128 lowercase hex digits"));
+        }
+        let found = hex::encode(<sha2::Sha512 as sha2::Digest>::digest(raw));
+        if found != *pin {
+            return Err(format!("the key hashes to SHA-512 {found}, not to the pinned {pin}: not the listed key file"));
+        }
+    }
+    Ok(())
+}
 
 fn parse_sha256(h: &str) -> Option<[u8; 32]> {
     if !is_sha256_hex(h) {

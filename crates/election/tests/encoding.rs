@@ -96,9 +96,23 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    fn arb_trust()(format in text(),
+                   keys in prop::collection::vec((text(), text(), text(), text(), prop::option::of(text())), 0..3),
+                   note in text(), signed_at in any::<u64>()) -> Trust {
+        Trust {
+            format, note, signed_at,
+            keys: keys.into_iter().map(|(region, phase, version, ed25519, pin)| TrustedKey {
+                region, phase, version, ed25519, pin,
+            }).collect(),
+        }
+    }
+}
+
 fn arb_entry() -> impl Strategy<Value = Entry> {
     prop_oneof![
         arb_sheet().prop_map(Entry::Sheet),
+        arb_trust().prop_map(Entry::Trust),
         arb_enrol().prop_map(Entry::Enrol),
         (text(), text()).prop_map(|(key, reason)| Entry::Revoke(Revoke { key, reason })),
         arb_chunk().prop_map(Entry::Geography),
@@ -304,6 +318,9 @@ fn kinds_and_roles_have_stable_names() {
         (Kind::Enrol, "enrol"),
         (Kind::Revoke, "revoke"),
         (Kind::Sheet, "sheet"),
+        (Kind::Bulletin, "bulletin"),
+        (Kind::Reading, "reading"),
+        (Kind::Trust, "trust"),
     ] {
         assert_eq!(k.as_str(), s);
         assert_eq!(Kind::parse(s), Some(k));

@@ -74,9 +74,34 @@ fn parse_name(name: &str) -> Option<(Phase, String)> {
     (uf.len() == 2 && uf.bytes().all(|b| b.is_ascii_alphabetic())).then(|| (phase, uf.to_ascii_uppercase()))
 }
 
+/// A key argument, parsed and checked: the slot, the key file's contents and
+/// the pin given (what a `brazil_bu` trust entry records).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyArg {
+    /// The state (UF), upper case.
+    pub uf: String,
+    /// The phase.
+    pub phase: Phase,
+    /// The key version (`VRCH`, yyyymmdd).
+    pub key_version: String,
+    /// The key file's contents: the 32-byte Ed25519 public key.
+    pub key_file: Vec<u8>,
+    /// The pinned SHA-512 of the key file, if given (the key matched it).
+    pub pin: Option<[u8; 64]>,
+}
+
 /// Adds the key that `arg` describes (see the module documentation) to
 /// `keys`, reading a key file if `VALUE` is not hex.
 pub fn add_key_arg(keys: &mut KeySet, arg: &str) -> Result<(), KeyArgError> {
+    let k = parse_key_arg(arg)?;
+    keys.add_key_file(&k.uf, k.phase, &k.key_version, &k.key_file, k.pin.as_ref())
+        .map_err(|source| KeyArgError::Key { arg: arg.to_string(), source })
+}
+
+/// Parses the key that `arg` describes (see the module documentation),
+/// reading a key file if `VALUE` is not hex, and checks it as
+/// [`KeySet::add_key_file`] would (length, pin, a valid Ed25519 key).
+pub fn parse_key_arg(arg: &str) -> Result<KeyArg, KeyArgError> {
     let syntax = || KeyArgError::Syntax { arg: arg.to_string() };
     let (spec, pin) = match arg.rsplit_once('#') {
         Some((spec, pin)) => (spec, Some(pin)),
@@ -114,7 +139,8 @@ pub fn add_key_arg(keys: &mut KeySet, arg: &str) -> Result<(), KeyArgError> {
         parse_name(&name).ok_or_else(|| KeyArgError::BadName { arg: arg.to_string(), name: name.clone() })?;
     let key_err = |source| KeyArgError::Key { arg: arg.to_string(), source };
     let pin = pin.map(parse_pin_hex).transpose().map_err(key_err)?;
-    keys.add_key_file(&uf, phase, key_version, &bytes, pin.as_ref()).map_err(key_err)
+    KeySet::new().add_key_file(&uf, phase, key_version, &bytes, pin.as_ref()).map_err(key_err)?;
+    Ok(KeyArg { uf, phase, key_version: key_version.to_string(), key_file: bytes, pin })
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub use inspect::{
     inspect, inspect_payloads, inspect_photo, photo_codes, BrazilResult, CandidateVotes, CardVotes, ChainReport,
     Counts, InspectOptions, InspectReport, OfficeCounts, PartsReport, QrFormat, SignatureReport, Source,
 };
-pub use keyspec::{add_key_arg, KeyArgError};
+pub use keyspec::{add_key_arg, parse_key_arg, KeyArg, KeyArgError};
 pub use photo::{
     decode_photo, load_photo, photo_dimensions, scan_gray, scan_gray_with, sniff_image, DecodedCode, Effort, Engine,
     PhotoError, PhotoFormat, PhotoScan,

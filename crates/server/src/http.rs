@@ -357,6 +357,8 @@ async fn election(State(st): State<AppState>) -> Response {
         "tables": reg.geography().table_count(),
         "sheets": reg.sheet_count(),
         "enrolments": reg.enrolments().len(),
+        // The document-signing keys the log trusts (e.g. Brazil's BU keys), with where each entry is.
+        "trusted_keys": reg.trusts().iter().map(|t| json!({"index": t.index, "trust": t.trust})).collect::<Vec<_>>(),
         "log": {"vkey": st.node.log_key().to_vkey(), "checkpoint": String::from_utf8_lossy(&cp)},
     }))
     .into_response()

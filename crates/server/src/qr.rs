@@ -8,13 +8,16 @@
 //!
 //! Flags are derived state: every replay of the log must compute the same
 //! ones, so a decoder's result may depend only on the payload, the election
-//! definition and the decoder's fixed configuration (for the BU, its key
-//! set: a verifier that wants the same flags configures the same keys).
+//! definition and what the log told the decoder: for the BU, its key set,
+//! which starts empty and grows only through `trust` entries
+//! ([`QrDecoder::trusting`]). A node, `testigo verify` and `testigo tally`
+//! all start from [`SheetQr::default`] and replay the same log, so they
+//! derive the same signature states and flags.
 
 use std::collections::BTreeMap;
 
-use testigo_election::{Contest, ElectionDef, QrCounts, QrDecoder, QrReading, QrSignature};
-use testigo_formats::brazil_bu::{self, ChainStatus, KeySet, Office, SignatureStatus};
+use testigo_election::{Contest, ElectionDef, LoggedTrust, QrCounts, QrDecoder, QrReading, QrSignature, TrustedKey};
+use testigo_formats::brazil_bu::{self, parse_pin_hex, ChainStatus, KeySet, Office, Phase, SignatureStatus};
 use testigo_formats::venezuela_qr;
 
 /// The Venezuelan acta QR (`CCCCCCCCC.MM.1.0001!v1,…,vN!NULOS!X`): its card
@@ -56,7 +59,8 @@ impl VenezuelaActaQr {
 
 /// The Brazilian boletim de urna QR (`QRBU:i:n …` parts, one per line of the
 /// payload). The parts are assembled and the SHA-512 chain checked; the
-/// signature is checked against the configured keys.
+/// signature is checked against the keys trusted so far (in a registry: the
+/// keys of the `trust` entries with format `brazil_bu` before the sheet).
 ///
 /// - A broken chain, or a signature that a configured key shows to be
 ///   invalid, makes the payload unreadable (`qr_unreadable`): altered counts
@@ -79,8 +83,26 @@ pub struct BrazilBuQr {
 
 impl BrazilBuQr {
     /// A decoder trusting `keys` (empty: every signature is `unknown_key`).
+    /// For offline tools and tests: a registry's decoder starts from
+    /// [`BrazilBuQr::default`] and gets its keys from the log.
     pub fn new(keys: KeySet) -> Self {
         BrazilBuQr { keys }
+    }
+
+    /// Adds the keys of a `brazil_bu` trust entry to the key set. Fails,
+    /// leaving some keys added, on a key that [`KeySet`] refuses (a slot
+    /// that is not a state, phase and key version, a wrong pin, a different
+    /// key already trusted for the slot); callers add to a copy.
+    pub fn add_trusted(&mut self, keys: &[TrustedKey]) -> Result<(), String> {
+        for k in keys {
+            let (uf, phase, version) = (&k.region, &k.phase, &k.version);
+            let phase = phase_from_name(phase)
+                .ok_or_else(|| format!("key for {uf} {version}: phase {phase:?} is not official or simulated"))?;
+            let raw = hex::decode(&k.ed25519).map_err(|e| format!("key for {uf} {version}: {e}"))?;
+            let pin = k.pin.as_deref().map(parse_pin_hex).transpose().map_err(|e| e.to_string())?;
+            self.keys.add_key_file(uf, phase, version, &raw, pin.as_ref()).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     /// The chain and signature status of a BU payload (one part per line),
@@ -90,6 +112,39 @@ impl BrazilBuQr {
             .map_err(|e| e.to_string())?;
         let v = bu.verify(&self.keys);
         Ok((v.chain, v.signature))
+    }
+}
+
+/// The name of a BU phase in a trusted key (`official`, `simulated`).
+pub fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Official => "official",
+        Phase::Simulated => "simulated",
+    }
+}
+
+/// The BU phase a trusted key names, if it is one.
+pub fn phase_from_name(name: &str) -> Option<Phase> {
+    [Phase::Official, Phase::Simulated].into_iter().find(|p| phase_name(*p) == name)
+}
+
+/// A BU signing key as a `brazil_bu` trust entry lists it: the state (upper
+/// case), phase and key version of its slot, the 32-byte key file in hex and
+/// the file's pinned SHA-512, if one was given. Checks nothing; the registry
+/// does when the entry is applied.
+pub fn trusted_bu_key(
+    uf: &str,
+    phase: Phase,
+    key_version: &str,
+    key_file: &[u8],
+    pin: Option<&[u8; 64]>,
+) -> TrustedKey {
+    TrustedKey {
+        region: uf.to_ascii_uppercase(),
+        phase: phase_name(phase).to_string(),
+        version: key_version.to_string(),
+        ed25519: hex::encode(key_file),
+        pin: pin.map(hex::encode),
     }
 }
 
@@ -144,9 +199,24 @@ impl QrDecoder for BrazilBuQr {
     fn payloads_from_codes(&self, codes: &[String]) -> Vec<String> {
         SheetQr::join_bu_parts(codes)
     }
+
+    fn trusting(&self, format: &str, keys: &[TrustedKey]) -> Result<Box<dyn QrDecoder + Send + Sync>, String> {
+        let mut next = self.clone();
+        next.trust(format, keys)?;
+        Ok(Box::new(next))
+    }
 }
 
 impl BrazilBuQr {
+    /// [`BrazilBuQr::add_trusted`] for a trust entry's format, which must be
+    /// [`BRAZIL_BU`].
+    fn trust(&mut self, format: &str, keys: &[TrustedKey]) -> Result<(), String> {
+        if format != BRAZIL_BU {
+            return Err(format!("format {format:?} has no signature keys to trust (this software checks {BRAZIL_BU})"));
+        }
+        self.add_trusted(keys)
+    }
+
     fn counts(
         &self,
         bu: &brazil_bu::Payload,
@@ -168,7 +238,8 @@ impl BrazilBuQr {
 }
 
 /// Any supported sheet QR: a payload starting `QRBU:` is a Brazilian BU,
-/// anything else is read as a Venezuelan acta.
+/// anything else is read as a Venezuelan acta. The default trusts no BU
+/// keys: a registry's decoder learns them from `trust` entries.
 #[derive(Clone, Debug, Default)]
 pub struct SheetQr {
     /// The BU decoder (and its keys).
@@ -176,9 +247,24 @@ pub struct SheetQr {
 }
 
 impl SheetQr {
-    /// A composite decoder whose BU signatures are checked against `keys`.
+    /// A composite decoder whose BU signatures are checked against `keys`,
+    /// for offline tools and tests (a registry's starts from the default and
+    /// gets its keys from the log).
     pub fn new(keys: KeySet) -> Self {
         SheetQr { brazil: BrazilBuQr::new(keys) }
+    }
+}
+
+impl SheetQr {
+    /// The decoder a registry holds after applying `trusts` (its
+    /// [`testigo_election::Registry::trusts`]): the default, trusting their
+    /// keys. For showing what a log's keys make of a payload.
+    pub fn from_trusts(trusts: &[LoggedTrust]) -> Result<SheetQr, String> {
+        let mut qr = SheetQr::default();
+        for t in trusts {
+            qr.brazil.trust(&t.trust.format, &t.trust.keys)?;
+        }
+        Ok(qr)
     }
 }
 
@@ -212,6 +298,12 @@ impl QrDecoder for SheetQr {
 
     fn payloads_from_codes(&self, codes: &[String]) -> Vec<String> {
         Self::join_bu_parts(codes)
+    }
+
+    fn trusting(&self, format: &str, keys: &[TrustedKey]) -> Result<Box<dyn QrDecoder + Send + Sync>, String> {
+        let mut next = self.clone();
+        next.brazil.trust(format, keys)?;
+        Ok(Box::new(next))
     }
 }
 
@@ -335,6 +427,52 @@ mod tests {
         assert!(r.counts.is_err());
         let acta = SheetQr::default().read(&def, &mayor, ACTA.trim());
         assert_eq!((acta.format, acta.signature), (VENEZUELA_ACTA, None));
+    }
+
+    #[test]
+    fn trust_entries_add_bu_keys_to_a_copy_of_the_decoder() {
+        let mayor = contest("11", &["92"]);
+        let def = election(vec![mayor.clone()]);
+        let raw = hex::decode(BU_KEY.trim()).unwrap();
+        let pin: [u8; 64] = <sha2::Sha512 as sha2::Digest>::digest(&raw).into();
+        let key = trusted_bu_key("ac", Phase::Simulated, "20240507", &raw, Some(&pin));
+        assert_eq!((key.region.as_str(), key.phase.as_str()), ("AC", "simulated"));
+        let keyless = SheetQr::default();
+        let trusting = keyless.trusting(BRAZIL_BU, std::slice::from_ref(&key)).unwrap();
+        assert_eq!(trusting.read(&def, &mayor, BU).signature, Some(QrSignature::Verified));
+        assert_eq!(
+            keyless.read(&def, &mayor, BU).signature,
+            Some(QrSignature::UnknownKey),
+            "the original is unchanged"
+        );
+        let from_log = SheetQr::from_trusts(&[testigo_election::LoggedTrust {
+            index: 3,
+            trust: testigo_election::Trust {
+                format: BRAZIL_BU.into(),
+                keys: vec![key.clone()],
+                note: "n".into(),
+                signed_at: 0,
+            },
+        }])
+        .unwrap();
+        assert_eq!(from_log.brazil.signature(BU).unwrap().1, SignatureStatus::Verified);
+
+        // Refused: another format, an unknown phase, a wrong pin, a different key for a trusted slot.
+        assert!(keyless.trusting(VENEZUELA_ACTA, std::slice::from_ref(&key)).is_err());
+        let bad_phase = TrustedKey { phase: "training".into(), ..key.clone() };
+        assert!(keyless.trusting(BRAZIL_BU, &[bad_phase]).err().unwrap().contains("phase"));
+        let bad_pin = TrustedKey { pin: Some("00".repeat(64)), ..key.clone() };
+        assert!(keyless.trusting(BRAZIL_BU, &[bad_pin]).is_err());
+        let other = testigo_note::Signer::from_seed("other.example", testigo_note::ALG_ED25519, [7; 32])
+            .unwrap()
+            .verifier()
+            .public_key()
+            .to_bytes();
+        let conflicting = trusted_bu_key("AC", Phase::Simulated, "20240507", &other, None);
+        let mut with_key = SheetQr::default();
+        with_key.brazil.add_trusted(std::slice::from_ref(&key)).unwrap();
+        assert!(with_key.trusting(BRAZIL_BU, &[conflicting]).err().unwrap().contains("different key"));
+        assert!(with_key.trusting(BRAZIL_BU, &[key]).is_ok(), "the same key again is harmless");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! code in each new photo, logs what it read as an operator-signed `reading`
 //! entry right after the sheet, flags a photo whose code disagrees with the
 //! typed counts, and shows per sheet the photo, the QR checks and the
-//! signature state of signed formats (Brazilian BUs, with `serve --bu-key`).
+//! signature state of signed formats (Brazilian BUs, with keys logged by a
+//! `trust` entry).
 
 mod common;
 
@@ -129,24 +130,19 @@ async fn venezuelan_photos_are_read_logged_and_shown() {
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
-/// `serve --bu-key`: a Brazilian BU typed into a sheet or photographed is
-/// checked against the configured keys, and the API says which sheets a
-/// machine key verified.
+/// A Brazilian BU typed into a sheet or photographed is checked against the
+/// keys the log trusts (the demo logs its state keys in a `trust` entry),
+/// and the API says which sheets a machine key verified.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn brazilian_bu_signatures_are_recorded_per_sheet() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("br");
     run_ok(&["demo", "--brazil", "--no-serve", "--dir", dir.to_str().unwrap()]);
-    let specs = std::fs::read_to_string(dir.join("bu-keys.txt")).unwrap();
     let payloads: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("bu-payloads.json")).unwrap()).unwrap();
     let photographer = key("photographer.br.example", 9);
     enroll(&dir, &photographer, "witness", None, &[]);
-    let mut args = Vec::new();
-    for spec in specs.lines().filter(|l| !l.is_empty()) {
-        args.extend(["--bu-key", spec]);
-    }
-    let server = Server::start(&dir, &args);
+    let server = Server::start(&dir, &[]);
     let election = get_json(&format!("{}/v1/election", server.url)).await;
     let election_id = election["election"]["id"].as_str().unwrap().to_string();
 
@@ -157,7 +153,7 @@ async fn brazilian_bu_signatures_are_recorded_per_sheet() {
         assert_eq!(qr["format"], "brazil_bu", "{view}");
         *statuses.entry((qr["signature"].as_str().unwrap().to_string(), qr["outcome"].to_string())).or_insert(0) += 1;
     }
-    // 40 sheets: one altered after signing, one signed by a key not configured, one with typed
+    // 40 sheets: one altered after signing, one signed by a key the log does not trust, one with typed
     // counts that differ from the machine's; the rest verified and matching.
     let count = |sig: &str, outcome: &str| statuses.get(&(sig.to_string(), format!("\"{outcome}\""))).copied();
     assert_eq!(count("verified", "matches"), Some(37), "{statuses:?}");

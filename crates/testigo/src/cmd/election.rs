@@ -1,11 +1,14 @@
-//! `testigo init`, `testigo enroll`, `testigo revoke`: the operator's entries.
+//! `testigo init`, `testigo enroll`, `testigo revoke`, `testigo trust`: the operator's entries.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use testigo_election::{encode_signed, geography_chunks, load_election, load_tables_csv, Enrol, Entry, Revoke, Role};
+use testigo_election::{
+    encode_signed, geography_chunks, load_election, load_tables_csv, Enrol, Entry, Revoke, Role, Trust, TrustedKey,
+};
+use testigo_server::qr::{trusted_bu_key, BRAZIL_BU};
 use testigo_server::DataDir;
 
 use super::{client, keys, local};
@@ -178,5 +181,58 @@ pub fn revoke(a: RevokeArgs) -> anyhow::Result<ExitCode> {
     let index = a.target.record(Entry::Revoke(Revoke { key: key.to_vkey(), reason: a.reason }))?;
     println!("{index}");
     eprintln!("revoked {} at log index {index}", key.to_vkey());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Options of `testigo trust`.
+#[derive(Args, Debug)]
+pub struct TrustArgs {
+    #[command(flatten)]
+    target: Target,
+    /// A BU signing key of the electoral authority (TSE), `[NAME@]VRCH=VALUE[#PIN]` as in
+    /// `testigo qr inspect --key` (e.g. `osp@20240507=<64 hex digits>` or
+    /// `20240507=keys/ospqrcode.pub#<SHA-512 from TSE's list>`); repeatable.
+    #[arg(long = "bu-key", value_name = "SPEC", required = true)]
+    bu_keys: Vec<String>,
+    /// Where the keys come from, for the public record (e.g. "TSE key files, published 2024-08-15").
+    #[arg(long)]
+    note: String,
+}
+
+/// The trusted keys that `--bu-key` specs describe, sorted by slot, each
+/// slot once (two specs for one slot must name the same key).
+pub fn trusted_bu_keys(specs: &[String]) -> anyhow::Result<Vec<TrustedKey>> {
+    let mut keys: Vec<TrustedKey> = Vec::new();
+    for spec in specs {
+        let k = testigo_scan::parse_key_arg(spec).with_context(|| format!("--bu-key {spec:?}"))?;
+        keys.push(trusted_bu_key(&k.uf, k.phase, &k.key_version, &k.key_file, k.pin.as_ref()));
+    }
+    keys.sort();
+    keys.dedup();
+    if let Some(w) = keys
+        .windows(2)
+        .find(|w| (&w[0].region, &w[0].phase, &w[0].version) == (&w[1].region, &w[1].phase, &w[1].version))
+    {
+        bail!("two different keys (or pins) are given for {} {} version {}", w[0].region, w[0].phase, w[0].version);
+    }
+    Ok(keys)
+}
+
+/// Logs the keys that sign Brazilian BUs (operator-signed `trust` entry):
+/// from then on every replay of the log checks BU signatures with them.
+pub fn trust(a: TrustArgs) -> anyhow::Result<ExitCode> {
+    let keys = trusted_bu_keys(&a.bu_keys)?;
+    let n = keys.len();
+    let entry = Entry::Trust(Trust {
+        format: BRAZIL_BU.to_string(),
+        keys,
+        note: a.note,
+        signed_at: testigo_server::node::unix_now(),
+    });
+    let index = a.target.record(entry)?;
+    println!("{index}");
+    eprintln!(
+        "trusted {n} {BRAZIL_BU} key(s) at log index {index}; earlier sheets whose BU had no key were checked again"
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -44,6 +44,8 @@ enum Command {
     Enroll(election::EnrollArgs),
     /// Revoke an enrolled key from this point of the log on (operator-signed entry).
     Revoke(election::RevokeArgs),
+    /// Log the electoral authority's keys that sign Brazilian BU QR codes (operator-signed entry).
+    Trust(election::TrustArgs),
     /// Sign a tally sheet and post it to a server, optionally with its photo.
     Submit(submit::SubmitArgs),
     /// Sign an authority's bulletins (testigo-bulletins/1 JSON) with a publisher key and log them.
@@ -81,6 +83,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keygen(a) => keys::keygen(a),
         Command::Enroll(a) => election::enroll(a),
         Command::Revoke(a) => election::revoke(a),
+        Command::Trust(a) => election::trust(a),
         Command::Submit(a) => submit::run(a),
         Command::Publish(a) => publish::run(a),
         Command::Import(a) => import::run(a),

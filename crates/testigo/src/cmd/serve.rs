@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use testigo_formats::brazil_bu::KeySet;
 use testigo_server::conn::ConnLimits;
 use testigo_server::qr::SheetQr;
 use testigo_server::ratelimit::{GateConfig, Rate};
@@ -77,10 +76,9 @@ pub struct ServeArgs {
     /// the cosignatures (until then, about one witness round trip, it is served uncosigned).
     #[arg(long = "witness", value_name = "URL=VKEY")]
     pub witnesses: Vec<String>,
-    /// A BU signing key to check Brazilian sheets' QR signatures with, `[NAME@]VRCH=VALUE[#PIN]` as in
-    /// `testigo qr inspect --key`; repeatable. Flags are derived from the log with these keys, so
-    /// anyone replaying it should configure the same ones.
-    #[arg(long = "bu-key", value_name = "SPEC")]
+    /// Gone: BU signing keys are logged with `testigo trust --bu-key SPEC`, so every replay uses
+    /// them. Kept hidden only to tell whoever still passes it.
+    #[arg(long = "bu-key", value_name = "SPEC", hide = true)]
     pub bu_keys: Vec<String>,
     /// Store submitted photos without reading their QR codes. By default every new photo is read
     /// and what it shows is logged as a `reading` entry signed with the data directory's operator
@@ -274,11 +272,16 @@ pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
 /// Runs `testigo serve`.
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let endpoints = witness_endpoints(&a.witnesses)?;
-    let mut bu_keys = KeySet::new();
-    for k in &a.bu_keys {
-        testigo_scan::add_key_arg(&mut bu_keys, k).with_context(|| format!("--bu-key {k:?}"))?;
+    if let Some(k) = a.bu_keys.first() {
+        anyhow::bail!(
+            "serve --bu-key is gone: BU signing keys now go into the log, so the server, `testigo verify` and \
+             `testigo tally` all check signatures with the same keys. Log them once with \
+             `testigo trust --dir {} --bu-key {k} --note \"where the keys come from\"` (or --server URL while \
+             serving), then serve without --bu-key",
+            a.dir.display()
+        );
     }
-    let qr = qr_factory(move || SheetQr::new(bu_keys.clone()));
+    let qr = qr_factory(SheetQr::default);
     let (node, witnessing) = if endpoints.is_empty() {
         let node = Node::open(testigo_server::DataDir::new(&a.dir), qr)
             .with_context(|| format!("opening {}: is another `testigo serve` using it?", a.dir.display()))?;
