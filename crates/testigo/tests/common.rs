@@ -216,9 +216,8 @@ impl Drop for Server {
     }
 }
 
-/// SHA-256 over every file under `dir` (paths and contents, sorted): equal
-/// digests mean byte-for-byte equal trees.
-pub fn tree_digest(dir: &Path) -> String {
+/// Every file under `dir`, recursively, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -232,6 +231,13 @@ pub fn tree_digest(dir: &Path) -> String {
         }
     }
     files.sort();
+    files
+}
+
+/// SHA-256 over every file under `dir` (paths and contents, sorted): equal
+/// digests mean byte-for-byte equal trees.
+pub fn tree_digest(dir: &Path) -> String {
+    let files = files_under(dir);
     let mut h = Sha256::new();
     for f in files {
         h.update(f.strip_prefix(dir).unwrap().to_string_lossy().as_bytes());

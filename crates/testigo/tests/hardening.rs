@@ -192,20 +192,10 @@ fn with_photo(table: &str, photo: &[u8]) -> testigo_election::Sheet {
     s
 }
 
+/// Every file in the photo store, staging included.
 fn blob_files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![testigo_server::DataDir::new(dir).blobs()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.file_name().unwrap().to_string_lossy().into_owned());
-            }
-        }
-    }
-    out
+    let blobs = testigo_server::DataDir::new(dir).blobs();
+    files_under(&blobs).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
