@@ -11,6 +11,7 @@ fn venezuela_demo_verified_over_http_by_a_second_process() {
     let dir = tmp.path().join("demo");
     let d = dir.to_str().unwrap();
     run_ok(&["demo", "--dir", d, "--no-serve", "--quiet"]);
+    outputs_match_the_recorded_ones(&dir);
     let server = Server::start(&dir, &[]);
     let vkey = dir.join("log.vkey");
     let out = bin()
@@ -61,6 +62,73 @@ fn venezuela_demo_verified_over_http_by_a_second_process() {
     let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!out.status.success(), "a doctored tabulation passed: {text}");
     assert!(text.contains("/v1/tally") && text.contains("differs"), "{text}");
+}
+
+/// The demo's `tally --json` and `verify` output, recorded before the rules moved from
+/// the binaries into libraries (issue 12), must not change by a byte. Only what differs
+/// from run to run is masked: the demo's fresh key IDs, the log root they sign into,
+/// and the directory's path.
+fn outputs_match_the_recorded_ones(dir: &std::path::Path) {
+    let d = dir.to_str().unwrap();
+    let tally = bin().args(["tally", "--dir", d, "--json"]).output().unwrap();
+    assert!(tally.status.success(), "{}", String::from_utf8_lossy(&tally.stderr));
+    let tally = mask_key_ids(&String::from_utf8(tally.stdout).unwrap());
+    let recorded = include_str!("golden/demo-tally.json");
+    assert!(tally == recorded, "tally --json changed: {}", first_difference(&tally, recorded));
+
+    let log = dir.join("log");
+    let vkey = dir.join("log.vkey");
+    let verify = bin()
+        .args(["verify", log.to_str().unwrap(), "--key", vkey.to_str().unwrap(), "--no-state", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    let text = String::from_utf8(verify.stdout).unwrap();
+    let masked: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("  source:") {
+                "  source:        SOURCE".to_string()
+            } else if l.starts_with("  root:") {
+                "  root:          ROOT".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect();
+    let recorded = include_str!("golden/demo-verify.txt");
+    assert!(masked == recorded, "verify output changed: {}", first_difference(&masked, recorded));
+}
+
+/// `text` with every `….testigo.example+hex8` key ID replaced by `KEYID`.
+fn mask_key_ids(text: &str) -> String {
+    let marker = ".testigo.example+";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(marker) {
+        let end = at + marker.len();
+        out.push_str(&rest[..end]);
+        let id = &rest[end..];
+        if id.len() >= 8 && id.as_bytes()[..8].iter().all(|b| b.is_ascii_hexdigit()) {
+            out.push_str("KEYID");
+            rest = &id[8..];
+        } else {
+            rest = id;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The first line where `got` and `want` differ, for a readable failure.
+fn first_difference(got: &str, want: &str) -> String {
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        if g != w {
+            return format!("line {}: got {g:?}, recorded {w:?}", i + 1);
+        }
+    }
+    format!("lengths differ: {} lines, recorded {}", got.lines().count(), want.lines().count())
 }
 
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
