@@ -23,11 +23,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::blobs::MAX_PHOTO_BYTES;
 use crate::conn::ClientAddr;
 use crate::logfiles;
 use crate::node::{Node, SubmitError};
 use crate::ratelimit::{ClientGate, GateConfig, Refusal};
+use testigo_store::MAX_PHOTO_BYTES;
 
 /// Limits applied by the HTTP layer (per-key limits are the node's, see
 /// [`Node::with_key_rate`]; connection limits are [`crate::conn::ConnLimits`]).
@@ -321,22 +321,21 @@ fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
     v
 }
 
-/// The tabulation of everything the registry holds (`testigo_tally::published_summary`),
-/// with the number of log entries it covers, so a verifier at that size can
-/// recompute it and compare byte for byte.
+/// The tabulation of everything the registry holds with the number of log
+/// entries it covers (`testigo_tally::published_document`), so a verifier at
+/// that size can recompute it and compare.
 async fn tally(State(st): State<AppState>) -> Response {
     let node = st.node.clone();
     let computed = tokio::task::spawn_blocking(move || {
         let reg = node.registry();
-        testigo_tally::published_summary(&reg).map(|r| (reg.next_index(), r.to_json()))
+        testigo_tally::published_document(&reg)
     })
     .await;
     match computed {
-        Ok(Some((size, report))) => (
-            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")],
-            format!("{{\"log_size\":{size},\"report\":{report}}}"),
-        )
-            .into_response(),
+        Ok(Some(document)) => {
+            ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], document)
+                .into_response()
+        }
         Ok(None) => error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into()),
         Err(e) => {
             tracing::error!(error = %e, "tally task failed");

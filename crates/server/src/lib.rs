@@ -1,6 +1,6 @@
 //! testigo's node and HTTP server.
 //!
-//! - [`datadir`]: the layout of a data directory and how it is created and opened.
+//! - [`datadir`], [`blobs`]: re-exported from `testigo-store` (the data directory and photo store).
 //! - [`node`]: the running node (log, registry derived from it, photos); HTTP-agnostic.
 //! - [`http`]: the axum routes: intake, views, photos, the log at its C2SP paths.
 //! - [`conn`]: the accept loop: header/idle timeouts and connection caps.
@@ -8,16 +8,14 @@
 //! - [`witnessing`]: witness cosignatures collected for each new checkpoint and republished.
 
 mod batcher;
-pub mod blobs;
 pub mod conn;
-pub mod datadir;
 pub mod http;
 pub mod logfiles;
 pub mod node;
-pub mod qr;
+pub use testigo_documents::sheet_qr as qr;
 pub mod ratelimit;
 pub mod witnessing;
 
-pub use datadir::DataDir;
 pub use http::{router, serve, Limits};
 pub use node::{qr_factory, Accepted, Node, QrFactory, SubmitError};
+pub use testigo_store::{blobs, datadir, DataDir};

@@ -21,7 +21,7 @@
 //! accepted (see [`crate::blobs`]).
 
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use testigo_election::{
     check_photo, encode_signed, Entry, Flag, PhotoReading, Prepared, QrDecoder, Registry, Rejection,
@@ -33,9 +33,9 @@ use testigo_tlog::storage::Storage;
 use testigo_tlog::{Receipt, Sequencer};
 
 use crate::batcher::{wait_durable, Batcher};
-use crate::blobs::{BlobStore, Staged};
-use crate::datadir::DataDir;
 use crate::ratelimit::{KeyLimiter, Rate};
+use testigo_store::blobs::{BlobStore, Staged};
+use testigo_store::DataDir;
 
 /// Why a submission failed.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -150,7 +150,7 @@ pub struct Node {
     health: Mutex<Health>,
     /// Why witnesses refuse this log's checkpoints, if they do (set by the witnessing task).
     witness_block: Mutex<Option<String>>,
-    blobs: BlobStore,
+    blobs: Arc<dyn BlobStore>,
     log_key: Verifier,
     /// Groups concurrent HTTP submissions (started on first use).
     batcher: std::sync::OnceLock<Batcher>,
@@ -167,10 +167,7 @@ pub struct Node {
 /// The name and version logged as the reader of photo readings.
 pub const PHOTO_READER: &str = concat!("testigo ", env!("CARGO_PKG_VERSION"), " (rxing + rqrr)");
 
-/// Seconds since the Unix epoch, for clock checks.
-pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
+pub use testigo_store::unix_now;
 
 /// The factory for a fixed decoder type.
 pub fn qr_factory<D: QrDecoder + Send + Sync + 'static>(make: impl Fn() -> D + Send + Sync + 'static) -> QrFactory {
@@ -193,7 +190,7 @@ impl Node {
         let reader = LogReader::new(storage.clone(), 4096);
         let size = sequencer.latest().tree_size;
         let registry = rebuild(&reader, &qr, size)?;
-        let blobs = BlobStore::new(dir.blobs())?;
+        let blobs = dir.photo_store()?;
         Ok(Node {
             dir,
             sequencer: RwLock::new(Some(sequencer)),
@@ -247,8 +244,8 @@ impl Node {
         self.storage.clone()
     }
     /// The photo store.
-    pub fn blobs(&self) -> &BlobStore {
-        &self.blobs
+    pub fn blobs(&self) -> &dyn BlobStore {
+        self.blobs.as_ref()
     }
     /// The log's verifier key.
     pub fn log_key(&self) -> &Verifier {
@@ -425,7 +422,9 @@ impl Node {
     fn check_photo_present(&self, p: &Prepared) -> Result<(), SubmitError> {
         if let Entry::Sheet(s) = p.entry() {
             if let Some(h) = &s.photo_sha256 {
-                if !self.blobs.contains(h) {
+                let stored =
+                    self.blobs.contains(h).map_err(|e| self.storage_failed(&format!("looking up a photo: {e}")))?;
+                if !stored {
                     return Err(Rejection::PhotoMissing(h.clone()).into());
                 }
             }
@@ -678,12 +677,17 @@ fn published_size(storage: &dyn Storage, key: &Verifier) -> anyhow::Result<u64> 
     Ok(testigo_tlog::checkpoint::open(&bytes, key, &[])?.checkpoint.size)
 }
 
-/// A registry rebuilt by replaying the log's first `size` entries.
+/// A registry rebuilt by replaying the log's first `size` entries
+/// ([`testigo_replay::Replayer`], as every verifier does). An entry the
+/// registry refuses during replay is a sign of operator misbehaviour (it
+/// should never have been logged): it is logged as a warning and contributes
+/// nothing.
 fn rebuild(reader: &LogReader<dyn Storage>, qr: &QrFactory, size: u64) -> anyhow::Result<Registry> {
     let mut registry = Registry::new();
     registry.set_qr_decoder(qr());
-    replay(reader, &mut registry, size)?;
-    Ok(registry)
+    let mut replay = testigo_replay::Replayer::with_registry(registry);
+    testigo_replay::replay_log(reader, &mut replay, size)?;
+    Ok(replay.into_registry())
 }
 
 /// Runs `f` on the blocking pool.
@@ -696,47 +700,12 @@ async fn run_blocking<T: Send + 'static>(
     })?
 }
 
-/// [`Registry::prepare`] for each entry, split over the available cores
-/// when the batch is large enough to pay for the threads.
+/// [`Registry::prepare`] for each entry, in order, split over the available
+/// cores when the batch is large enough to pay for the threads.
 fn prepare_all(registry: &Registry, entries: &[Vec<u8>]) -> Vec<Result<Prepared, Rejection>> {
-    // available_parallelism reads cgroup files on every call: ask once.
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let threads = *THREADS.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    if entries.len() < 64 || threads == 1 {
+    use rayon::prelude::*;
+    if entries.len() < 64 {
         return entries.iter().map(|e| registry.prepare(e)).collect();
     }
-    let per = entries.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = entries
-            .chunks(per)
-            .map(|part| s.spawn(move || part.iter().map(|e| registry.prepare(e)).collect::<Vec<_>>()))
-            .collect();
-        parts
-            .into_iter()
-            // A panic here is a bug; re-raise it rather than misalign outcomes.
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// Replays log entries [0, size) into `registry`. An entry the registry
-/// refuses during replay is a sign of operator misbehaviour (it should never
-/// have been logged): it is reported and contributes nothing.
-pub fn replay(
-    reader: &LogReader<dyn Storage>,
-    registry: &mut Registry,
-    size: u64,
-) -> anyhow::Result<Vec<(u64, Rejection)>> {
-    let mut refused = Vec::new();
-    let bundles = size.div_ceil(256);
-    for b in 0..bundles {
-        for (i, entry) in reader.bundle(b, size)?.into_iter().enumerate() {
-            let index = b * 256 + i as u64;
-            if let Err(r) = registry.apply(index, &entry) {
-                tracing::warn!(index, code = r.code(), "logged entry refused on replay: {r}");
-                refused.push((index, r));
-            }
-        }
-    }
-    Ok(refused)
+    entries.par_iter().map(|e| registry.prepare(e)).collect()
 }

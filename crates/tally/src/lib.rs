@@ -36,7 +36,9 @@ pub use official::{
     TableComparison,
 };
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
-pub use summary::{add_bulletin_checks, published_summary};
+pub use summary::{
+    add_bulletin_checks, compare_published, published_document, published_summary, PublishedComparison, PublishedError,
+};
 pub use tally::{
     tabulate, ContestTally, Independence, Node, NodeCounts, TableState, Tally, TallyOptions, Variant, FLAG_COUNT,
 };

@@ -58,3 +58,60 @@ pub fn add_bulletin_checks(
     }
     Ok(())
 }
+
+/// The document a server publishes at `GET /v1/tally`: the
+/// [`published_summary`] of everything `registry` holds, with the number of
+/// log entries it covers (`{"log_size":N,"report":{…}}`), so that a verifier
+/// holding the log at that size recomputes it and compares. `None` before the
+/// election entry.
+pub fn published_document(registry: &Registry) -> Option<String> {
+    let report = published_summary(registry)?.to_json();
+    Some(format!("{{\"log_size\":{},\"report\":{report}}}", registry.next_index()))
+}
+
+/// How a published tabulation compares with the one recomputed from a verified log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishedComparison {
+    /// Same size, same tabulation.
+    Equal,
+    /// The publication covers another number of entries (the log grew since
+    /// the verified checkpoint): nothing to compare.
+    OtherSize(u64),
+    /// Same size, different tabulation: the publisher's results are not the
+    /// log's.
+    Differs,
+}
+
+/// Why a published tabulation could not be compared.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PublishedError {
+    /// Not JSON.
+    #[error("the published tally is not JSON: {0}")]
+    NotJson(String),
+    /// JSON without a `log_size`.
+    #[error("no log_size")]
+    NoLogSize,
+    /// The verified log holds no election.
+    #[error("no election to tabulate")]
+    NoElection,
+}
+
+/// Compares a document published as [`published_document`] with the
+/// tabulation of `registry`, replayed from a log verified at `verified_size`.
+/// The reports are compared as JSON values, so formatting does not matter but
+/// every number and label does.
+pub fn compare_published(
+    published: &str,
+    registry: &Registry,
+    verified_size: u64,
+) -> Result<PublishedComparison, PublishedError> {
+    let published: serde_json::Value =
+        serde_json::from_str(published).map_err(|e| PublishedError::NotJson(e.to_string()))?;
+    let size = published["log_size"].as_u64().ok_or(PublishedError::NoLogSize)?;
+    if size != verified_size {
+        return Ok(PublishedComparison::OtherSize(size));
+    }
+    let mine = published_summary(registry).ok_or(PublishedError::NoElection)?.to_json();
+    let mine: serde_json::Value = serde_json::from_str(&mine).map_err(|e| PublishedError::NotJson(e.to_string()))?;
+    Ok(if published["report"] == mine { PublishedComparison::Equal } else { PublishedComparison::Differs })
+}

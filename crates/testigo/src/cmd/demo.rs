@@ -13,8 +13,8 @@ use clap::Args;
 use testigo_datasets::venezuela::{self, Publication};
 use testigo_election::{encode_signed, Enrol, Entry, Role};
 use testigo_note::Signer;
-use testigo_server::datadir::write_secret;
-use testigo_server::DataDir;
+use testigo_store::write_secret;
+use testigo_store::DataDir;
 
 use super::import::{import_publication, print_tally};
 use super::local;
@@ -83,7 +83,7 @@ fn build(dir: &Path, quiet: bool) -> anyhow::Result<()> {
     for chunk in venezuela::split_chunk(venezuela::geography(&[&v1, &v2]), 500) {
         entries.push(encode_signed(&Entry::Geography(chunk), &operator)?);
     }
-    let now = testigo_server::node::unix_now();
+    let now = testigo_store::unix_now();
     for (k, what) in importers.iter().zip(["V1 (2 August 2024)", "V2 (6 August 2024)"]) {
         entries.push(encode_signed(
             &Entry::Enrol(Enrol {

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use ed25519_dalek::SigningKey;
+use testigo_documents::{trusted_bu_key, SheetQr, BRAZIL_BU};
 use testigo_election::{
     encode_signed, Candidate, Contest, ElectionDef, Enrol, Entry, GeographyChunk, Role, Sheet, Source, Table, Trust,
     Unit,
@@ -22,9 +23,9 @@ use testigo_formats::brazil_bu::{
     build_payload, BuHeader, BuRecord, BuildOptions, ChainStatus, Entry as BuEntry, Office, Phase, SignatureStatus,
 };
 use testigo_note::Signer;
-use testigo_server::datadir::write_secret;
-use testigo_server::qr::{trusted_bu_key, SheetQr, BRAZIL_BU};
-use testigo_server::{DataDir, Node};
+use testigo_server::Node;
+use testigo_store::write_secret;
+use testigo_store::DataDir;
 
 use super::local;
 use super::serve::{print_urls, serve_node, ServeArgs};
@@ -208,7 +209,7 @@ fn build(dir: &Path) -> anyhow::Result<Vec<DemoSheet>> {
             }
         }
     }
-    let now = testigo_server::node::unix_now();
+    let now = testigo_store::unix_now();
     let entries = vec![
         encode_signed(&Entry::Election(def), &operator)?,
         encode_signed(&Entry::Geography(geo), &operator)?,

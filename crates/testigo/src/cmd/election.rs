@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
+use testigo_documents::{trusted_bu_key, BRAZIL_BU};
 use testigo_election::{
     encode_signed, geography_chunks, load_election, load_tables_csv, Enrol, Entry, Revoke, Role, Trust, TrustedKey,
 };
-use testigo_server::qr::{trusted_bu_key, BRAZIL_BU};
-use testigo_server::DataDir;
+use testigo_store::DataDir;
 
 use super::{client, keys, local};
 
@@ -51,7 +51,7 @@ pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
     let origin = a.origin.unwrap_or_else(|| format!("{}.testigo/log", def.id));
     let d = DataDir::new(&a.dir);
     d.init(&origin)?;
-    testigo_server::datadir::write_secret(&d.operator_key(), &operator)?;
+    testigo_store::write_secret(&d.operator_key(), &operator)?;
     let mut entries = vec![encode_signed(&Entry::Election(def.clone()), &operator)?];
     for chunk in geography_chunks(&geo) {
         entries.push(encode_signed(&Entry::Geography(chunk), &operator)?);
@@ -146,7 +146,7 @@ pub fn parse_role(s: &str) -> anyhow::Result<Role> {
 /// Enrols a key.
 pub fn enroll(a: EnrollArgs) -> anyhow::Result<ExitCode> {
     let key = keys::read_vkey(&a.key)?;
-    let from = a.valid_from.unwrap_or_else(testigo_server::node::unix_now);
+    let from = a.valid_from.unwrap_or_else(testigo_store::unix_now);
     let entry = Entry::Enrol(Enrol {
         key: key.to_vkey(),
         role: parse_role(&a.role)?,
@@ -223,12 +223,8 @@ pub fn trusted_bu_keys(specs: &[String]) -> anyhow::Result<Vec<TrustedKey>> {
 pub fn trust(a: TrustArgs) -> anyhow::Result<ExitCode> {
     let keys = trusted_bu_keys(&a.bu_keys)?;
     let n = keys.len();
-    let entry = Entry::Trust(Trust {
-        format: BRAZIL_BU.to_string(),
-        keys,
-        note: a.note,
-        signed_at: testigo_server::node::unix_now(),
-    });
+    let entry =
+        Entry::Trust(Trust { format: BRAZIL_BU.to_string(), keys, note: a.note, signed_at: testigo_store::unix_now() });
     let index = a.target.record(entry)?;
     println!("{index}");
     eprintln!(

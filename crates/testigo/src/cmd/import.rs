@@ -74,7 +74,7 @@ pub fn import_publication(
             .progress_chars("=> "),
     );
     bar.set_message(publication.name.clone());
-    let now = testigo_server::node::unix_now();
+    let now = testigo_store::unix_now();
     let mut tally = Tally::default();
     for rows in publication.rows.chunks(BATCH) {
         // Signing is the CPU-heavy part: split it over the cores.

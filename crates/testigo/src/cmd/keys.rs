@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use testigo_note::{Signer, Verifier};
-use testigo_server::datadir::{read_signer, write_secret};
+use testigo_store::{read_signer, write_secret};
 
 /// Options of `testigo keygen`.
 #[derive(Args, Debug)]

@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use anyhow::{bail, Context};
+use testigo_documents::SheetQr;
 use testigo_election::Flag;
 use testigo_server::node::Outcome;
-use testigo_server::qr::SheetQr;
-use testigo_server::{qr_factory, DataDir, Node};
+use testigo_server::{qr_factory, Node};
+use testigo_store::DataDir;
 
 /// Opens the node of a data directory (takes the writer lock; replays the log).
 pub fn open_node(dir: &Path) -> anyhow::Result<Node> {
@@ -19,7 +20,7 @@ pub fn open_node(dir: &Path) -> anyhow::Result<Node> {
 /// Submits entries that must all be accepted (operator entries); fails on
 /// the first rejection, naming it.
 pub fn submit_all(node: &Node, entries: Vec<Vec<u8>>, what: &str) -> anyhow::Result<Vec<(u64, Vec<Flag>)>> {
-    let outcomes = node.submit_many(entries, testigo_server::node::unix_now())?;
+    let outcomes = node.submit_many(entries, testigo_store::unix_now())?;
     let mut out = Vec::with_capacity(outcomes.len());
     for (i, o) in outcomes.into_iter().enumerate() {
         match o {

@@ -1,5 +1,5 @@
 //! `testigo log …`: the stable scripting contract over a log directory
-//! (layout: see `testigo_server::datadir`).
+//! (layout: see `testigo_store::datadir`).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use testigo_note::Verifier;
-pub use testigo_server::DataDir;
+pub use testigo_store::DataDir;
 use testigo_tlog::reader::LogReader;
 use testigo_tlog::storage::Storage;
 use testigo_tlog::Receipt;

@@ -33,7 +33,7 @@ pub struct PublishArgs {
 /// Signs and logs every bulletin of the file; prints each log index.
 pub fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let signer = keys::load_signer(&a.key)?;
-    let now = testigo_server::node::unix_now();
+    let now = testigo_store::unix_now();
     let entries: Vec<Vec<u8>> = super::tally::read_bulletins(&a.file)?
         .into_iter()
         .map(|b| encode_signed(&Entry::Bulletin(b.to_entry(a.date.clone(), now)), &signer))

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use testigo_documents::SheetQr;
 use testigo_server::conn::ConnLimits;
-use testigo_server::qr::SheetQr;
 use testigo_server::ratelimit::{GateConfig, Rate};
 use testigo_server::witnessing::{AckPolicy, GuardedStorage};
 use testigo_server::{qr_factory, Limits, Node};
@@ -119,13 +119,13 @@ pub fn enable_photo_reading(node: Node, args: &ServeArgs) -> Node {
     if args.no_read_photos {
         return node;
     }
-    match testigo_server::DataDir::new(&args.dir).operator() {
+    match testigo_store::DataDir::new(&args.dir).operator() {
         Ok(operator) => node.with_photo_reading(operator),
         Err(e) => {
             eprintln!(
                 "warning: photos will be stored but not read: {e:#}. Photo readings are signed with the \
                  operator key ({}); copy it there or pass --no-read-photos to silence this",
-                testigo_server::DataDir::new(&args.dir).operator_key().display()
+                testigo_store::DataDir::new(&args.dir).operator_key().display()
             );
             node
         }
@@ -283,11 +283,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let qr = qr_factory(SheetQr::default);
     let (node, witnessing) = if endpoints.is_empty() {
-        let node = Node::open(testigo_server::DataDir::new(&a.dir), qr)
+        let node = Node::open(testigo_store::DataDir::new(&a.dir), qr)
             .with_context(|| format!("opening {}: is another `testigo serve` using it?", a.dir.display()))?;
         (node, None)
     } else {
-        let dir = testigo_server::DataDir::new(&a.dir);
+        let dir = testigo_store::DataDir::new(&a.dir);
         let guard = Arc::new(GuardedStorage::new(dir.storage()?));
         let node =
             Node::open_with_storage(dir, qr, guard.clone()).with_context(|| format!("opening {}", a.dir.display()))?;

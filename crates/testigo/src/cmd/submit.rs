@@ -147,7 +147,7 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
             qr,
             dataset: None,
             supersedes: a.supersedes,
-            signed_at: testigo_server::node::unix_now(),
+            signed_at: testigo_store::unix_now(),
         };
         let entry = encode_signed(&Entry::Sheet(sheet), &signer)?;
         let ack = client::post_entry(&a.server, &entry, photo).await?;

@@ -79,10 +79,10 @@ pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
     write(&a.out.join("tables.csv"), &e.tables_csv())?;
     write(&a.out.join("sheets.csv"), &e.sheets_csv())?;
     let op_path = a.out.join("operator.key");
-    testigo_server::datadir::write_secret(&op_path, &operator)?;
+    testigo_store::write_secret(&op_path, &operator)?;
     let signers: Vec<Signer> = SIGNERS.iter().map(|n| derived_key(n, a.seed)).collect::<anyhow::Result<_>>()?;
     for s in &signers {
-        testigo_server::datadir::write_secret(&a.out.join(format!("{}.key", s.name())), s)?;
+        testigo_store::write_secret(&a.out.join(format!("{}.key", s.name())), s)?;
     }
     println!(
         "wrote {}: {} tables, {} sheets (seed {}); create the log with\n  testigo init --dir DATA --election {} --tables {} --operator-key {}",
@@ -106,7 +106,7 @@ pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
             operator_key: op_path,
             origin: None,
         })?;
-        let now = testigo_server::node::unix_now();
+        let now = testigo_store::unix_now();
         let mut entries = Vec::new();
         for (s, org) in signers.iter().zip(ORGANISATIONS) {
             entries.push(encode_signed(

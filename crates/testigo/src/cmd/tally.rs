@@ -29,13 +29,11 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use testigo_election::Registry;
-use testigo_server::qr::SheetQr;
-use testigo_server::DataDir;
+use testigo_store::DataDir;
 use testigo_tally::{
     add_bulletin_checks, build_report, tabulate, Bulletin, ChanceModel, Evidence, Independence, ReportOptions,
     TallyOptions, TallyReport,
 };
-use testigo_tlog::LogReader;
 
 /// The schema id of a bulletin file.
 pub const BULLETINS_SCHEMA: &str = "testigo-bulletins/1";
@@ -74,31 +72,18 @@ pub fn read_bulletins(path: &Path) -> anyhow::Result<Vec<Bulletin>> {
 /// lock: works while `testigo serve` runs. Returns the registry and the tree
 /// size of the checkpoint it counted up to.
 pub fn load_registry(dir: &Path) -> anyhow::Result<(Registry, u64)> {
-    let d = DataDir::new(dir);
-    let storage = d.storage()?;
-    let vkey_text = std::fs::read_to_string(d.vkey())
-        .with_context(|| format!("reading the log verifier key {}", d.vkey().display()))?;
-    let vkey = testigo_note::Verifier::parse(vkey_text.trim())
-        .with_context(|| format!("{} is not a verifier key", d.vkey().display()))?;
-    let bytes = storage.read("checkpoint")?.with_context(|| format!("{} has no checkpoint", d.log().display()))?;
-    let size = testigo_tlog::checkpoint::open(&bytes, &vkey, &[])
-        .with_context(|| format!("the checkpoint of {} does not verify with {}", dir.display(), d.vkey().display()))?
-        .checkpoint
-        .size;
-    let reader = LogReader::new(storage, 256);
-    let mut registry = Registry::new();
-    registry.set_qr_decoder(Some(Box::new(SheetQr::default())));
-    let refused = testigo_server::node::replay(&reader, &mut registry, size)?;
-    if let Some((i, r)) = refused.first() {
+    let replayed = testigo_replay::replay_data_dir(&DataDir::new(dir))?;
+    if let Some((i, r)) = replayed.replay.refused().first() {
         eprintln!(
             "warning: {} logged entries were refused on replay (first: #{i}, {r}); they count for nothing",
-            refused.len()
+            replayed.replay.refused().len()
         );
     }
+    let registry = replayed.replay.into_registry();
     if registry.election().is_none() {
         bail!("{} holds no election yet: create one with `testigo init`", dir.display());
     }
-    Ok((registry, size))
+    Ok((registry, replayed.size))
 }
 
 /// The evidence of a registry, optionally only the sheets signed by keys

@@ -26,7 +26,6 @@
 //! Over HTTP, the server's published tabulation (`GET /v1/tally`) is compared
 //! byte for byte with the one recomputed from the replayed log.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,9 +33,10 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use testigo_election::{Prepared, Registry, Rejection};
+use testigo_election::Registry;
 use testigo_note::Verifier;
-use testigo_server::qr::SheetQr;
+use testigo_replay::Replayer;
+use testigo_tally::PublishedComparison;
 use testigo_tlog::hash::from_base64;
 use testigo_tlog::proof::verify_consistency;
 use testigo_tlog::LogReader;
@@ -133,62 +133,24 @@ pub fn show(bar: &ProgressBar, p: Progress) {
     bar.set_position(p.entries_done);
 }
 
-/// The election replay: every entry goes through a fresh registry.
-struct Replay {
-    registry: Registry,
-    kinds: BTreeMap<&'static str, u64>,
-    flags: BTreeMap<&'static str, u64>,
-}
-
-impl Replay {
-    /// Decodes a bundle and batch-verifies its signatures on all cores against
-    /// the keys the registry knows before the bundle ([`Registry::prepare_batch`]).
-    fn prepare(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
-        let threads = std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1);
-        let per = entries.len().div_ceil(threads).max(1);
-        let registry = &self.registry;
-        std::thread::scope(|s| {
-            let handles: Vec<_> =
-                entries.chunks(per).map(|chunk| s.spawn(move || registry.prepare_batch(chunk))).collect();
-            // A panicking thread is a bug; fall back to no preparation rather than abort.
-            handles
-                .into_iter()
-                .zip(entries.chunks(per))
-                .flat_map(|(h, chunk)| h.join().unwrap_or_else(|_| chunk.iter().map(|e| registry.prepare(e)).collect()))
-                .collect()
-        })
-    }
-}
+/// The election replay ([`Replayer`]) as a visitor of the verified entries:
+/// an entry the rules refuse fails the run, since the server logs only what
+/// it accepted.
+struct Replay(Replayer);
 
 impl Visitor for Replay {
     fn entries(&mut self, first: u64, entries: &[&[u8]]) -> Result<(), Rejected> {
-        let prepared = self.prepare(entries);
-        for (i, (e, p)) in entries.iter().zip(prepared).enumerate() {
-            let index = first + i as u64;
-            // Entries that did not decode go through `apply`, which refuses them with the same words.
-            let result = match p {
-                Ok(p) => self.registry.apply_prepared_replay(index, p),
-                Err(_) => self.registry.apply(index, e),
-            };
-            match result {
-                Ok(applied) => {
-                    *self.kinds.entry(applied.kind.as_str()).or_default() += 1;
-                    for f in applied.flags {
-                        *self.flags.entry(f.code()).or_default() += 1;
-                    }
-                }
-                Err(r) => {
-                    return Err(Rejected {
-                        index,
-                        why: format!(
-                            "refused on replay ({}): {r}; the log holds an entry the election rules refuse, which the operator must never log",
-                            r.code()
-                        ),
-                    })
-                }
-            }
+        self.0.entries(first, entries);
+        match self.0.refused().first() {
+            Some((index, r)) => Err(Rejected {
+                index: *index,
+                why: format!(
+                    "refused on replay ({}): {r}; the log holds an entry the election rules refuse, which the operator must never log",
+                    r.code()
+                ),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -248,8 +210,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(a.quiet, "verifying");
     let cb = |p: Progress| show(&bar, p);
     let opts = Options { concurrency: a.trust.concurrency, progress: Some(&cb) };
-    let mut replay = Replay { registry: Registry::new(), kinds: BTreeMap::new(), flags: BTreeMap::new() };
-    replay.registry.set_qr_decoder(Some(Box::new(SheetQr::default())));
+    let mut replay = Replay(Replayer::new());
     let fail = |e: testigo_verify::VerifyError| {
         bar.abandon();
         anyhow::anyhow!("verification FAILED: {e}")
@@ -268,7 +229,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         (d, _) => (verify_log(&source, &key, &policy, d.as_deref(), &mut replay, &opts).map_err(fail)?, None),
     };
     bar.finish_and_clear();
-    let reg = &replay.registry;
+    let reg = replay.0.registry();
     let Some(election) = reg.election() else {
         bail!("entry 0: the log holds no election definition (size {}): it is not a testigo election log", report.size);
     };
@@ -296,13 +257,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     println!("  tables:        {}", reg.geography().table_count());
     println!("  enrolments:    {}", reg.enrolments().len());
     println!("  sheets:        {}", reg.sheet_count());
-    for (k, n) in &replay.kinds {
+    for (k, n) in replay.0.kinds() {
         println!("  entries {k:<10} {n}");
     }
-    if replay.flags.is_empty() {
+    if replay.0.flags().is_empty() {
         println!("  flags:         none");
     } else {
-        for (f, n) in &replay.flags {
+        for (f, n) in replay.0.flags() {
             println!("  flag {f:<24} {n}");
         }
     }
@@ -340,22 +301,18 @@ fn compare_tally(source: &str, registry: &Registry, verified_size: u64) -> anyho
         println!("  tally:         not compared (the server publishes no summary at {url})");
         return Ok(());
     }
-    let published: serde_json::Value =
-        serde_json::from_str(&body).with_context(|| format!("{url}: the published tally is not JSON"))?;
-    let size = published["log_size"].as_u64().with_context(|| format!("{url}: no log_size"))?;
-    if size != verified_size {
-        println!(
-            "  tally:         not compared (the server now covers {size} entries; this run verified {verified_size})"
-        );
-        return Ok(());
-    }
-    let mine = testigo_tally::published_summary(registry).context("no election to tabulate")?.to_json();
-    let mine: serde_json::Value = serde_json::from_str(&mine).context("our own tally JSON")?;
-    if published["report"] != mine {
-        bail!(
+    match testigo_tally::compare_published(&body, registry, verified_size).with_context(|| url.clone())? {
+        PublishedComparison::OtherSize(size) => {
+            println!(
+                "  tally:         not compared (the server now covers {size} entries; this run verified {verified_size})"
+            );
+            return Ok(());
+        }
+        PublishedComparison::Differs => bail!(
             "{url}: the tally the server publishes differs from the one recomputed from the verified log \
-             (size {size}): do not trust the server's results"
-        );
+             (size {verified_size}): do not trust the server's results"
+        ),
+        PublishedComparison::Equal => {}
     }
     println!("  tally:         the server's published tabulation ({url}) equals the recomputed one");
     Ok(())

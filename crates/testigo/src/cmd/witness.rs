@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use testigo_note::{Signer, ALG_COSIGNATURE_V1};
-use testigo_server::datadir::{read_signer, write_secret};
+use testigo_store::{read_signer, write_secret};
 use testigo_witness::{LogConfig, Witness};
 
 use super::keys::vkey_path;

@@ -9,6 +9,11 @@
 //! | `D/log.high-water` | the newest checkpoint the log signed and published: a log rolled back below it is refused |
 //! | `D/operator.key` | the operator's private key: signs the election, geography, enrolments |
 //! | `D/blobs/` | photos by SHA-256 |
+//!
+//! The keys always live on local disk. The log and the photos live there too by
+//! default ([`DirStorage`], [`DirBlobs`]); a node that serves them from object
+//! storage passes its own backends ([`DataDir::with_log_storage`],
+//! [`DataDir::with_photo_store`]) and everything else works unchanged.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,16 +24,41 @@ use testigo_note::Signer;
 use testigo_tlog::storage::{DirStorage, Storage};
 use testigo_tlog::{Sequencer, SequencerConfig};
 
-/// Paths inside a data directory, and the operations that create and open it.
-#[derive(Clone, Debug)]
+use crate::blobs::{BlobStore, DirBlobs};
+
+/// Paths inside a data directory, the storage of its log and photos, and the
+/// operations that create and open it.
+#[derive(Clone)]
 pub struct DataDir {
     root: PathBuf,
+    log_storage: Option<Arc<dyn Storage>>,
+    photo_store: Option<Arc<dyn BlobStore>>,
+}
+
+impl std::fmt::Debug for DataDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataDir")
+            .field("root", &self.root)
+            .field("log_storage", &self.log_storage.as_ref().map(|_| "custom"))
+            .field("photo_store", &self.photo_store)
+            .finish()
+    }
 }
 
 impl DataDir {
-    /// Wraps a data directory path.
+    /// Wraps a data directory path; the log and photos are stored inside it.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        DataDir { root: root.into() }
+        DataDir { root: root.into(), log_storage: None, photo_store: None }
+    }
+    /// Keeps the log in `storage` instead of `D/log/` (keys stay in the directory).
+    pub fn with_log_storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.log_storage = Some(storage);
+        self
+    }
+    /// Keeps the photos in `store` instead of `D/blobs/`.
+    pub fn with_photo_store(mut self, store: Arc<dyn BlobStore>) -> Self {
+        self.photo_store = Some(store);
+        self
     }
     /// The directory itself.
     pub fn root(&self) -> &Path {
@@ -73,9 +103,19 @@ impl DataDir {
     pub fn operator_key(&self) -> PathBuf {
         self.root.join("operator.key")
     }
-    /// The photo store.
+    /// The embedded photo store's directory (used unless [`DataDir::with_photo_store`]).
     pub fn blobs(&self) -> PathBuf {
         self.root.join("blobs").join("sha256")
+    }
+    /// Opens the photo store (creating the embedded one and clearing its staging).
+    pub fn photo_store(&self) -> anyhow::Result<Arc<dyn BlobStore>> {
+        match &self.photo_store {
+            Some(store) => Ok(store.clone()),
+            None => Ok(Arc::new(
+                DirBlobs::new(self.blobs())
+                    .with_context(|| format!("opening the photo store {}", self.blobs().display()))?,
+            )),
+        }
     }
 
     /// Creates the key files and an empty log with origin `origin`.
@@ -88,8 +128,10 @@ impl DataDir {
         write_secret(&self.key(), &signer)?;
         std::fs::write(self.vkey(), format!("{}\n", signer.verifier().to_vkey()))
             .with_context(|| format!("writing {}", self.vkey().display()))?;
-        let storage = DirStorage::new(self.log())?;
-        Sequencer::create(&storage, &signer)?;
+        match &self.log_storage {
+            Some(storage) => Sequencer::create(storage.as_ref(), &signer)?,
+            None => Sequencer::create(&DirStorage::new(self.log())?, &signer)?,
+        };
         Ok(signer)
     }
 
@@ -109,10 +151,26 @@ impl DataDir {
 
     /// The log storage; fails if the log was never initialised.
     pub fn storage(&self) -> anyhow::Result<Arc<dyn Storage>> {
-        if !self.log().join("checkpoint").exists() {
+        let storage: Arc<dyn Storage> = match &self.log_storage {
+            Some(storage) => storage.clone(),
+            // Checked first so that reading a directory that is not a log creates nothing.
+            None if !self.log().join(testigo_tlog::storage::CHECKPOINT_PATH).exists() => {
+                bail!("{} holds no log (run `testigo log init --dir {}`)", self.log().display(), self.root.display())
+            }
+            None => Arc::new(DirStorage::new(self.log())?),
+        };
+        if storage.read(testigo_tlog::storage::CHECKPOINT_PATH)?.is_none() {
             bail!("{} holds no log (run `testigo log init --dir {}`)", self.log().display(), self.root.display());
         }
-        Ok(Arc::new(DirStorage::new(self.log())?))
+        Ok(storage)
+    }
+
+    /// The log's verifier key (`D/log.vkey`).
+    pub fn verifier(&self) -> anyhow::Result<testigo_note::Verifier> {
+        let text = std::fs::read_to_string(self.vkey())
+            .with_context(|| format!("reading the log verifier key {}", self.vkey().display()))?;
+        testigo_note::Verifier::parse(text.trim())
+            .with_context(|| format!("{} is not a verifier key", self.vkey().display()))
     }
 
     /// Opens the log for writing (takes the single-writer lock).

@@ -1,0 +1,170 @@
+//! [`Replayer`]: entries in log order into a [`Registry`].
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use testigo_documents::SheetQr;
+use testigo_election::{Prepared, Registry, Rejection};
+use testigo_store::DataDir;
+use testigo_tlog::storage::Storage;
+use testigo_tlog::LogReader;
+
+/// Counts by a stable code (entry kinds, flag codes), in code order.
+pub type KindCounts = BTreeMap<&'static str, u64>;
+
+/// Below this many entries a batch is prepared on the calling thread: the
+/// signatures of a handful of entries take less time than waking the pool.
+const PARALLEL_FROM: usize = 64;
+
+/// Replays log entries, in order, into a registry, counting what it applied
+/// and recording what the rules refused.
+///
+/// Each batch is decoded and its signatures batch-verified on all cores
+/// against the keys the registry knows before the batch
+/// ([`Registry::prepare_batch`]); then the entries are applied one by one in
+/// log order. An entry whose key is enrolled inside the same batch fails
+/// preparation and is applied the slow way ([`Registry::apply`]), which gives
+/// the same result: preparation only saves time.
+pub struct Replayer {
+    registry: Registry,
+    next: u64,
+    kinds: KindCounts,
+    flags: KindCounts,
+    refused: Vec<(u64, Rejection)>,
+}
+
+impl Default for Replayer {
+    fn default() -> Self {
+        Replayer::new()
+    }
+}
+
+impl Replayer {
+    /// A replay into a fresh registry that reads sheets' QR payloads with the
+    /// standard decoders, as every verifier of a testigo log does.
+    pub fn new() -> Self {
+        let mut registry = Registry::new();
+        registry.set_qr_decoder(Some(Box::new(SheetQr::default())));
+        Replayer::with_registry(registry)
+    }
+
+    /// A replay into `registry` as it is configured (a node may replay without
+    /// QR decoders when it was told not to read them).
+    pub fn with_registry(registry: Registry) -> Self {
+        Replayer { registry, next: 0, kinds: KindCounts::new(), flags: KindCounts::new(), refused: Vec::new() }
+    }
+
+    /// Applies `entries`, the log's entries from index `first` on. Batches must
+    /// come in log order without gaps; an entry the rules refuse is recorded in
+    /// [`Replayer::refused`] and contributes nothing.
+    pub fn entries(&mut self, first: u64, entries: &[&[u8]]) {
+        debug_assert_eq!(first, self.next, "entries replayed out of order");
+        let prepared = self.prepare(entries);
+        for (i, (bytes, prepared)) in entries.iter().zip(prepared).enumerate() {
+            let index = first + i as u64;
+            let result = match prepared {
+                Ok(p) => self.registry.apply_prepared_replay(index, p),
+                // Entries that did not decode or verify go through `apply`, which
+                // refuses them with the same words (or accepts a key enrolled in this batch).
+                Err(_) => self.registry.apply(index, bytes),
+            };
+            match result {
+                Ok(applied) => {
+                    *self.kinds.entry(applied.kind.as_str()).or_default() += 1;
+                    for f in applied.flags {
+                        *self.flags.entry(f.code()).or_default() += 1;
+                    }
+                }
+                Err(r) => self.refused.push((index, r)),
+            }
+        }
+        self.next = first + entries.len() as u64;
+    }
+
+    fn prepare(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
+        let registry = &self.registry;
+        if entries.len() < PARALLEL_FROM {
+            return registry.prepare_batch(entries);
+        }
+        // One chunk per thread: batch verification pays off with larger batches.
+        let per = entries.len().div_ceil(rayon::current_num_threads()).max(1);
+        entries.par_chunks(per).flat_map_iter(|chunk| registry.prepare_batch(chunk)).collect()
+    }
+
+    /// The derived state so far.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+    /// The derived state, for keeping.
+    pub fn into_registry(self) -> Registry {
+        self.registry
+    }
+    /// How many entries replayed: the index the next batch must start at.
+    pub fn size(&self) -> u64 {
+        self.next
+    }
+    /// Entries applied, by kind.
+    pub fn kinds(&self) -> &KindCounts {
+        &self.kinds
+    }
+    /// Flags raised, by code.
+    pub fn flags(&self) -> &KindCounts {
+        &self.flags
+    }
+    /// The logged entries the rules refused, with their indices. A server logs
+    /// only what it accepted, so each is evidence of operator misbehaviour.
+    pub fn refused(&self) -> &[(u64, Rejection)] {
+        &self.refused
+    }
+}
+
+/// Replays the first `size` entries of the log `reader` reads into `replayer`,
+/// bundle by bundle; every refusal is also logged as a warning.
+pub fn replay_log(
+    reader: &LogReader<dyn Storage>,
+    replayer: &mut Replayer,
+    size: u64,
+) -> Result<(), testigo_tlog::reader::ReadError> {
+    let bundles = size.div_ceil(256);
+    for b in replayer.size() / 256..bundles {
+        let entries = reader.bundle(b, size)?;
+        let skip = (replayer.size() - b * 256) as usize;
+        let refused_before = replayer.refused().len();
+        let slices: Vec<&[u8]> = entries.iter().skip(skip).map(Vec::as_slice).collect();
+        replayer.entries(b * 256 + skip as u64, &slices);
+        for (index, r) in &replayer.refused()[refused_before..] {
+            tracing::warn!(index, code = r.code(), "logged entry refused on replay: {r}");
+        }
+    }
+    Ok(())
+}
+
+/// A data directory's log, replayed.
+pub struct ReplayedDir {
+    /// The replay (registry, counts, refusals).
+    pub replay: Replayer,
+    /// The tree size of the verified checkpoint it counted up to.
+    pub size: u64,
+}
+
+/// Replays a data directory's log up to its checkpoint, after checking the
+/// checkpoint's signature with the directory's verifier key. Takes no lock:
+/// works while `testigo serve` runs.
+pub fn replay_data_dir(dir: &DataDir) -> anyhow::Result<ReplayedDir> {
+    let storage = dir.storage()?;
+    let vkey = dir.verifier()?;
+    let bytes = storage
+        .read(testigo_tlog::storage::CHECKPOINT_PATH)?
+        .with_context(|| format!("{} has no checkpoint", dir.log().display()))?;
+    let size = testigo_tlog::checkpoint::open(&bytes, &vkey, &[])
+        .with_context(|| {
+            format!("the checkpoint of {} does not verify with {}", dir.root().display(), dir.vkey().display())
+        })?
+        .checkpoint
+        .size;
+    let reader = LogReader::new(storage, 256);
+    let mut replay = Replayer::new();
+    replay_log(&reader, &mut replay, size)?;
+    Ok(ReplayedDir { replay, size })
+}
