@@ -22,6 +22,7 @@
 //! ```
 
 pub mod certainty;
+pub mod compute;
 pub mod evidence;
 pub mod official;
 pub mod report;
@@ -29,6 +30,7 @@ pub mod summary;
 pub mod tally;
 
 pub use certainty::{rivals, NodeCertainty, RivalCertainty, UnknownBound};
+pub use compute::{compute, evidence, Compute, ComputeError};
 pub use evidence::{Evidence, EvidenceError, NewSheet, SheetRow};
 pub use official::{
     check_bulletin, compare_tables, logged_bulletins, official_tables_from_evidence, round_summaries, round_test,

@@ -30,10 +30,8 @@ use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use testigo_election::Registry;
 use testigo_store::DataDir;
-use testigo_tally::{
-    add_bulletin_checks, build_report, tabulate, Bulletin, ChanceModel, Evidence, Independence, ReportOptions,
-    TallyOptions, TallyReport,
-};
+pub use testigo_tally::{compute, Compute};
+use testigo_tally::{Bulletin, Independence, TallyOptions, TallyReport};
 
 /// The schema id of a bulletin file.
 pub const BULLETINS_SCHEMA: &str = "testigo-bulletins/1";
@@ -84,67 +82,6 @@ pub fn load_registry(dir: &Path) -> anyhow::Result<(Registry, u64)> {
         bail!("{} holds no election yet: create one with `testigo init`", dir.display());
     }
     Ok((registry, replayed.size))
-}
-
-/// The evidence of a registry, optionally only the sheets signed by keys
-/// with one of `signers` as name (e.g. one importer, i.e. one publication).
-pub fn evidence(registry: &Registry, signers: &[String]) -> Evidence {
-    if signers.is_empty() {
-        return Evidence::from_registry(registry);
-    }
-    Evidence::from_registry_signed_by(registry, |enr| {
-        signers.iter().any(|n| n == enr.verifier.name() || *n == enr.key_label())
-    })
-}
-
-/// What to compute.
-#[derive(Clone, Debug, Default)]
-pub struct Compute {
-    /// Tally options (independence, official sheets, turnout cap).
-    pub tally: TallyOptions,
-    /// Level names to list units of; empty: the top level; `all`: every level.
-    pub levels: Vec<String>,
-    /// Only sheets signed by these key names (empty: all).
-    pub signers: Vec<String>,
-    /// Official bulletins to check.
-    pub bulletins: Vec<Bulletin>,
-}
-
-/// Tabulates a replayed registry and checks the bulletins.
-pub fn compute(registry: &Registry, c: &Compute) -> anyhow::Result<TallyReport> {
-    let election = registry.election().context("the log holds no election yet")?;
-    let geo = registry.geography();
-    let ev = evidence(registry, &c.signers);
-    if !c.signers.is_empty() && ev.rows().is_empty() {
-        let mut known: Vec<String> = registry.enrolments().iter().map(|e| e.verifier.name().to_string()).collect();
-        known.sort();
-        known.dedup();
-        bail!("no sheet is signed by {:?}; enrolled key names: {}", c.signers, known.join(", "));
-    }
-    let levels = if c.levels.iter().any(|l| l == "all") {
-        None
-    } else if c.levels.is_empty() {
-        Some(vec![0])
-    } else {
-        let mut ix = Vec::new();
-        for l in &c.levels {
-            let unit_levels = &election.levels[..election.levels.len().saturating_sub(1)];
-            match unit_levels.iter().position(|x| x == l) {
-                Some(i) => ix.push(i),
-                None => bail!(
-                    "--level {l:?} is not a unit level of this election; use one of: {}, all",
-                    unit_levels.join(", ")
-                ),
-            }
-        }
-        Some(ix)
-    };
-    let tally = tabulate(election, geo, &ev, &c.tally);
-    let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels, ..Default::default() });
-    // Bulletins logged as signed entries come first, with their provenance;
-    // a file bulletin with the same figures as a logged one is not repeated.
-    add_bulletin_checks(&mut report, registry, &ev, &tally, &c.bulletins, &ChanceModel::default(), true)?;
-    Ok(report)
 }
 
 /// Parses a percentage like `90` or `87.5` into parts per million.
