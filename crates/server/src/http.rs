@@ -389,3 +389,92 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     crate::conn::serve(listener, router(node, limits), conn_limits, shutdown).await
 }
+
+#[cfg(test)]
+mod tests {
+    //! The error answers and the operator check; the routes themselves are
+    //! tested through the router in `tests/router*.rs`.
+
+    use super::*;
+    use crate::node::tests::{fixture, readme_codes, sheet, signed};
+    use testigo_election::{Rejection, REJECTION_CODES};
+
+    async fn parts(r: Response) -> (StatusCode, Option<String>, String, serde_json::Value) {
+        let (parts, body) = r.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        let retry = parts.headers.get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_string());
+        let ctype = parts.headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string());
+        (parts.status, retry, ctype.unwrap_or_default(), serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn every_documented_code_is_one_the_server_or_the_rules_produce_with_that_status() {
+        let readme = readme_codes();
+        for (code, status, _) in SERVER_ERROR_CODES {
+            assert_eq!(readme.get(*code), Some(status), "README's bad-input table disagrees for {code}");
+        }
+        for code in REJECTION_CODES {
+            assert!(readme.contains_key(*code), "README's bad-input table lacks {code}");
+        }
+        for code in readme.keys() {
+            assert!(
+                SERVER_ERROR_CODES.iter().any(|(c, ..)| c == code) || REJECTION_CODES.contains(&code.as_str()),
+                "README documents {code}, which nothing produces"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_limits_are_the_documented_ones() {
+        let l = Limits::default();
+        assert_eq!(l.max_json_body, 256 * 1024);
+        assert_eq!(MAX_PHOTO_BYTES, 10 * 1024 * 1024);
+        assert!(l.max_multipart_body >= MAX_PHOTO_BYTES + l.max_json_body);
+        assert_eq!(l.request_timeout, Duration::from_secs(30));
+    }
+
+    #[tokio::test]
+    async fn submit_errors_are_json_with_their_code_status_and_retry_after() {
+        let cases = [
+            (SubmitError::Rejected(Rejection::UnknownTable("9".into())), 404, "unknown_table", None),
+            (SubmitError::RateLimited { key: "k+1".into(), retry_after: 12 }, 429, "rate_limited", Some("12")),
+            (SubmitError::Overloaded { retry_after: 1 }, 503, "overloaded", Some("1")),
+            (SubmitError::Unavailable { why: "disk".into(), retry_after: 30 }, 503, "unavailable", Some("30")),
+            (SubmitError::Internal("details".into()), 500, "internal", None),
+        ];
+        for (e, status, code, retry) in cases {
+            let (st, retry_after, ctype, body) = parts(submit_error(&e)).await;
+            assert_eq!((st.as_u16(), retry_after.as_deref(), body["error"].as_str()), (status, retry, Some(code)));
+            assert_eq!(ctype, "application/json");
+            assert_eq!(body["message"], e.to_string());
+            assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn gate_refusals_are_429_with_retry_after() {
+        for (r, needle) in
+            [(Refusal::Client { retry_after: 50 }, "this address"), (Refusal::Global { retry_after: 3 }, "flood")]
+        {
+            let (st, retry, _, body) = parts(gate_refusal(r)).await;
+            assert_eq!((st, body["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+            assert_eq!(retry, Some(r.retry_after().to_string()));
+            assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
+        }
+    }
+
+    #[test]
+    fn only_a_note_verified_by_the_operator_key_counts_as_the_operator_s() {
+        let f = fixture();
+        let by_op = signed(&sheet("01.1"), &f.op);
+        assert!(signed_by_operator(&f.node, &by_op));
+        assert!(!signed_by_operator(&f.node, &signed(&sheet("01.1"), &f.w1)));
+        assert!(!signed_by_operator(&f.node, b"not a note"));
+        // Altered after signing: the name and key ID match, the signature does not.
+        let altered = String::from_utf8(by_op).unwrap().replacen("\"null\":0", "\"null\":1", 1);
+        assert!(!signed_by_operator(&f.node, altered.as_bytes()));
+        // Another key using the operator's name.
+        let impostor = crate::node::tests::key(f.op.name(), 77);
+        assert!(!signed_by_operator(&f.node, &signed(&sheet("01.1"), &impostor)));
+    }
+}

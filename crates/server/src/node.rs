@@ -709,3 +709,348 @@ fn prepare_all(registry: &Registry, entries: &[Vec<u8>]) -> Vec<Result<Prepared,
     }
     entries.par_iter().map(|e| registry.prepare(e)).collect()
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! The node without HTTP: batch outcomes, flags, refusals that store
+    //! nothing, fail-stop, per-key limits and the error mapping. The fixture
+    //! is shared with the batcher's and the router's unit tests.
+
+    use super::*;
+    use std::collections::BTreeMap;
+    use testigo_election::{geography_chunks, load_election, load_tables_csv, Enrol, Role, Sheet, Source};
+    use testigo_note::ALG_ED25519;
+
+    pub(crate) const ELECTION: &str = "node-test-2026";
+
+    pub(crate) fn key(name: &str, seed: u8) -> Signer {
+        Signer::from_seed(name, ALG_ED25519, [seed; 32]).unwrap()
+    }
+
+    pub(crate) struct Fixture {
+        pub(crate) node: Arc<Node>,
+        pub(crate) op: Signer,
+        pub(crate) w1: Signer,
+        pub(crate) w2: Signer,
+        /// Entries logged by the fixture (election, geography, enrolments).
+        pub(crate) setup: u64,
+        _tmp: tempfile::TempDir,
+    }
+
+    pub(crate) fn enrol(k: &Signer, role: Role) -> Entry {
+        Entry::Enrol(Enrol {
+            key: k.verifier().to_vkey(),
+            role,
+            holder: "H".into(),
+            organisation: "O".into(),
+            scope: None,
+            valid_from: unix_now() - 3600,
+            valid_until: unix_now() + 86_400,
+        })
+    }
+
+    /// A node holding a one-contest election over three tables and two
+    /// enrolled witnesses; `configure` adjusts the node before it is shared.
+    /// Blocks on the sequencer: call it off any async runtime.
+    pub(crate) fn fixture_with(configure: impl FnOnce(Node) -> Node) -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let (op, w1, w2) = (key("op.node.example", 1), key("w1.node.example", 2), key("w2.node.example", 3));
+        let toml = format!(
+            "id = \"{ELECTION}\"\nname = \"Node test\"\ndate = 2026-01-01\nlevels = [\"state\", \"table\"]\n\
+             registry = 1000\nmax_table_voters = 500\noperator = \"{}\"\n\n[[contests]]\nid = \"president\"\n\
+             name = \"President\"\n\n[[contests.candidates]]\nid = \"a\"\nname = \"A\"\n\n\
+             [[contests.candidates]]\nid = \"b\"\nname = \"B\"\n",
+            op.verifier().to_vkey()
+        );
+        let def = load_election(&toml, "election.toml").unwrap();
+        let geo = load_tables_csv(
+            &def.levels,
+            "state,table,registered\n01,01.1,300\n01,01.2,300\n02,02.1,300\n",
+            "tables.csv",
+        )
+        .unwrap();
+        let dir = crate::DataDir::new(tmp.path().join("d"));
+        dir.init("node.test.example/log").unwrap();
+        let node = configure(Node::open(dir, Arc::new(|| None)).unwrap());
+        let mut entries = vec![encode_signed(&Entry::Election(def), &op).unwrap()];
+        for chunk in geography_chunks(&geo) {
+            entries.push(encode_signed(&Entry::Geography(chunk), &op).unwrap());
+        }
+        entries.push(encode_signed(&enrol(&w1, Role::Witness), &op).unwrap());
+        entries.push(encode_signed(&enrol(&w2, Role::Witness), &op).unwrap());
+        let setup = entries.len() as u64;
+        for o in node.submit_many(entries, unix_now()).unwrap() {
+            o.unwrap();
+        }
+        Fixture { node: Arc::new(node), op, w1, w2, setup, _tmp: tmp }
+    }
+
+    pub(crate) fn fixture() -> Fixture {
+        fixture_with(|n| n)
+    }
+
+    /// A consistent witness sheet: a=10, b=5, 15 valid, 15 voters.
+    pub(crate) fn sheet(table: &str) -> Sheet {
+        Sheet {
+            election: ELECTION.into(),
+            table: table.into(),
+            contest: "president".into(),
+            source: Source::Witness,
+            votes: [("a".to_string(), 10), ("b".to_string(), 5)].into_iter().collect(),
+            valid: Some(15),
+            null: 0,
+            blank: None,
+            voters: Some(15),
+            registered: None,
+            photo_sha256: None,
+            qr: None,
+            dataset: None,
+            supersedes: None,
+            signed_at: unix_now(),
+        }
+    }
+
+    pub(crate) fn signed(s: &Sheet, k: &Signer) -> Vec<u8> {
+        encode_signed(&Entry::Sheet(s.clone()), k).unwrap()
+    }
+
+    fn code(o: &Outcome) -> &'static str {
+        match o {
+            Ok(_) => "ok",
+            Err(e) => e.code(),
+        }
+    }
+
+    /// The log's published size, read back from storage.
+    fn logged(node: &Node) -> u64 {
+        published_size(node.storage.as_ref(), &node.log_key).unwrap()
+    }
+
+    #[test]
+    fn a_batch_gets_one_outcome_per_entry_in_order_and_only_accepted_ones_take_indices() {
+        let f = fixture();
+        let n = f.setup;
+        assert_eq!(logged(&f.node), n);
+        let mut sum_mismatch = sheet("01.2");
+        sum_mismatch.valid = Some(99);
+        sum_mismatch.voters = Some(99);
+        let stranger = key("stranger.node.example", 9);
+        let outcomes = f
+            .node
+            .submit_many(
+                vec![
+                    signed(&sheet("01.1"), &f.w1),
+                    b"not a signed note".to_vec(),
+                    signed(&sheet("01.1"), &stranger),
+                    signed(&sum_mismatch, &f.w2),
+                ],
+                unix_now(),
+            )
+            .unwrap();
+        assert_eq!(outcomes.iter().map(code).collect::<Vec<_>>(), ["ok", "malformed", "unknown_key", "ok"]);
+        assert_eq!(outcomes[0].as_ref().unwrap(), &(n, vec![]));
+        assert_eq!(outcomes[3].as_ref().unwrap(), &(n + 1, vec![Flag::CandidateSumMismatch]));
+        assert_eq!(logged(&f.node), n + 2);
+        let reg = f.node.registry();
+        assert_eq!((reg.next_index(), reg.sheet_count()), (n + 2, 2));
+        assert_eq!(reg.sheet_at(n + 1).unwrap().flags().iter().collect::<Vec<_>>(), vec![Flag::CandidateSumMismatch]);
+    }
+
+    #[test]
+    fn duplicates_are_refused_and_conflicting_sheets_are_flagged() {
+        let f = fixture();
+        let n = f.setup;
+        let first = f.node.submit_many(vec![signed(&sheet("01.1"), &f.w1)], unix_now()).unwrap();
+        assert_eq!(first[0].as_ref().unwrap().0, n);
+        // The same key, same table and contest, in a later batch and within one batch.
+        let mut other_counts = sheet("01.1");
+        other_counts.votes.insert("a".into(), 11);
+        other_counts.valid = Some(16);
+        other_counts.voters = Some(16);
+        let again = f
+            .node
+            .submit_many(
+                vec![signed(&other_counts, &f.w1), signed(&other_counts, &f.w2), signed(&sheet("01.1"), &f.w2)],
+                unix_now(),
+            )
+            .unwrap();
+        match &again[0] {
+            Err(SubmitError::Rejected(Rejection::DuplicateSheet { earlier })) => assert_eq!(*earlier, n),
+            other => panic!("expected duplicate_sheet, got {other:?}"),
+        }
+        assert_eq!(again[0].as_ref().unwrap_err().http_status(), 409);
+        // Another key disagreeing with the current sheet: logged, flagged.
+        assert_eq!(again[1].as_ref().unwrap(), &(n + 1, vec![Flag::ConflictsWithEarlier]));
+        // That key's second sheet in the same batch is a duplicate of its first.
+        assert_eq!(code(&again[2]), "duplicate_sheet");
+        // A correction naming the key's own sheet is accepted.
+        let mut correction = other_counts.clone();
+        correction.supersedes = Some(n);
+        let fixed = f.node.submit_many(vec![signed(&correction, &f.w1)], unix_now()).unwrap();
+        assert_eq!(fixed[0].as_ref().unwrap().0, n + 2);
+        assert_eq!(f.node.registry().sheet_at(n).unwrap().superseded_by(), Some(n + 2));
+        // Superseding someone else's sheet is not.
+        let mut hijack = sheet("01.1");
+        hijack.supersedes = Some(n + 2);
+        let refused = f.node.submit_many(vec![signed(&hijack, &f.w2)], unix_now()).unwrap();
+        assert_eq!(code(&refused[0]), "bad_supersedes");
+        assert_eq!(logged(&f.node), n + 3);
+    }
+
+    #[test]
+    fn a_batch_of_refusals_stores_nothing() {
+        let f = fixture();
+        let before = (f.node.checkpoint(), f.node.registry().next_index(), logged(&f.node));
+        let unknown_table = sheet("09.9");
+        let mut skewed = sheet("01.1");
+        skewed.signed_at -= 3600;
+        let mut forged = String::from_utf8(signed(&sheet("01.2"), &f.w1)).unwrap();
+        forged = forged.replacen("\"null\":0", "\"null\":1", 1);
+        assert!(forged.contains("\"null\":1"), "the forgery must alter the signed text: {forged}");
+        let mut photo = sheet("01.2");
+        photo.photo_sha256 = Some("ab".repeat(32));
+        let outcomes = f
+            .node
+            .submit_many(
+                vec![
+                    signed(&unknown_table, &f.w1),
+                    signed(&skewed, &f.w1),
+                    forged.into_bytes(),
+                    signed(&photo, &f.w1),
+                    encode_signed(&enrol(&key("x.node.example", 7), Role::Witness), &f.w1).unwrap(),
+                ],
+                unix_now(),
+            )
+            .unwrap();
+        assert_eq!(
+            outcomes.iter().map(code).collect::<Vec<_>>(),
+            ["unknown_table", "clock_skew", "bad_signature", "photo_missing", "not_operator"]
+        );
+        assert_eq!((f.node.checkpoint(), f.node.registry().next_index(), logged(&f.node)), before);
+        // The refusals left no trace that blocks the genuine sheets later.
+        let ok = f.node.submit_many(vec![signed(&sheet("01.1"), &f.w1), signed(&sheet("01.2"), &f.w1)], unix_now());
+        assert!(ok.unwrap().iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn a_witness_block_refuses_submissions_until_lifted() {
+        let f = fixture();
+        assert!(f.node.available().is_ok());
+        f.node.set_witness_block(Some("witnesses refuse".into()));
+        let e = f.node.available().unwrap_err();
+        assert_eq!((e.code(), e.http_status(), e.retry_after()), ("unavailable", 503, Some(60)));
+        assert!(e.to_string().contains("witnesses refuse"), "{e}");
+        let before = logged(&f.node);
+        let refused = f.node.submit_many(vec![signed(&sheet("01.1"), &f.w1)], unix_now()).unwrap_err();
+        assert_eq!(refused.code(), "unavailable");
+        assert_eq!((logged(&f.node), f.node.registry().next_index()), (before, before));
+        f.node.set_witness_block(None);
+        assert!(f.node.available().is_ok());
+        assert!(f.node.submit_many(vec![signed(&sheet("01.1"), &f.w1)], unix_now()).unwrap()[0].is_ok());
+    }
+
+    #[test]
+    fn a_storage_failure_stops_intake_and_recovery_restores_a_replay_of_the_log() {
+        let f = fixture();
+        let n = f.setup;
+        f.node.submit_many(vec![signed(&sheet("01.1"), &f.w1)], unix_now()).unwrap();
+        // An unshared node (no recovery thread) stays failed until recovered explicitly.
+        let e = f.node.storage_failed("disk full");
+        assert_eq!((e.code(), e.http_status(), e.retry_after()), ("unavailable", 503, Some(30)));
+        assert!(!e.to_string().contains("disk full"), "the failure's details stay in the server's log: {e}");
+        assert_eq!(f.node.available().unwrap_err().retry_after(), Some(30));
+        let refused = f.node.submit_many(vec![signed(&sheet("01.2"), &f.w1)], unix_now()).unwrap_err();
+        assert_eq!(refused.code(), "unavailable");
+        // Declaring it twice changes nothing.
+        assert_eq!(f.node.storage_failed("again").code(), "unavailable");
+        // The first pass only rebuilds the registry from the log on disk.
+        assert!(!f.node.try_recover(false).unwrap());
+        assert!(f.node.available().is_err());
+        assert_eq!(f.node.registry().next_index(), n + 1);
+        // Once writes work, the sequencer is reopened and intake resumes where the log ends.
+        assert!(f.node.try_recover(true).unwrap());
+        assert!(f.node.available().is_ok());
+        let next = f.node.submit_many(vec![signed(&sheet("01.2"), &f.w1)], unix_now()).unwrap();
+        assert_eq!(next[0].as_ref().unwrap().0, n + 1);
+        assert_eq!(logged(&f.node), n + 2);
+    }
+
+    /// Checks and queues with per-key charging (as the batcher does) and waits until durable.
+    fn enqueue_charged(node: &Node, entries: Vec<Vec<u8>>) -> Vec<&'static str> {
+        let (outcomes, pending) = node.enqueue(entries, unix_now(), true).unwrap();
+        if let Some(p) = pending {
+            p.wait().unwrap();
+        }
+        outcomes.iter().map(code).collect()
+    }
+
+    #[test]
+    fn per_key_limits_charge_only_the_verified_signer_and_never_the_operator() {
+        let f = fixture_with(|n| n.with_key_rate(Rate { per_second: 0.001, burst: 2.0 }));
+        // Forged notes naming w1 fail their signature check and cost w1 nothing.
+        let forged = String::from_utf8(signed(&sheet("01.1"), &f.w1)).unwrap().replacen("\"null\":0", "\"null\":1", 1);
+        assert_eq!(enqueue_charged(&f.node, vec![forged.clone().into_bytes(); 5]), ["bad_signature"; 5]);
+        assert_eq!(
+            enqueue_charged(
+                &f.node,
+                vec![signed(&sheet("01.1"), &f.w1), signed(&sheet("01.2"), &f.w1), signed(&sheet("02.1"), &f.w1)]
+            ),
+            ["ok", "ok", "rate_limited"]
+        );
+        let before = logged(&f.node);
+        let (outcomes, pending) = f.node.enqueue(vec![signed(&sheet("02.1"), &f.w1)], unix_now(), true).unwrap();
+        assert!(pending.is_none(), "a rate-limited entry is not queued");
+        let e = outcomes[0].as_ref().unwrap_err();
+        assert_eq!((e.code(), e.http_status()), ("rate_limited", 429));
+        assert!(matches!(e.retry_after(), Some(999..=1000)), "{e:?}");
+        assert!(e.to_string().contains("w1.node.example"), "{e}");
+        assert_eq!(logged(&f.node), before);
+        // Another key's budget is whole.
+        assert_eq!(enqueue_charged(&f.node, vec![signed(&sheet("01.1"), &f.w2)]), ["ok"]);
+        // The operator is never limited.
+        let enrolments: Vec<_> = (0..5)
+            .map(|i| encode_signed(&enrol(&key(&format!("k{i}.node.example"), 100 + i), Role::Witness), &f.op).unwrap())
+            .collect();
+        assert_eq!(enqueue_charged(&f.node, enrolments), ["ok"; 5]);
+        // Bulk import (submit_many) is not charged at all.
+        assert!(f.node.submit_many(vec![signed(&sheet("02.1"), &f.w1)], unix_now()).unwrap()[0].is_ok());
+    }
+
+    /// The README's bad-input table: code → HTTP status.
+    pub(crate) fn readme_codes() -> BTreeMap<String, u16> {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+        let start = readme.find("<!-- bad-inputs:start -->").expect("README has the bad-inputs table");
+        let end = readme.find("<!-- bad-inputs:end -->").unwrap();
+        readme[start..end]
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                Some((cells.get(1)?.trim_matches('`').to_string(), cells.get(2)?.parse().ok()?))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn submit_errors_map_to_the_documented_codes_statuses_and_retry_after() {
+        let cases: Vec<(SubmitError, &str, u16, Option<u64>)> = vec![
+            (Rejection::DuplicateSheet { earlier: 3 }.into(), "duplicate_sheet", 409, None),
+            (Rejection::Malformed("x".into()).into(), "malformed", 400, None),
+            (Rejection::TooLarge { size: 70_000, max: 65_535 }.into(), "too_large", 413, None),
+            (Rejection::UnknownKey { signer: "k".into() }.into(), "unknown_key", 401, None),
+            (Rejection::PhotoNotImage.into(), "photo_not_image", 415, None),
+            (Rejection::ClockSkew { signed_at: 0, now: 1000, max_secs: 900 }.into(), "clock_skew", 422, None),
+            (SubmitError::RateLimited { key: "k".into(), retry_after: 7 }, "rate_limited", 429, Some(7)),
+            (SubmitError::Overloaded { retry_after: 1 }, "overloaded", 503, Some(1)),
+            (SubmitError::Unavailable { why: "w".into(), retry_after: 30 }, "unavailable", 503, Some(30)),
+            (SubmitError::Internal("bug".into()), "internal", 500, None),
+        ];
+        let readme = readme_codes();
+        for (e, code, status, retry) in cases {
+            assert_eq!((e.code(), e.http_status(), e.retry_after()), (code, status, retry), "{e:?}");
+            assert_eq!(readme.get(code), Some(&status), "README's bad-input table disagrees for {code}");
+            if let Some(seconds) = retry {
+                assert!(e.to_string().contains(&format!("{seconds} s")), "{e}");
+            }
+        }
+    }
+}

@@ -211,7 +211,11 @@ impl ClientGate {
 
     /// Whether a request from `ip` may be processed now. Charges nothing.
     pub fn admit(&self, ip: IpAddr) -> Result<(), Refusal> {
-        let now = Instant::now();
+        self.admit_at(ip, Instant::now())
+    }
+
+    /// [`ClientGate::admit`] at a given instant (tests inject the clock).
+    fn admit_at(&self, ip: IpAddr, now: Instant) -> Result<(), Refusal> {
         let key = client_key(ip);
         let trusted = {
             let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
@@ -239,7 +243,11 @@ impl ClientGate {
 
     /// Charges a failed (unauthenticated or unreadable) request from `ip`.
     pub fn failed(&self, ip: IpAddr) {
-        let now = Instant::now();
+        self.failed_at(ip, Instant::now())
+    }
+
+    /// [`ClientGate::failed`] at a given instant.
+    fn failed_at(&self, ip: IpAddr, now: Instant) {
         {
             let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
             let rate = self.config.per_client;
@@ -255,7 +263,11 @@ impl ClientGate {
 
     /// Records that a request from `ip` authenticated (its signature verified).
     pub fn authenticated(&self, ip: IpAddr) {
-        let now = Instant::now();
+        self.authenticated_at(ip, Instant::now())
+    }
+
+    /// [`ClientGate::authenticated`] at a given instant.
+    fn authenticated_at(&self, ip: IpAddr, now: Instant) {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         let rate = self.config.per_client;
         let c = clients.get_or_insert_mut(client_key(ip), || Client { failures: rate.full(now), authenticated: None });
@@ -340,5 +352,199 @@ mod tests {
             g.failed(IpAddr::V4(std::net::Ipv4Addr::from(i)));
         }
         assert_eq!(g.tracked(), 1_000);
+    }
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    #[test]
+    fn a_bucket_refills_at_its_rate_up_to_its_burst() {
+        let b = Buckets::new(Rate { per_second: 2.0, burst: 4.0 }, 10);
+        let t0 = Instant::now();
+        for _ in 0..4 {
+            assert_eq!(b.take("k", t0), Ok(()));
+        }
+        // Empty: one token comes back in half a second, reported as the 1 s minimum.
+        assert_eq!(b.take("k", t0), Err(1));
+        // A quarter second refills half a token: still refused.
+        assert_eq!(b.take("k", t0 + secs(0.25)), Err(1));
+        // Half a second after the last refill: one token, taken.
+        assert_eq!(b.take("k", t0 + secs(0.75)), Ok(()));
+        assert!(b.take("k", t0 + secs(0.75)).is_err());
+        // An hour of quiet refills only up to the burst, not 7,200 tokens.
+        let later = t0 + secs(3600.0);
+        for _ in 0..4 {
+            assert_eq!(b.take("k", later), Ok(()));
+        }
+        assert!(b.take("k", later).is_err());
+        // A clock that goes backwards refills nothing and does not panic.
+        assert!(b.take("k", t0).is_err());
+    }
+
+    #[test]
+    fn the_wait_is_the_time_to_one_token_clamped_to_one_second_and_one_hour() {
+        let now = Instant::now();
+        let slow = Rate { per_second: 0.1, burst: 1.0 };
+        assert_eq!(slow.wait(&Bucket { tokens: 0.0, last: now }), 10);
+        assert_eq!(slow.wait(&Bucket { tokens: 0.5, last: now }), 5);
+        // A bucket in debt (failures past the burst) waits for the debt too.
+        assert_eq!(Rate { per_second: 0.5, burst: 4.0 }.wait(&Bucket { tokens: -3.0, last: now }), 8);
+        assert_eq!(Rate { per_second: 100.0, burst: 1.0 }.wait(&Bucket { tokens: 0.0, last: now }), 1);
+        assert_eq!(Rate { per_second: 1e-9, burst: 1.0 }.wait(&Bucket { tokens: 0.0, last: now }), 3600);
+        assert_eq!(Rate { per_second: 0.0, burst: 1.0 }.wait(&Bucket { tokens: 0.0, last: now }), 3600);
+    }
+
+    #[test]
+    fn a_key_limiter_charges_only_the_key_charged() {
+        let l = KeyLimiter::new(Rate { per_second: 0.001, burst: 2.0 });
+        let (a, b) = ([0xaa; 32], [0xbb; 32]);
+        assert!(l.take(a).is_ok());
+        assert!(l.take(a).is_ok());
+        let wait = l.take(a).unwrap_err();
+        assert!((999..=1000).contains(&wait), "{wait}");
+        // b's budget is whole after a spent its own.
+        assert!(l.take(b).is_ok());
+        assert!(l.take(b).is_ok());
+        assert!(l.take(b).is_err());
+    }
+
+    fn gate(per_client: Rate, global: Rate) -> ClientGate {
+        ClientGate::new(GateConfig { per_client, global, ..GateConfig::default() })
+    }
+
+    #[test]
+    fn an_address_is_refused_after_its_burst_of_failures_and_readmitted_after_refilling() {
+        let g = gate(Rate { per_second: 1.0, burst: 3.0 }, Rate { per_second: 1.0, burst: 1e6 });
+        let a = ip("192.0.2.10");
+        let t0 = Instant::now();
+        // Admission alone charges nothing.
+        for _ in 0..100 {
+            assert_eq!(g.admit_at(a, t0), Ok(()));
+        }
+        for _ in 0..3 {
+            g.failed_at(a, t0);
+        }
+        assert_eq!(g.admit_at(a, t0), Err(Refusal::Client { retry_after: 1 }));
+        // Four more failures push it into debt: four seconds to one token.
+        for _ in 0..4 {
+            g.failed_at(a, t0);
+        }
+        assert_eq!(g.admit_at(a, t0), Err(Refusal::Client { retry_after: 4 }));
+        assert!(g.admit_at(a, t0 + secs(3.5)).is_err());
+        assert_eq!(g.admit_at(a, t0 + secs(4.0)), Ok(()));
+        // The debt is bounded by the burst: a long flood costs at most 2 * burst seconds.
+        for _ in 0..10_000 {
+            g.failed_at(a, t0 + secs(4.0));
+        }
+        assert_eq!(g.admit_at(a, t0 + secs(4.0)), Err(Refusal::Client { retry_after: 4 }));
+        assert_eq!(g.admit_at(a, t0 + secs(8.0)), Ok(()));
+        // Nobody else was touched.
+        assert_eq!(g.admit_at(ip("192.0.2.11"), t0), Ok(()));
+    }
+
+    #[test]
+    fn ipv6_addresses_share_a_bucket_per_64_and_ipv4_is_exact() {
+        assert_eq!(client_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")), ip("2001:db8:1:2::"));
+        assert_eq!(client_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+        assert_eq!(client_key(ip("192.0.2.1")), ip("192.0.2.1"));
+
+        let g = gate(Rate { per_second: 0.001, burst: 2.0 }, Rate { per_second: 1.0, burst: 1e6 });
+        let t0 = Instant::now();
+        g.failed_at(ip("2001:db8:1:2::1"), t0);
+        g.failed_at(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), t0);
+        assert!(matches!(g.admit_at(ip("2001:db8:1:2::99"), t0), Err(Refusal::Client { .. })));
+        assert_eq!(g.admit_at(ip("2001:db8:1:3::1"), t0), Ok(()));
+        assert_eq!(g.admit_at(ip("2001:db8:1:1:ffff:ffff:ffff:ffff"), t0), Ok(()));
+        assert_eq!(g.tracked(), 1);
+
+        g.failed_at(ip("198.51.100.1"), t0);
+        g.failed_at(ip("198.51.100.1"), t0);
+        assert!(g.admit_at(ip("198.51.100.1"), t0).is_err());
+        // The IPv4-mapped form is the same client; the neighbouring address is not.
+        assert!(g.admit_at(ip("::ffff:198.51.100.1"), t0).is_err());
+        assert_eq!(g.admit_at(ip("198.51.100.2"), t0), Ok(()));
+    }
+
+    #[test]
+    fn a_spent_global_budget_admits_only_trusted_addresses_and_refills() {
+        let g = gate(Rate { per_second: 1.0, burst: 1e6 }, Rate { per_second: 0.5, burst: 5.0 });
+        let t0 = Instant::now();
+        let trusted = ip("192.0.2.7");
+        g.authenticated_at(trusted, t0);
+        for i in 0..5 {
+            g.failed_at(ip(&format!("198.51.100.{i}")), t0);
+        }
+        // Seconds to one token at 0.5 per second.
+        assert_eq!(g.admit_at(ip("203.0.113.1"), t0), Err(Refusal::Global { retry_after: 2 }));
+        assert_eq!(g.admit_at(ip("2001:db8::1"), t0), Err(Refusal::Global { retry_after: 2 }));
+        assert_eq!(g.admit_at(trusted, t0), Ok(()));
+        // The global budget never goes into debt: two seconds refill it for everybody.
+        for _ in 0..1_000 {
+            g.failed_at(ip("198.51.100.200"), t0);
+        }
+        assert_eq!(g.admit_at(ip("203.0.113.1"), t0 + secs(2.0)), Ok(()));
+    }
+
+    #[test]
+    fn trust_does_not_override_the_address_s_own_budget() {
+        let g = gate(Rate { per_second: 0.001, burst: 2.0 }, Rate { per_second: 1.0, burst: 1e6 });
+        let t0 = Instant::now();
+        let a = ip("192.0.2.8");
+        g.authenticated_at(a, t0);
+        g.failed_at(a, t0);
+        g.failed_at(a, t0);
+        assert!(matches!(g.admit_at(a, t0), Err(Refusal::Client { .. })));
+    }
+
+    #[test]
+    fn trust_expires_after_an_hour_and_a_new_authentication_renews_it() {
+        let g = gate(Rate { per_second: 1.0, burst: 1e6 }, Rate { per_second: 1e-9, burst: 1.0 });
+        assert_eq!(GateConfig::default().trusted_for, Duration::from_secs(3600));
+        let t0 = Instant::now();
+        let a = ip("192.0.2.9");
+        g.authenticated_at(a, t0);
+        g.failed_at(ip("198.51.100.1"), t0);
+        assert!(matches!(g.admit_at(ip("203.0.113.9"), t0), Err(Refusal::Global { .. })));
+        assert_eq!(g.admit_at(a, t0 + secs(3599.0)), Ok(()));
+        assert!(matches!(g.admit_at(a, t0 + secs(3600.0)), Err(Refusal::Global { .. })));
+        g.authenticated_at(a, t0 + secs(3600.0));
+        assert_eq!(g.admit_at(a, t0 + secs(7199.0)), Ok(()));
+        assert!(g.admit_at(a, t0 + secs(7200.0)).is_err());
+    }
+
+    #[test]
+    fn the_gate_forgets_the_least_recently_seen_address_first() {
+        let g = ClientGate::new(GateConfig {
+            per_client: Rate { per_second: 0.001, burst: 1.0 },
+            global: Rate { per_second: 1.0, burst: 1e6 },
+            capacity: 2,
+            ..GateConfig::default()
+        });
+        let t0 = Instant::now();
+        let (a, b, c) = (ip("192.0.2.1"), ip("192.0.2.2"), ip("192.0.2.3"));
+        g.failed_at(a, t0);
+        g.failed_at(b, t0);
+        // Seeing a again (even refused) makes b the least recently seen.
+        assert!(g.admit_at(a, t0).is_err());
+        g.failed_at(c, t0);
+        assert_eq!(g.tracked(), 2);
+        assert!(g.admit_at(a, t0).is_err(), "a was seen recently and must still be closed");
+        assert_eq!(g.admit_at(b, t0), Ok(()), "b was forgotten: it restarts with a full bucket");
+        assert!(g.admit_at(c, t0).is_err());
+        // A flood of distinct addresses, IPv4 and IPv6 /64s, never grows the map past its capacity.
+        let g = ClientGate::new(GateConfig { capacity: 64, ..GateConfig::default() });
+        for i in 0..5_000u32 {
+            g.failed_at(IpAddr::V4(std::net::Ipv4Addr::from(i)), t0);
+            g.authenticated_at(ip(&format!("2001:db8:{:x}:{:x}::1", i >> 16, i & 0xffff)), t0);
+            assert!(g.tracked() <= 64);
+        }
+        assert_eq!(g.tracked(), 64);
+        // Many addresses in one /64 take one slot.
+        let g = ClientGate::new(GateConfig { capacity: 64, ..GateConfig::default() });
+        for i in 0..5_000u32 {
+            g.failed_at(ip(&format!("2001:db8::{:x}:{:x}", i >> 16, i & 0xffff)), t0);
+        }
+        assert_eq!(g.tracked(), 1);
     }
 }
