@@ -195,7 +195,8 @@ pub struct Sheet {
 }
 
 /// One announced figure of a [`Bulletin`]: one candidate's votes, or several
-/// candidates announced together as one number.
+/// candidates announced together as one number. `testigo_tally` uses this
+/// same type in its bulletin files, so a figure reads the same in both.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BulletinCount {
@@ -211,8 +212,11 @@ pub struct BulletinCount {
 
 /// Signed by an enrolled `publisher` or `importer` key: the authority's
 /// announcement of totals for one contest (nationally or for one unit), as
-/// published, with where it was published. Mirrors `testigo_tally::Bulletin`
-/// plus `date` and `signed_at`, so the tally converts it without loss.
+/// published, with where it was published. Has the fields of
+/// `testigo_tally::Bulletin` (the figures, as a bulletin file gives them)
+/// plus `date` and `signed_at`, which only exist once a key signs it; the
+/// tally converts it without loss. The field order is the log encoding: do
+/// not reorder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bulletin {

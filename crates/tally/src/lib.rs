@@ -9,6 +9,8 @@
 //! - [`certainty`]: whether the missing sheets could still change the leader.
 //! - [`official`]: the authority's announcements put to the test
 //!   (impossibility, round percentages, per-table comparison).
+//! - [`bulletins`]: the `testigo-bulletins/1` file those announcements come
+//!   in, parsed from text.
 //! - [`report`]: stable, serialisable results (JSON schema in `SCHEMA.md`),
 //!   CSV export and a plain-text summary.
 //!
@@ -21,6 +23,7 @@
 //! println!("{}", report.to_json());
 //! ```
 
+pub mod bulletins;
 pub mod certainty;
 pub mod compute;
 pub mod evidence;
@@ -29,6 +32,7 @@ pub mod report;
 pub mod summary;
 pub mod tally;
 
+pub use bulletins::{parse_bulletins, BulletinFile, BulletinFileError, BULLETINS_SCHEMA};
 pub use certainty::{rivals, NodeCertainty, RivalCertainty, UnknownBound};
 pub use compute::{compute, evidence, Compute, ComputeError};
 pub use evidence::{Evidence, EvidenceError, NewSheet, SheetRow};

@@ -52,21 +52,21 @@ use crate::tally::{ContestTally, Independence, Node, TableState};
 use serde::{Deserialize, Serialize};
 use testigo_election::{ElectionDef, Geography, Source, TableIx};
 
-/// One announced figure: one candidate, or several announced together.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BulletinCount {
-    /// Candidate ids whose votes the figure is (one, or several combined).
-    pub candidates: Vec<String>,
-    /// The announced votes.
-    pub votes: u64,
-    /// The announced percentage as written (e.g. `"51.20"`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percent: Option<String>,
-}
+/// One announced figure. The same type as in a logged `bulletin` entry: a
+/// figure reads the same in a bulletin file and in the log, so there is one
+/// definition (in `testigo-election`, which owns the log encoding).
+pub use testigo_election::BulletinCount;
 
 /// An authority's announcement of totals for one contest, nationally or
-/// for one unit.
+/// for one unit: the figures that are checked, as a `testigo-bulletins/1`
+/// file gives them (see [`crate::bulletins`]).
+///
+/// This is deliberately not [`testigo_election::Bulletin`], the log entry:
+/// the entry also carries `signed_at` (required; set when a key signs it, so
+/// a file cannot know it) and `date` (given to `testigo publish --date`, and
+/// refused in a file as an unknown field). The figures and their counts
+/// ([`BulletinCount`], shared) are the same, so the conversions both ways
+/// (the `From` conversion and [`Bulletin::to_entry`]) lose nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bulletin {
@@ -107,11 +107,7 @@ impl From<&testigo_election::Bulletin> for Bulletin {
             source: b.source.clone(),
             contest: b.contest.clone(),
             unit: b.unit.clone(),
-            counts: b
-                .counts
-                .iter()
-                .map(|c| BulletinCount { candidates: c.candidates.clone(), votes: c.votes, percent: c.percent.clone() })
-                .collect(),
+            counts: b.counts.clone(),
             valid: b.valid,
             null: b.null,
             voters: b.voters,
@@ -131,15 +127,7 @@ impl Bulletin {
             source: self.source.clone(),
             date,
             unit: self.unit.clone(),
-            counts: self
-                .counts
-                .iter()
-                .map(|c| testigo_election::BulletinCount {
-                    candidates: c.candidates.clone(),
-                    votes: c.votes,
-                    percent: c.percent.clone(),
-                })
-                .collect(),
+            counts: self.counts.clone(),
             valid: self.valid,
             null: self.null,
             voters: self.voters,

@@ -112,7 +112,7 @@ fn build(dir: &Path, quiet: bool) -> anyhow::Result<()> {
         }),
         &operator,
     )?);
-    for b in super::tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")? {
+    for b in testigo_tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")? {
         // The labels end with the announcement date, e.g. `(2024-07-29)`.
         let date = b.label.rsplit_once('(').and_then(|(_, d)| d.strip_suffix(')')).map(str::to_string);
         entries.push(encode_signed(&Entry::Bulletin(b.to_entry(date, now)), &publisher)?);
@@ -206,7 +206,7 @@ fn print_findings(registry: &testigo_election::Registry) -> anyhow::Result<()> {
         bulletins: if logged {
             Vec::new()
         } else {
-            super::tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")?
+            testigo_tally::parse_bulletins(CNE_BULLETINS, "the embedded CNE bulletins")?
         },
         ..Default::default()
     };

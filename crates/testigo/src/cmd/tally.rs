@@ -15,7 +15,9 @@
 //!                    "tables_counted_percent": "80" } ] }
 //! ```
 //!
-//! Each bulletin is `testigo_tally::Bulletin` (unknown fields are refused);
+//! The format and its checks are `testigo_tally::bulletins` (each bulletin is
+//! `testigo_tally::Bulletin`; unknown fields are refused); this command only
+//! reads the file.
 //! `data/venezuela-2024/cne-bulletins.json` holds the CNE's two 2024 bulletins.
 //!
 //! Bulletins logged as signed `bulletin` entries (by an enrolled publisher
@@ -27,43 +29,15 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use serde::Deserialize;
 use testigo_election::Registry;
 use testigo_store::DataDir;
 pub use testigo_tally::{compute, Compute};
-use testigo_tally::{Bulletin, Independence, TallyOptions, TallyReport};
+use testigo_tally::{parse_bulletins, Bulletin, Independence, TallyOptions, TallyReport};
 
-/// The schema id of a bulletin file.
-pub const BULLETINS_SCHEMA: &str = "testigo-bulletins/1";
-
-/// A file of official announcements.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BulletinFile {
-    /// Must be [`BULLETINS_SCHEMA`].
-    pub schema: String,
-    /// Free text: where the figures come from (for people; not used).
-    #[serde(default)]
-    #[allow(dead_code)]
-    pub note: Option<String>,
-    /// The announcements, in order.
-    pub bulletins: Vec<Bulletin>,
-}
-
-/// Parses a bulletin file (JSON, see the module docs).
-pub fn parse_bulletins(text: &str, what: &str) -> anyhow::Result<Vec<Bulletin>> {
-    let f: BulletinFile = serde_json::from_str(text)
-        .with_context(|| format!("{what} is not a bulletin file (JSON with \"schema\": \"{BULLETINS_SCHEMA}\")"))?;
-    if f.schema != BULLETINS_SCHEMA {
-        bail!("{what} has schema {:?}; this testigo reads {BULLETINS_SCHEMA:?}", f.schema);
-    }
-    Ok(f.bulletins)
-}
-
-/// Reads a bulletin file.
+/// Reads a bulletin file (format and checks: `testigo_tally::bulletins`).
 pub fn read_bulletins(path: &Path) -> anyhow::Result<Vec<Bulletin>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    parse_bulletins(&text, &path.display().to_string())
+    Ok(parse_bulletins(&text, &path.display().to_string())?)
 }
 
 /// Replays a data directory's log into a registry without taking the writer

@@ -1,0 +1,355 @@
+//! The tally report as one self-contained HTML page (inline CSS, inline SVG,
+//! no script, nothing fetched): results, certainty, coverage by top-level
+//! unit, and official bulletins against the evidence.
+//!
+//! Every number comes from a [`TallyReport`], the same value `testigo tally
+//! --json` prints, so the page and the JSON always agree. This crate does no
+//! I/O: [`render_html`] returns the page, and the caller writes it where it
+//! wants (`testigo report` to a file; a website could serve it).
+//!
+//! The templates are [maud](https://maud.lambda.xyz/) macros, checked at
+//! compile time. maud escapes every spliced value unless it is explicitly
+//! wrapped in `PreEscaped`, so a candidate, unit or bulletin name taken from
+//! the log (anyone enrolled can sign a bulletin label) cannot inject markup
+//! into the page, in text or in attributes. The only pre-escaped text is
+//! [`CSS`], a constant of this crate.
+//!
+//! The page is built from pieces that each return a [`Markup`], so a website
+//! can reuse one chart without the page around it:
+//!
+//! - [`page`] (and [`render_html`], the same as a `String`)
+//! - [`contest_section`]: one contest: summary line, [`results_chart`],
+//!   [`certainty_section`] (with [`certainty_chart`]), [`coverage_chart`],
+//!   and one [`bulletin_section`] per bulletin (with [`bulletin_chart`] and
+//!   [`round_percentages`])
+//! - number formatting for people: [`num`], [`signed`], [`pct`].
+//!
+//! The pieces expect [`CSS`] on the page (the `ok`, `bad` and `muted`
+//! classes, the fonts of the SVG text).
+
+pub use maud::Markup;
+use maud::{html, PreEscaped, DOCTYPE};
+use testigo_tally::official::{BoundCheck, BulletinCheck, RoundSummary};
+use testigo_tally::report::{fmt_pct, CertaintyReport, ContestReport, UnitReport};
+use testigo_tally::TallyReport;
+
+/// The page's style sheet. A constant: it is the only text the templates
+/// insert without escaping.
+pub const CSS: &str =
+    "body{font:15px/1.45 system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}\
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
+table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .6em;border-bottom:1px solid #eee;text-align:right}\
+td:first-child,th:first-child{text-align:left}.bad{color:#b00020;font-weight:600}.ok{color:#1b5e20;font-weight:600}\
+.muted{color:#666;font-size:.9em}svg{display:block;margin:.5em 0}svg text{font:12px system-ui,sans-serif}\
+ul.assumptions li{margin:.2em 0;font-size:.9em}";
+
+/// The whole page as HTML text; `log_size` is the number of log entries the
+/// report was computed from (shown in the header).
+pub fn render_html(report: &TallyReport, log_size: u64) -> String {
+    page(report, log_size).into_string()
+}
+
+/// A count with thousands separators, for people: `12,335,884`.
+pub fn num(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A signed count like [`num`], negative with a true minus sign (`−1,234`),
+/// which does not break from its digits at the end of a line.
+pub fn signed(n: i64) -> String {
+    if n < 0 {
+        format!("−{}", num(n.unsigned_abs()))
+    } else {
+        num(n.unsigned_abs())
+    }
+}
+
+/// A percentage with two decimals and a `%`, or `n/a` when it has no
+/// denominator (e.g. turnout with no registry).
+pub fn pct(p: Option<f64>) -> String {
+    p.map(|p| fmt_pct(p) + "%").unwrap_or_else(|| "n/a".into())
+}
+
+/// An SVG coordinate with one decimal: enough for a screen, and short.
+fn px(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The whole page: header, one [`contest_section`] per contest, and the
+/// assumptions the numbers rest on.
+pub fn page(r: &TallyReport, log_size: u64) -> Markup {
+    let e = &r.election;
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (e.name) " — testigo report" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { (e.name) }
+                p.muted {
+                    (e.date) " · election " code { (e.id) } " · " (num(e.tables)) " tables in the geography"
+                    @if let Some(t) = e.declared_tables { " (" (num(t)) " declared)" }
+                    " · computed from the first " (log_size) " log entries · schema " (r.schema)
+                }
+                @for c in &r.contests { (contest_section(c)) }
+                h2 { "How these numbers are computed" }
+                ul.assumptions {
+                    @for a in &r.assumptions { li { (a) } }
+                }
+                p.muted {
+                    "Generated by testigo from the signed log; re-run " code { "testigo tally --json" }
+                    " on a copy of the log to check every figure."
+                }
+            }
+        }
+    }
+}
+
+/// A candidate's name, or its id when the contest does not list it.
+fn name_of<'a>(c: &'a ContestReport, id: &'a str) -> &'a str {
+    c.candidates.iter().find(|k| k.id == id).map(|k| k.name.as_str()).unwrap_or(id)
+}
+
+/// A candidate's name for an optional id (a leader or rival), `-` for none.
+fn named<'a>(c: &'a ContestReport, id: Option<&'a str>) -> &'a str {
+    id.map(|id| name_of(c, id)).unwrap_or("-")
+}
+
+/// One contest: the national summary line, then the results chart, the
+/// certainty verdict, coverage by top-level unit and each official bulletin.
+pub fn contest_section(c: &ContestReport) -> Markup {
+    let n = &c.national;
+    let t = &n.tables;
+    html! {
+        h2 { (c.name) }
+        p {
+            (num(t.reporting)) " of " (num(t.total)) " tables reporting (" (pct(n.coverage_tables_percent)) "): "
+            (num(t.corroborated)) " corroborated, " (num(t.single)) " single source, "
+            (num(t.conflicting)) " conflicting, " (num(t.missing)) " missing. Valid votes " (num(n.valid))
+            ", null " (num(n.null)) ", blank " (num(n.blank)) "; turnout " (pct(n.turnout_percent)) "."
+        }
+        h3 { "Results" }
+        (results_chart(c, n))
+        (certainty_section(c, n))
+        (coverage_chart(c))
+        @for b in &c.official { (bulletin_section(b)) }
+    }
+}
+
+/// Horizontal bars of `n`'s votes (the nation or one unit of contest `c`),
+/// one per candidate, most votes first; the leader's bar stands out.
+pub fn results_chart(c: &ContestReport, n: &UnitReport) -> Markup {
+    let mut rows: Vec<(&str, u64, Option<f64>)> =
+        n.candidates.iter().map(|r| (name_of(c, &r.id), r.votes, r.share_percent)).collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let (label_w, bar_w, row_h) = (260.0, 480.0, 22.0);
+    let height = row_h * rows.len() as f64 + 10.0;
+    html! {
+        svg width=(label_w + bar_w + 160.0) height=(height) role="img"
+            aria-label={ "votes per candidate: " (c.name) ", " (n.name) } {
+            @for (i, (name, votes, share)) in rows.iter().enumerate() {
+                @let y = i as f64 * row_h + 4.0;
+                @let w = bar_w * *votes as f64 / max as f64;
+                text x=(label_w - 6.0) y=(y + 14.0) text-anchor="end" { (name) }
+                rect x=(label_w) y=(y) width=(px(w)) height=(row_h - 6.0)
+                    fill=(if i == 0 { "#1565c0" } else { "#90a4ae" }) {}
+                text x=(px(label_w + w + 6.0)) y=(y + 14.0) { (num(*votes)) " (" (pct(*share)) ")" }
+            }
+        }
+    }
+}
+
+/// The certainty verdict of `n` (the nation or one unit of contest `c`) in
+/// words, then as [`certainty_chart`] unless nothing is counted yet.
+pub fn certainty_section(c: &ContestReport, n: &UnitReport) -> Markup {
+    let cert = &n.certainty;
+    let (class, verdict) = match cert.verdict {
+        "decided" => ("ok", "Decided: no possible content of the missing sheets changes the leader."),
+        "decided_at_cap" => ("ok", "Decided if the missing tables' turnout stays under the cap."),
+        "no_votes" => ("muted", "No valid votes counted yet."),
+        _ => ("bad", "Not decided: the missing sheets could still change the leader."),
+    };
+    html! {
+        h3 { "Can the missing tables change the leader?" }
+        p class=(class) { (verdict) }
+        @if cert.verdict != "no_votes" {
+            p {
+                "Leader " (named(c, cert.leader.as_deref())) "; worst-case lead over " (named(c, cert.rival.as_deref()))
+                " (conflicting tables at their worst for the leader) " (signed(cert.lead_worst))
+                "; the missing tables could add at most " (num(cert.r_miss)) " votes"
+                @if let Some(p) = cert.tipping_turnout_percent {
+                    "; they would need a turnout of " (fmt_pct(p)) "% all for the rival to overturn it"
+                }
+                "."
+            }
+            (certainty_chart(cert))
+        }
+    }
+}
+
+/// Two bars on one scale: the worst-case lead against the most the missing
+/// tables could add. The lead's bar longer than the other means decided.
+pub fn certainty_chart(cert: &CertaintyReport) -> Markup {
+    let lead = cert.lead_worst.max(0) as f64;
+    let max = lead.max(cert.r_miss as f64).max(1.0);
+    let bars =
+        [("worst-case lead", lead, "#1565c0"), ("most the missing tables can add", cert.r_miss as f64, "#ef6c00")];
+    html! {
+        // 900 wide like the results chart: the figure after a full-width bar
+        // (at x = 746) needs the room; at 760 it was cut off.
+        svg width="900" height="56" role="img" aria-label="lead against missing votes" {
+            @for (i, (label, v, color)) in bars.iter().enumerate() {
+                @let y = i as f64 * 26.0 + 2.0;
+                @let w = 480.0 * v / max;
+                text x="254" y=(y + 15.0) text-anchor="end" { (label) }
+                rect x="260" y=(y) width=(px(w)) height="20" fill=(color) {}
+                text x=(px(260.0 + w + 6.0)) y=(y + 15.0) { (num(*v as u64)) }
+            }
+        }
+    }
+}
+
+/// Share of tables reporting per top-level unit of contest `c`, with each
+/// unit's leader and verdict; empty when the report lists no such unit.
+pub fn coverage_chart(c: &ContestReport) -> Markup {
+    let top: Vec<&UnitReport> = c.units.iter().filter(|u| u.parent.is_none()).collect();
+    let Some(first) = top.first() else { return html! {} };
+    let row_h = 18.0;
+    html! {
+        h3 { "Coverage by " (first.level) }
+        svg width="820" height=(row_h * top.len() as f64 + 6.0) role="img"
+            aria-label={ "tables reporting per " (first.level) ": " (c.name) } {
+            @for (i, u) in top.iter().enumerate() {
+                @let y = i as f64 * row_h + 2.0;
+                @let w = 400.0 * u.coverage_tables_percent.unwrap_or(0.0) / 100.0;
+                @let leader = named(c, u.certainty.leader.as_deref());
+                text x="214" y=(y + 12.0) text-anchor="end" { (u.name) }
+                rect x="220" y=(y) width="400" height=(row_h - 4.0) fill="#eceff1" {}
+                rect x="220" y=(y) width=(px(w)) height=(row_h - 4.0) fill="#2e7d32" {}
+                text x="626" y=(y + 12.0) {
+                    (num(u.tables.reporting)) " of " (num(u.tables.total)) " · " (leader) ": " (u.certainty.verdict)
+                }
+            }
+        }
+    }
+}
+
+/// One bulletin: its verdict, the impossibility checks as a table and as
+/// [`bulletin_chart`], then [`round_percentages`].
+pub fn bulletin_section(b: &BulletinCheck) -> Markup {
+    html! {
+        h3 { "Official: " (b.label) }
+        p.muted { (b.source) }
+        @if b.contradictions == 0 {
+            p.ok { "Consistent with the signed sheets." }
+        } @else {
+            p.bad { (b.contradictions) " announced figure(s) are impossible given the signed sheets." }
+        }
+        table {
+            tr { th { "figure" } th { "announced" } th { "evidence allows" } th { "verdict" } th { "by" } }
+            @for x in &b.bounds {
+                tr {
+                    td { (x.what) }
+                    td { (num(x.official)) }
+                    td { (num(x.lower_bound)) " – " (num(x.upper_bound)) }
+                    td class=(verdict_class(x)) { (x.verdict.replace('_', " ")) }
+                    td { @if x.excess > 0 { (num(x.excess)) } }
+                }
+            }
+        }
+        (bulletin_chart(b))
+        (round_percentages(b))
+    }
+}
+
+/// `ok` for a figure the evidence allows, `bad` otherwise.
+fn verdict_class(x: &BoundCheck) -> &'static str {
+    if x.verdict == "consistent" {
+        "ok"
+    } else {
+        "bad"
+    }
+}
+
+/// Each announced figure of a bulletin (a dot) against the interval the
+/// evidence allows (a bar), all on one scale; a dot off its bar is red.
+pub fn bulletin_chart(b: &BulletinCheck) -> Markup {
+    let max = b.bounds.iter().map(|x| x.official.max(x.upper_bound)).max().unwrap_or(1).max(1) as f64;
+    let sx = |v: u64| 200.0 + 560.0 * v as f64 / max;
+    let row_h = 24.0;
+    let rows = b.bounds.len() as f64;
+    html! {
+        svg width="820" height=(row_h * rows + 24.0) role="img"
+            aria-label={ "announced figures against the evidence: " (b.label) } {
+            @for (i, x) in b.bounds.iter().enumerate() {
+                @let y = i as f64 * row_h + 4.0;
+                @let color = if x.verdict == "consistent" { "#2e7d32" } else { "#b00020" };
+                text x="194" y=(y + 12.0) text-anchor="end" { (x.what) }
+                rect x=(px(sx(x.lower_bound))) y=(y + 4.0) width=(px((sx(x.upper_bound) - sx(x.lower_bound)).max(1.0)))
+                    height="8" fill="#90caf9" {}
+                circle cx=(px(sx(x.official))) cy=(y + 8.0) r="5" fill=(color) {}
+            }
+            text x="200" y=(row_h * rows + 16.0) { "blue: interval the evidence allows · dot: announced figure" }
+        }
+    }
+}
+
+/// The round-percentage test of a bulletin: for each number of decimals at
+/// which some announced count is exactly a round percentage of the total,
+/// how many, the chance of that under the model, and which counts.
+pub fn round_percentages(b: &BulletinCheck) -> Markup {
+    html! {
+        @for rp in b.round_percentages.iter().filter(|rp| rp.exact > 0) { (round_summary(rp)) }
+    }
+}
+
+/// One number of decimals of [`round_percentages`].
+fn round_summary(rp: &RoundSummary) -> Markup {
+    html! {
+        p {
+            (rp.exact) " of " (rp.tested) " announced counts are exactly a " (rp.decimals)
+            "-decimal percentage of the total"
+            @if let Some(p) = rp.joint_probability {
+                " (chance about " (format!("{p:.1e}")) " under the model: " (rp.note) ")"
+            }
+            ":"
+        }
+        ul {
+            @for t in rp.tests.iter().filter(|t| t.exact) {
+                li {
+                    (t.what) ": " (num(t.votes)) " of " (num(t.total)) " = " (t.percent) "% (exact share " (t.share) "%)"
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting() {
+        assert_eq!(num(0), "0");
+        assert_eq!(num(999), "999");
+        assert_eq!(num(1_000), "1,000");
+        assert_eq!(num(12_335_884), "12,335,884");
+        assert_eq!(signed(-1_234), "−1,234");
+        assert_eq!(signed(1_234), "1,234");
+        assert_eq!(signed(i64::MIN), "−9,223,372,036,854,775,808");
+        assert_eq!(pct(Some(51.2)), "51.20%");
+        assert_eq!(pct(None), "n/a");
+    }
+}
