@@ -371,6 +371,9 @@ async fn blob(State(st): State<AppState>, Path(hex): Path<String>) -> Response {
             let mut r = Response::new(axum::body::Body::from(bytes));
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(logfiles::FULL_TILE_CACHE));
+            // Photos are public evidence, like the tiles: a page on another origin
+            // (a mirror's site, an observer's tool) may fetch and hash them.
+            r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
             r
         }
         Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "not_found", "no such photo".into()),

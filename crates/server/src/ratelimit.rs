@@ -9,12 +9,14 @@
 //! - **Per client address and globally, before authentication**
 //!   ([`ClientGate`], used by the HTTP layer): a request is let in only while
 //!   its address (an IPv6 /64 counts as one address) and the whole server
-//!   have budget for *failed* requests; a request is charged only when it
-//!   fails authentication or format (400, 401, 413, 415). Authenticated
-//!   clients, however many share an address behind a NAT, are not slowed by
-//!   this gate; a flood of junk from one address is cut off after its burst.
-//!   While the global budget is spent (junk from many addresses), addresses
-//!   that authenticated recently still get in.
+//!   have budget for *failed* requests; a request is charged when it is
+//!   refused with any 4xx other than 429 (a phone stuck resending a duplicate
+//!   slows down too), never when it is accepted. Clients that submit
+//!   successfully, however many share an address behind a NAT, are not slowed
+//!   by this gate; a flood of junk from one address is cut off after its burst.
+//!   While the *global* budget is spent (junk from many addresses), addresses
+//!   that authenticated in the last hour, and entries the operator signed,
+//!   still get in; an address past its *own* budget waits for it to refill.
 //!
 //! Every map is an LRU with a fixed capacity, so a flood of distinct names
 //! or addresses cannot grow memory: the least recently seen bucket is

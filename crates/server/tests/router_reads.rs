@@ -143,6 +143,11 @@ async fn photos_are_served_by_lowercase_sha256_only() {
         assert_eq!(body, bytes);
         assert_eq!(header_str(&h, header::CONTENT_TYPE), ctype);
         assert_eq!(header_str(&h, header::CACHE_CONTROL), FULL_TILE_CACHE);
+        assert_eq!(
+            header_str(&h, header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            "*",
+            "photos are fetched by pages on other origins"
+        );
     }
     let (st, h, body) = send(&f.app, get(&format!("/blob/sha256/{}", "0".repeat(64)))).await;
     assert_eq!((st, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
