@@ -295,87 +295,94 @@ impl Rejection {
     }
 }
 
-/// Something suspicious about an accepted sheet. The sheet is logged anyway
-/// (the log records what was submitted); tallies and reviewers use flags to
-/// decide what to trust.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Flag {
-    /// The candidates' votes do not add up to the printed valid votes.
-    CandidateSumMismatch,
-    /// Valid + null (+ blank) votes exceed the printed number of voters.
-    ValidPlusNullExceedsVoters,
-    /// More voters than registered voters.
-    VotersExceedRegistered,
-    /// The QR code's counts disagree with the typed counts.
-    QrMismatch,
-    /// Another current sheet for the same table and contest, by another key,
-    /// has different votes or null votes.
-    ConflictsWithEarlier,
-    /// The QR payload could not be decoded.
-    QrUnreadable,
-    /// A QR code the server read from the sheet's photo (see the `reading`
-    /// entry) disagrees with the typed counts, or names another table.
-    PhotoQrMismatch,
+/// Declares [`Flag`] from one table, so a flag's variant, code, message, bit
+/// position and place in [`Flag::ALL`] / [`FLAG_CODES`] cannot drift apart:
+/// adding a flag is adding one row.
+///
+/// Each row is `Variant = "code" => "message";` preceded by the variant's doc
+/// comment. The code is also the serde name (`#[serde(rename)]`), so the JSON
+/// form is the code by construction. Rows are in bit order: a row's position
+/// is its bit in [`FlagSet`], so new flags go at the end (reordering would
+/// change nothing published, but keeps `Ord` and `ALL` order stable).
+macro_rules! flag_table {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal => $message:expr; )+) => {
+        /// Something suspicious about an accepted sheet. The sheet is logged anyway
+        /// (the log records what was submitted); tallies and reviewers use flags to
+        /// decide what to trust.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Flag {
+            $( $(#[doc = $doc])* #[serde(rename = $code)] $variant, )+
+        }
+
+        /// Every [`Flag::code`], in declaration order.
+        pub const FLAG_CODES: &[&str] = &[$($code),+];
+
+        impl Flag {
+            /// How many flags there are.
+            pub const COUNT: usize = [$($code),+].len();
+
+            /// All flags, in declaration order.
+            pub const ALL: [Flag; Flag::COUNT] = [$(Flag::$variant),+];
+
+            /// The stable snake_case code (one of [`FLAG_CODES`]).
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Flag::$variant => $code,)+
+                }
+            }
+
+            /// What the flag means and what a reviewer should do.
+            pub fn message(self) -> &'static str {
+                match self {
+                    $(Flag::$variant => $message,)+
+                }
+            }
+        }
+    };
 }
 
-/// Every [`Flag::code`], in declaration order.
-pub const FLAG_CODES: &[&str] = &[
-    "candidate_sum_mismatch",
-    "valid_plus_null_exceeds_voters",
-    "voters_exceed_registered",
-    "qr_mismatch",
-    "conflicts_with_earlier",
-    "qr_unreadable",
-    "photo_qr_mismatch",
-];
+flag_table! {
+    /// The candidates' votes do not add up to the printed valid votes.
+    CandidateSumMismatch = "candidate_sum_mismatch" =>
+        "the candidates' votes do not add up to the printed valid votes: compare with the photo";
+    /// Valid + null (+ blank) votes exceed the printed number of voters.
+    ValidPlusNullExceedsVoters = "valid_plus_null_exceeds_voters" =>
+        "valid plus null (and blank) votes exceed the printed number of voters: compare with the photo";
+    /// More voters than registered voters.
+    VotersExceedRegistered = "voters_exceed_registered" =>
+        "more voters than registered voters at this table: check the table";
+    /// The QR code's counts disagree with the typed counts.
+    QrMismatch = "qr_mismatch" =>
+        "the QR code's counts differ from the typed counts: one of them is wrong";
+    /// Another current sheet for the same table and contest, by another key,
+    /// does not agree with it ([`crate::SheetCounts::agrees_with`]).
+    ConflictsWithEarlier = "conflicts_with_earlier" =>
+        "another key submitted different figures for this table and contest: compare both photos";
+    /// The QR payload could not be decoded.
+    QrUnreadable = "qr_unreadable" =>
+        "the QR payload could not be decoded: check the photo of the QR";
+    /// A QR code the server read from the sheet's photo (see the `reading`
+    /// entry) disagrees with the typed counts, or names another table.
+    PhotoQrMismatch = "photo_qr_mismatch" =>
+        "the QR code read from the sheet's photo differs from the typed counts or names another table: \
+         compare the photo with the typed figures";
+}
+
+/// The bits of a [`FlagSet`]: wide enough for the flags to grow.
+type FlagBits = u32;
+
+// Every flag needs its own bit; widen `FlagBits` before this fails.
+const _: () = assert!(Flag::COUNT <= FlagBits::BITS as usize, "more flags than FlagSet has bits");
 
 impl Flag {
-    /// All flags, in declaration order.
-    pub const ALL: [Flag; 7] = [
-        Flag::CandidateSumMismatch,
-        Flag::ValidPlusNullExceedsVoters,
-        Flag::VotersExceedRegistered,
-        Flag::QrMismatch,
-        Flag::ConflictsWithEarlier,
-        Flag::QrUnreadable,
-        Flag::PhotoQrMismatch,
-    ];
-
-    /// The stable snake_case code (one of [`FLAG_CODES`]).
-    pub fn code(self) -> &'static str {
-        FLAG_CODES[self as usize]
-    }
-
     /// The flag with this code.
     pub fn from_code(code: &str) -> Option<Flag> {
         Flag::ALL.into_iter().find(|f| f.code() == code)
     }
 
-    /// What the flag means and what a reviewer should do.
-    pub fn message(self) -> &'static str {
-        match self {
-            Flag::CandidateSumMismatch => {
-                "the candidates' votes do not add up to the printed valid votes: compare with the photo"
-            }
-            Flag::ValidPlusNullExceedsVoters => {
-                "valid plus null (and blank) votes exceed the printed number of voters: compare with the photo"
-            }
-            Flag::VotersExceedRegistered => "more voters than registered voters at this table: check the table",
-            Flag::QrMismatch => "the QR code's counts differ from the typed counts: one of them is wrong",
-            Flag::ConflictsWithEarlier => {
-                "another key submitted different figures for this table and contest: compare both photos"
-            }
-            Flag::QrUnreadable => "the QR payload could not be decoded: check the photo of the QR",
-            Flag::PhotoQrMismatch => {
-                "the QR code read from the sheet's photo differs from the typed counts or names another table: \
-                 compare the photo with the typed figures"
-            }
-        }
-    }
-
-    fn bit(self) -> u8 {
-        1 << (self as u8)
+    /// The flag's bit in a [`FlagSet`]: its position in the table.
+    fn bit(self) -> FlagBits {
+        1 << (self as u32)
     }
 }
 
@@ -385,9 +392,9 @@ impl std::fmt::Display for Flag {
     }
 }
 
-/// A compact set of flags (one byte), as stored per sheet.
+/// A compact set of flags (one bit per flag), as stored per sheet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct FlagSet(u8);
+pub struct FlagSet(FlagBits);
 
 impl FlagSet {
     /// Adds a flag.
@@ -440,6 +447,74 @@ mod tests {
         assert_eq!(FLAG_CODES.len(), Flag::ALL.len());
         let s: FlagSet = [Flag::QrMismatch, Flag::CandidateSumMismatch].into_iter().collect();
         assert_eq!(s.to_vec(), vec![Flag::CandidateSumMismatch, Flag::QrMismatch]);
+    }
+
+    /// The codes, messages, order and JSON form are a published interface:
+    /// pinned here as literals, so a change to the table shows up as a test
+    /// failure rather than as a silent change to clients.
+    #[test]
+    fn flag_table_is_pinned() {
+        let pinned: [(Flag, &str, &str); 7] = [
+            (
+                Flag::CandidateSumMismatch,
+                "candidate_sum_mismatch",
+                "the candidates' votes do not add up to the printed valid votes: compare with the photo",
+            ),
+            (
+                Flag::ValidPlusNullExceedsVoters,
+                "valid_plus_null_exceeds_voters",
+                "valid plus null (and blank) votes exceed the printed number of voters: compare with the photo",
+            ),
+            (
+                Flag::VotersExceedRegistered,
+                "voters_exceed_registered",
+                "more voters than registered voters at this table: check the table",
+            ),
+            (
+                Flag::QrMismatch,
+                "qr_mismatch",
+                "the QR code's counts differ from the typed counts: one of them is wrong",
+            ),
+            (
+                Flag::ConflictsWithEarlier,
+                "conflicts_with_earlier",
+                "another key submitted different figures for this table and contest: compare both photos",
+            ),
+            (Flag::QrUnreadable, "qr_unreadable", "the QR payload could not be decoded: check the photo of the QR"),
+            (
+                Flag::PhotoQrMismatch,
+                "photo_qr_mismatch",
+                "the QR code read from the sheet's photo differs from the typed counts or names another table: \
+                 compare the photo with the typed figures",
+            ),
+        ];
+        assert_eq!(Flag::ALL.len(), pinned.len());
+        for (i, (flag, code, message)) in pinned.into_iter().enumerate() {
+            assert_eq!(Flag::ALL[i], flag);
+            assert_eq!(flag as usize, i, "declaration order is bit order");
+            assert_eq!(flag.code(), code);
+            assert_eq!(FLAG_CODES[i], code);
+            assert_eq!(flag.message(), message);
+            assert_eq!(serde_json::to_string(&flag).unwrap(), format!("\"{code}\""));
+            assert_eq!(serde_json::from_str::<Flag>(&format!("\"{code}\"")).unwrap(), flag);
+            assert_eq!(flag.to_string(), code);
+        }
+        assert_eq!(Flag::from_code("no_such_flag"), None);
+    }
+
+    #[test]
+    fn flag_set_holds_every_flag_independently() {
+        let all: FlagSet = Flag::ALL.into_iter().collect();
+        assert_eq!(all.to_vec(), Flag::ALL.to_vec());
+        for f in Flag::ALL {
+            let mut s = all;
+            s.remove(f);
+            assert!(!s.contains(f));
+            assert_eq!(s.iter().count(), Flag::COUNT - 1, "removing {f} removed only it");
+            let one: FlagSet = [f].into_iter().collect();
+            assert_eq!(one.to_vec(), vec![f]);
+        }
+        assert!(FlagSet::default().is_empty());
     }
 
     #[test]

@@ -46,6 +46,6 @@ pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, 
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
 pub use registry::{
-    Applied, LoggedBulletin, LoggedTrust, Prepared, Registry, SheetView, MAX_READING_CODES, MAX_TRUST_KEYS,
+    Applied, LoggedBulletin, LoggedTrust, Prepared, Registry, SheetCounts, SheetView, MAX_READING_CODES, MAX_TRUST_KEYS,
 };
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};

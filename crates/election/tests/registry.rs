@@ -614,3 +614,31 @@ fn photo_readings_flag_in_either_order_and_replay_identically() {
     let many: Vec<&str> = many.iter().map(String::as_str).collect();
     assert_eq!(log.code(&reading(&h1, &many), &k.operator), "malformed");
 }
+
+/// Two sheets of one table and contest that differ only in blank votes do
+/// not agree (`SheetCounts::agrees_with`): the tally counts blank votes, so
+/// either would give different totals. An unprinted blank count agrees with 0.
+#[test]
+fn sheets_differing_only_in_blank_votes_conflict() {
+    let mut log = setup();
+    let k = keys();
+    let blank = |table: &str, blank: Option<u64>| {
+        let mut s = sheet(table);
+        s.blank = blank;
+        s.voters = None;
+        s
+    };
+    assert!(log.sheet(&blank("T1", Some(2)), &k.w2).unwrap().flags.is_empty());
+    let a = log.sheet(&blank("T1", Some(3)), &k.w1).unwrap();
+    assert_eq!(a.flags, vec![Flag::ConflictsWithEarlier]);
+    assert!(log.sheet(&blank("T2", None), &k.w2).unwrap().flags.is_empty());
+    assert!(log.sheet(&blank("T2", Some(0)), &k.w1).unwrap().flags.is_empty());
+    let a = log.sheet(&blank("T3", None), &k.w2).unwrap();
+    assert!(a.flags.is_empty());
+    let a = log.sheet(&blank("T3", Some(4)), &k.w21).unwrap();
+    assert_eq!(a.flags, vec![Flag::ConflictsWithEarlier]);
+    // The views compare the same way.
+    let t1 = log.reg.geography().find_table("T1").unwrap();
+    let views: Vec<_> = log.reg.sheets_for_table(t1).collect();
+    assert!(!views[0].counts().agrees_with(&views[1].counts()));
+}

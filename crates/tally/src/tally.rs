@@ -8,8 +8,10 @@
 //! evidence is compared with, see [`crate::official`]).
 //!
 //! Two sheets *agree* when every count is equal: each candidate's votes, null
-//! votes, and blank votes (an unprinted blank count is taken as 0). Agreeing
-//! sheets form a *variant*. The *independent sources* of a variant are its
+//! votes, and blank votes (an unprinted blank count is taken as 0). This is
+//! [`SheetCounts::agrees_with`], the same definition the registry uses to flag
+//! `conflicts_with_earlier`, so a table the registry finds conflicting is one
+//! the tally finds conflicting too. Agreeing sheets form a *variant*. The *independent sources* of a variant are its
 //! distinct organisations ([`Independence::Organisations`], the default) or
 //! distinct keys ([`Independence::Keys`]).
 //!
@@ -41,7 +43,7 @@
 
 use crate::certainty::{node_certainty, NodeCertainty};
 use crate::evidence::{Evidence, SheetRow};
-use testigo_election::{ElectionDef, Flag, Geography, Source, TableIx, UnitIx};
+use testigo_election::{ElectionDef, Flag, Geography, SheetCounts, Source, TableIx, UnitIx};
 
 /// No sheet / no position.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -429,8 +431,14 @@ fn tabulate_contest(
     tally
 }
 
+/// Whether two evidence rows agree ([`SheetCounts::agrees_with`]).
 fn same_counts(evidence: &Evidence, a: &SheetRow, b: &SheetRow) -> bool {
-    a.null == b.null && a.blank.unwrap_or(0) == b.blank.unwrap_or(0) && evidence.votes(a) == evidence.votes(b)
+    counts(evidence, a).agrees_with(&counts(evidence, b))
+}
+
+/// The counts an evidence row records.
+fn counts<'e>(evidence: &'e Evidence, row: &SheetRow) -> SheetCounts<'e> {
+    SheetCounts { votes: evidence.votes(row), null: row.null, blank: row.blank }
 }
 
 /// Splits a table's sheets into variants; returns the state, the chosen

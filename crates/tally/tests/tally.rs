@@ -293,3 +293,46 @@ fn replay_and_rerun_give_identical_json() {
     }
     assert_ne!(first, json(&shorter));
 }
+
+/// Blank votes are part of agreeing (`SheetCounts::agrees_with`, the
+/// registry's `conflicts_with_earlier` rule too): two sheets that differ only
+/// in blank votes are two variants; an unprinted blank count agrees with 0.
+#[test]
+fn sheets_differing_only_in_blank_votes_are_variants() {
+    let (def, geo) = flat(2, &[Some(100), Some(100), Some(100)]);
+    let mut ev = Evidence::new(&def);
+    let mut push_blank = |index: u64, table: &str, org: &str, blank: Option<u64>| {
+        let organisation = ev.intern_organisation(org);
+        let signer = ev.intern_signer(org);
+        ev.push(NewSheet {
+            index,
+            table: geo.find_table(table).unwrap(),
+            contest: 0,
+            source: Source::Witness,
+            flags: FlagSet::default(),
+            current: true,
+            signer,
+            organisation,
+            votes: &[40, 30],
+            null: 2,
+            blank,
+        })
+        .unwrap();
+    };
+    push_blank(1, "T1", "A", Some(2));
+    push_blank(2, "T1", "B", Some(3));
+    push_blank(3, "T2", "A", None);
+    push_blank(4, "T2", "B", Some(0));
+    push_blank(5, "T3", "A", None);
+    push_blank(6, "T3", "B", Some(3));
+    let tally = tabulate(&def, &geo, &ev, &TallyOptions::default());
+    let ct = &tally.contests[0];
+    let st = |id| ct.state(geo.find_table(id).unwrap());
+    assert_eq!(st("T1"), TableState::Conflicting, "blank 2 against blank 3");
+    assert_eq!(st("T2"), TableState::Corroborated, "unprinted blank votes agree with 0");
+    assert_eq!(st("T3"), TableState::Conflicting, "unprinted blank votes against 3");
+    let variants = ct.variants(&ev, geo.find_table("T1").unwrap(), Independence::Organisations);
+    assert_eq!(variants.iter().map(|v| v.blank).collect::<Vec<_>>(), [2, 3]);
+    // The earliest variant counts: blank 2 (T1) + 0 (T2) + 0 (T3).
+    assert_eq!(ct.counts(Node::National).blank, 2);
+}
