@@ -1,5 +1,7 @@
 //! The real Venezuelan publications, replayed through the election registry
 //! in memory: the counts of the shared README come out exactly.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Read;
 

@@ -1,5 +1,7 @@
 //! The Venezuelan CSV parser against the real published files (the gzip
 //! copies in `data/venezuela-2024/`) and against broken variants of them.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -1,4 +1,6 @@
 //! `inspect` on payload text and on synthetic photos.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use testigo_formats::brazil_bu::{KeySet, Phase};
 use testigo_scan::corpus::{self, Degradation, SheetKind, CORPUS_KEY_VERSION, CORPUS_STATES};

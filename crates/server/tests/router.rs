@@ -2,6 +2,8 @@
 //! (`tower::ServiceExt::oneshot`): routing, content types, body and part
 //! limits, error bodies, Retry-After and cache headers, and the
 //! pre-authentication gate keyed by the client address.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::IpAddr;
 use std::sync::Arc;

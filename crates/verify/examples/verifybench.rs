@@ -12,6 +12,8 @@
 //! fails. In the same run it times raw single-threaded `verify_strict` of the
 //! same entries from memory, for the ratio, and checks that a log holding
 //! one bad signature is refused naming that entry.
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::sync::Arc;

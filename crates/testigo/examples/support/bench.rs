@@ -1,7 +1,8 @@
 //! Shared by the intake benchmarks (`httpbench`, `photobench`): the
 //! Venezuelan 2024 election logged into a fresh data directory with enrolled
 //! witness keys, and a loopback server that many clients post to at once.
-
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // Each example compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
