@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use testigo_datasets::venezuela::{self, Publication};
 use testigo_election::{encode_signed, Entry};
 use testigo_formats::GzError;
@@ -92,26 +93,11 @@ pub fn import_publication(
     let now = testigo_server::node::unix_now();
     let mut tally = Tally::default();
     for rows in publication.rows.chunks(BATCH) {
-        // Signing is the CPU-heavy part: split it over the cores.
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let per = rows.len().div_ceil(threads);
-        let signed: Vec<Vec<u8>> = std::thread::scope(|s| {
-            let handles: Vec<_> = rows
-                .chunks(per.max(1))
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|r| encode_signed(&Entry::Sheet(venezuela::sheet(publication, r, now)), signer))
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Ok(Vec::new())))
-                .collect::<Result<Vec<_>, _>>()
-                .map(|v| v.into_iter().flatten().collect())
-        })?;
+        // Signing is the CPU-heavy part: split it over the cores (results in row order).
+        let signed: Vec<Vec<u8>> = rows
+            .par_iter()
+            .map(|r| encode_signed(&Entry::Sheet(venezuela::sheet(publication, r, now)), signer))
+            .collect::<Result<_, _>>()?;
         let outcomes = node.submit_many(signed, now)?;
         tally.add(&outcomes);
         bar.inc(rows.len() as u64);
