@@ -1,7 +1,7 @@
 //! The real Venezuelan publications, replayed through the election registry
 //! in memory: the counts of the shared README come out exactly.
-
-use std::io::Read;
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use testigo_datasets::venezuela::{self, Publication};
 use testigo_election::{encode_signed, Enrol, Entry, Registry, Role};
@@ -9,8 +9,7 @@ use testigo_note::{Signer, ALG_ED25519};
 
 fn publication(file: &str) -> Publication {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/venezuela-2024").join(file);
-    let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_end(&mut raw).unwrap();
+    let raw = testigo_formats::decompress_gz(&std::fs::read(&path).unwrap()).unwrap();
     Publication::parse(file.trim_end_matches(".gz"), &raw).unwrap()
 }
 

@@ -1,5 +1,7 @@
 //! The canonical entry encoding: round trips, byte stability, refusal of
 //! every non-canonical variant, the size limit, and geography chunking.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

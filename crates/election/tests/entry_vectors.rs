@@ -18,6 +18,8 @@
 //! ```
 //!
 //! then review the diff of `testdata/entries/` like any other change.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! Loading the election TOML and the tables CSV: the example files load, and
 //! errors name the file, the line and what to fix.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use testigo_election::*;
 

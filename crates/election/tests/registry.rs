@@ -1,6 +1,8 @@
 //! Registry rules: every rejection and flag code is produced by an input that
 //! should produce it, with `check` and `apply` agreeing; corrections,
 //! revocation and scope.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! Trust entries: operator-signed keys for signed QR formats, handed to the
 //! registry's decoder so every replay checks signatures with the same keys,
 //! and earlier sheets whose signature had no key checked again.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,7 +1,9 @@
 //! Gzip decompression for the datasets shipped compressed in the repository.
 //!
-//! The CLI reads `data/**/*.csv.gz` and hands the result to the parsers; the
-//! helper lives here so that tests and the CLI decompress the same way.
+//! The CLI (`testigo import` and `testigo demo`) reads `data/**/*.csv.gz`
+//! through these functions and hands the result to the parsers; the helper
+//! lives here so that tests, benchmarks and the CLI decompress the same way,
+//! always with a cap on the decompressed size.
 
 use std::io::Read;
 
@@ -63,6 +65,22 @@ mod tests {
         let gz = gzip(&[0u8; 100]);
         assert!(decompress_gz_limited(&gz, 100).is_ok());
         assert!(matches!(decompress_gz_limited(&gz, 99), Err(GzError::TooLarge { limit: 99 })));
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused() {
+        // 64 MiB of zeros compress to about 64 KiB; the limit stops the
+        // decoder at 1 MiB + 1 byte instead of inflating it all.
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            e.write_all(&zeros).unwrap();
+        }
+        let bomb = e.finish().unwrap();
+        assert!(bomb.len() < 1 << 20, "{} bytes compressed", bomb.len());
+        let err = decompress_gz_limited(&bomb, 1 << 20).unwrap_err();
+        assert!(matches!(err, GzError::TooLarge { limit: 1_048_576 }));
+        assert!(err.to_string().contains("exceeds the limit of 1048576 bytes"), "{err}");
     }
 
     #[test]

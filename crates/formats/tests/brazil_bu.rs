@@ -1,5 +1,7 @@
 //! Brazil BU QR: the manual's worked example, mutations, multi-part
 //! assembly and generated round trips.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use proptest::prelude::*;

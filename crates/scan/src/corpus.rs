@@ -16,8 +16,7 @@ use ed25519_dalek::SigningKey;
 use image::codecs::jpeg::JpegEncoder;
 use image::{GrayImage, ImageFormat, Luma};
 use qrcode::{EcLevel, QrCode};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use testigo_formats::brazil_bu::{build_payload, BuHeader, BuRecord, BuildOptions, Entry, Office, PartyVotes};
 use testigo_formats::venezuela_qr::{self, ActaQr};
 use testigo_formats::VENEZUELA_2024_CARD_COUNT;
@@ -131,7 +130,7 @@ pub fn kind_for(seed: u64) -> SheetKind {
 
 /// The sample for `seed` with a chosen degradation.
 pub fn generate_with(seed: u64, degradation: Degradation) -> Sample {
-    let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x07E5_7160);
+    let mut rng = testigo_rng::seeded(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x07E5_7160);
     let kind = kind_for(seed);
     let payloads = match kind {
         SheetKind::VenezuelaActa => vec![venezuela_payload(&mut rng)],
@@ -145,7 +144,7 @@ pub fn generate_with(seed: u64, degradation: Degradation) -> Sample {
 /// A photo of a sheet of `kind` carrying exactly `payloads` (for example a
 /// test's own acta code), drawn and degraded as [`generate_with`] does.
 pub fn photo_of(seed: u64, kind: SheetKind, payloads: &[String], degradation: Degradation) -> Vec<u8> {
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = testigo_rng::seeded(seed);
     let sheet = draw_sheet(&mut rng, kind, payloads);
     photograph(&mut rng, &sheet, degradation)
 }

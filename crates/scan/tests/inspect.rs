@@ -1,4 +1,6 @@
 //! `inspect` on payload text and on synthetic photos.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use testigo_formats::brazil_bu::{KeySet, Phase};
 use testigo_scan::corpus::{self, Degradation, SheetKind, CORPUS_KEY_VERSION, CORPUS_STATES};
@@ -82,7 +84,7 @@ fn brazilian_text() {
 #[test]
 fn multi_part_text_and_bad_input() {
     // A generated 2+-part BU, lines reversed and repeated.
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
+    let mut rng = testigo_rng::seeded(7);
     let parts = (0..20).map(|_| corpus::brazil_payloads(&mut rng)).find(|p| p.len() >= 2).unwrap();
     let mut text: Vec<&str> = parts.iter().rev().map(String::as_str).collect();
     text.push(&parts[0]);

@@ -3,6 +3,8 @@
 //! error bodies, Retry-After, the pre-authentication gate keyed by the
 //! client address, per-key limits and fail-stop answers. The read routes
 //! are in `router_reads.rs`.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! The read side through `Router` without a socket: routing (404, 405),
 //! the log at its C2SP paths with their content types and cache headers,
 //! photos by hash (valid names only), the election, table and tally views.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

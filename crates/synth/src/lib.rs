@@ -2,9 +2,9 @@
 //!
 //! [`generate`] builds an [`ElectionDef`], its [`Geography`] and, for every
 //! table, the "true" counts and the sheets observers would submit. The same
-//! config and seed always give the same election (a hand-written
-//! xoshiro256** generator seeded by splitmix64; no platform-dependent
-//! randomness).
+//! config and seed always give the same election (the workspace's one
+//! seeded generator, `testigo-rng`'s ChaCha8, with the distributions written
+//! here; no platform- or version-dependent randomness).
 //!
 //! # The model
 //!
@@ -144,36 +144,21 @@ pub struct SynthElection {
     tables: Vec<TableIx>,
 }
 
-/// xoshiro256** seeded by splitmix64: small, fast, reproducible.
+/// The seeded generator ([`testigo_rng::seeded`], ChaCha8) with the
+/// distributions the model draws from, all computed here from its 64-bit
+/// outputs so that no library's sampling code can change an election.
 #[derive(Clone, Debug)]
-pub struct Rng([u64; 4]);
+pub struct Rng(testigo_rng::ChaCha8Rng);
 
 impl Rng {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Self {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        Rng([next(), next(), next(), next()])
+        Rng(testigo_rng::seeded(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let s = &mut self.0;
-        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        result
+        testigo_rng::RngCore::next_u64(&mut self.0)
     }
 
     /// Uniform in [0, 1).

@@ -1,6 +1,8 @@
 //! Properties on synthetic elections: every node is the sum of its
 //! children, table states match what the generator planted, and output is
 //! deterministic.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use testigo_election::{FlagSet, Source};

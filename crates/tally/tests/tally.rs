@@ -1,5 +1,7 @@
 //! Table states, the counting rule, aggregates and certainty on hand-built
 //! elections whose every number is worked out by hand in the comments.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

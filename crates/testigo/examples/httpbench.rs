@@ -11,6 +11,8 @@
 //! ```sh
 //! cargo run --release -p testigo --example httpbench -- [SHEETS] [IN_FLIGHT]
 //! ```
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/bench.rs"]
 mod bench;

@@ -1,6 +1,8 @@
 //! The workspace's layering, checked from `cargo metadata` and the sources,
 //! so that a dependency pointing the wrong way fails the build's tests
 //! instead of waiting for a review (ARCHITECTURE.md describes the layers).
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! server's configuration: a Brazilian BU whose hash chain holds but whose
 //! signature is forged gets the same signature state and flags on the
 //! server, in `testigo tally` and in `testigo verify`, which replay the log.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! Shared by the end-to-end tests: a small election, the `testigo` binary
 //! run as a real server on loopback, and log snapshots.
 #![allow(dead_code)]
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -6,6 +6,8 @@
 //!
 //! Attackers and genuine clients use different loopback source addresses
 //! (127.0.0.0/8 is all local), as they would be different hosts.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -2,6 +2,8 @@
 //! returns its documented code and leaves the log byte-for-byte unchanged;
 //! every flag class is logged and flagged; the README's table of bad inputs
 //! says what the server really answers.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

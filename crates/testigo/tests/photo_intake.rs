@@ -4,6 +4,8 @@
 //! typed counts, and shows per sheet the photo, the QR checks and the
 //! signature state of signed formats (Brazilian BUs, with keys logged by a
 //! `trust` entry).
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,8 @@
 //! `testigo qr inspect`: the shared example payloads (copied into
 //! `crates/formats/testdata/`, see its README), tampered payloads that must
 //! fail, and a generated sheet photo read end to end.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -4,6 +4,8 @@
 //! against the totals of the opposition's two publications and the CNE's
 //! bulletins (figures from `data/venezuela-2024/README.md` and the shared
 //! data README it cites).
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

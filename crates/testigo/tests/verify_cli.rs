@@ -1,6 +1,8 @@
 //! End-to-end tests of `testigo verify`, `testigo mirror` and `testigo witness`:
 //! real servers on loopback, verified by a second process; tampered copies
 //! must fail naming the object; a witness cosigns what the server publishes.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

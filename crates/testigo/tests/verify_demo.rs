@@ -1,5 +1,7 @@
 //! End to end: the Venezuela demo served on loopback by `testigo serve` and
 //! verified over HTTP by a second process, `testigo verify URL`.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

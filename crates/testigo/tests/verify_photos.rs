@@ -3,6 +3,8 @@
 //! log), its hash checked and its QR codes read again and compared with the
 //! operator's logged reading. Tampered and missing photos and a dishonest
 //! operator's reading must fail the run, naming the hash or the log index.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -2,6 +2,8 @@
 //! bundle against the keys known before it: a later bundle holding one entry
 //! with a broken signature (written behind the intake's back) must still fail
 //! replay naming exactly that entry, and the same log without it must pass.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -11,6 +11,8 @@
 //! Each append is acknowledged only after its tiles and bundles are fsynced
 //! and a checkpoint covering it is published (the sequencer's contract).
 //! Peak RSS is read from `VmHWM` in `/proc/self/status` after each phase.
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,5 +1,7 @@
 //! Malformed and hostile input: every case must come back as an error whose
 //! message names the problem, never as a panic or a vague "invalid".
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use testigo_note::{Signer, ALG_COSIGNATURE_V1, ALG_ED25519};

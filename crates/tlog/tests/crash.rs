@@ -12,6 +12,8 @@
 //! SIGKILL loses no page-cache data, so this exercises the publish order and
 //! restart logic (torn multi-file state, leftover temporaries and partial
 //! tiles), not power loss; fsync placement is reviewed in `storage.rs`.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

@@ -6,6 +6,8 @@
 //!
 //! Needs the Debian packages `golang-go` and `golang-golang-x-mod-dev`
 //! (`./scripts/test` installs them).
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -7,6 +7,8 @@
 //! (`tile/8/0/x001/234.p/5`, entries under `tile/8/data/...`); c2sp.org/tlog-tiles
 //! fixes the height at 8 and drops it (`tile/0/x001/234.p/5`, `tile/entries/...`).
 //! The tests convert between the two forms and require the rest to be identical.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

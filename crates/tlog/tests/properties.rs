@@ -13,6 +13,8 @@
 //! path shape (inclusion), an independent verifier (tlog_tiles, consistency),
 //! and it never depends on the data (the same wrong parameters give the same
 //! verdict on an unrelated tree).
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use testigo_tlog::hash::{leaf_hash, node_hash, split_point, tree_hash, Hash};

@@ -2,6 +2,8 @@
 //! vectors (copied from shared/vectors/transparency-dev-merkle into testdata/,
 //! Apache-2.0; see testdata/transparency-dev-merkle/ORIGIN.txt), plus
 //! generation checks of the same proofs over the RFC 6962 test tree.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,7 @@
 //! The RFC 6962 / transparency-dev/merkle vectors (copied from
 //! shared/vectors/transparency-dev-merkle into testdata/, Apache-2.0).
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -2,8 +2,9 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use rayon::prelude::*;
 
 use testigo_note::Verifier;
 use testigo_tlog::checkpoint::{self, OpenedCheckpoint};
@@ -305,25 +306,16 @@ fn process_bundle(source: &Source, index: u64, size: u64) -> Result<BundleOut, V
 }
 
 /// Runs `f` over `range` on `threads` threads; results in range order.
+///
+/// A pool of its own rather than rayon's global one: `threads` is the number
+/// of fetches in flight (16 over HTTP), not the number of cores.
 fn parallel_map<T: Send>(range: Range<u64>, threads: usize, f: impl Fn(u64) -> T + Sync) -> Vec<T> {
     let n = (range.end - range.start) as usize;
-    let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
-    let next = AtomicU64::new(range.start);
-    std::thread::scope(|s| {
-        for _ in 0..threads.clamp(1, n.max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= range.end {
-                    break;
-                }
-                let r = f(i);
-                if let Ok(mut v) = slots.lock() {
-                    v[(i - range.start) as usize] = Some(r);
-                }
-            });
-        }
-    });
-    slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
+    match rayon::ThreadPoolBuilder::new().num_threads(threads.clamp(1, n.max(1))).build() {
+        Ok(pool) => pool.install(|| range.into_par_iter().map(&f).collect()),
+        // No threads to be had: the same work, in order, on this one.
+        Err(_) => range.map(f).collect(),
+    }
 }
 
 /// The first disagreement between a served tile and the hashes recomputed from below it.

@@ -7,6 +7,8 @@
 //! to c2sp.org/tlog-tiles (`tile/...`, `tile/entries/...`), and entry bundles
 //! are written in the C2SP form (big-endian u16 length, then the entry),
 //! which tlog_tiles does not produce.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

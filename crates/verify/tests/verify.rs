@@ -1,5 +1,7 @@
 //! Verification and mirroring of logs built with the sequencer: a tamper
 //! matrix, forks against remembered state, incremental runs, and HTTP.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

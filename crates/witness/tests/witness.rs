@@ -1,4 +1,6 @@
 //! The witness over real HTTP on loopback, fed by a real log grown with the sequencer.
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,6 +1,8 @@
 //! A small election built in code, its keys, and helpers to submit entries
 //! through both `check` and `apply` and insist they agree.
 #![allow(dead_code)]
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use testigo_election::*;

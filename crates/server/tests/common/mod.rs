@@ -1,7 +1,8 @@
 //! Fixtures shared by the router tests: a data directory with a small
 //! election, signed sheets, requests with a client address, and answers read
 //! back as JSON.
-
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::net::IpAddr;

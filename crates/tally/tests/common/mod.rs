@@ -2,6 +2,8 @@
 //! (keys, enrolments, sheets, a correction, an official sheet) and helpers to
 //! build evidence directly.
 #![allow(dead_code)]
+// Test code (helpers included): a failed unwrap is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use testigo_election::*;

@@ -1,11 +1,11 @@
 //! Shared by the intake benchmarks (`httpbench`, `photobench`): the
 //! Venezuelan 2024 election logged into a fresh data directory with enrolled
 //! witness keys, and a loopback server that many clients post to at once.
-
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 // Each example compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
-use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -41,9 +41,8 @@ pub struct BenchElection {
 /// key; the registry checks QR codes if `read_qr`.
 pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
     let tmp = tempfile::tempdir()?;
-    let mut raw = Vec::new();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/venezuela-2024/RESULTADOS_2024_CSV_V2.csv.gz");
-    flate2::read::GzDecoder::new(std::fs::File::open(path)?).read_to_end(&mut raw)?;
+    let raw = testigo_formats::decompress_gz(&std::fs::read(path)?)?;
     let v2 = Publication::parse("RESULTADOS_2024_CSV_V2.csv", &raw)?;
 
     let dir = DataDir::new(tmp.path().join("d"));

@@ -62,13 +62,12 @@ struct DemoSheet {
     qr: String,
 }
 
-/// A small deterministic generator, so the demo's counts are the same every run.
-struct Lcg(u64);
+/// The workspace's seeded generator, so the demo's counts are the same every run.
+struct DemoRng(testigo_rng::ChaCha8Rng);
 
-impl Lcg {
+impl DemoRng {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % n
+        testigo_rng::RngCore::next_u64(&mut self.0) % n
     }
 }
 
@@ -82,7 +81,7 @@ fn section_record(
     muni: u32,
     zone: u32,
     section: u32,
-    rng: &mut Lcg,
+    rng: &mut DemoRng,
 ) -> (BuRecord, BTreeMap<String, u64>, u64, u64) {
     let present = ELIGIBLE - 20 - rng.below(60);
     let blank = rng.below(8);
@@ -225,7 +224,7 @@ fn build(dir: &Path) -> anyhow::Result<Vec<DemoSheet>> {
         )?,
     ];
 
-    let mut rng = Lcg(2022);
+    let mut rng = DemoRng(testigo_rng::seeded(2022));
     let mut sheets = Vec::new();
     let mut sheet_entries = Vec::new();
     for (s, (uf, _, muni, _)) in STATES.iter().enumerate() {
