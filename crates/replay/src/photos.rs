@@ -1,6 +1,6 @@
 //! Photo re-verification: every photo a log names is fetched, its SHA-256
 //! checked against the hash the log names, and its QR codes read again with
-//! [`testigo_scan::photo_codes`] and compared with the latest operator-signed
+//! [`testigo_documents::photo_codes`] and compared with the latest operator-signed
 //! `reading` of that photo.
 //!
 //! A reading is the operator's attestation of what a photo shows, and tally
@@ -114,7 +114,7 @@ pub fn check_photo(source: &dyn PhotoSource, job: &PhotoJob) -> PhotoOutcome {
     if got != job.sha256 {
         return PhotoOutcome::Tampered(got);
     }
-    let ours = testigo_scan::photo_codes(&bytes).map_err(|e| e.to_string());
+    let ours = testigo_documents::photo_codes(&bytes).map_err(|e| e.to_string());
     drop(bytes);
     match &job.reading {
         None => PhotoOutcome::Unread(ours),

@@ -193,6 +193,19 @@ pub fn scan_gray(image: &GrayImage, effort: Effort) -> PhotoScan {
     scan_gray_with(image, effort, Engine::default())
 }
 
+/// Reads a sheet's codes: a quick pass, then every pass if `wants_more`
+/// says the quick pass's code texts are not enough (for `testigo-documents`:
+/// no code of one known format, or a document's parts missing). This crate
+/// knows no document format; the caller's predicate does.
+pub fn scan_sheet(image: &GrayImage, wants_more: impl FnOnce(&[String]) -> bool) -> PhotoScan {
+    let quick = scan_gray(image, Effort::Quick);
+    if wants_more(&quick.texts()) {
+        scan_gray(image, Effort::Exhaustive)
+    } else {
+        quick
+    }
+}
+
 /// [`scan_gray`] with a chosen engine (the benchmark compares them).
 pub fn scan_gray_with(image: &GrayImage, effort: Effort, engine: Engine) -> PhotoScan {
     let mut found = Found { engine, ..Found::default() };

@@ -562,7 +562,7 @@ impl Node {
         if self.registry().photo_reading(sha256).is_some() {
             return Ok(None);
         }
-        let codes = testigo_scan::photo_codes(photo).map_err(|e| {
+        let codes = testigo_documents::photo_codes(photo).map_err(|e| {
             tracing::info!("refusing an undecodable photo: {e}");
             SubmitError::Rejected(Rejection::PhotoNotImage)
         })?;

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use ed25519_dalek::SigningKey;
-use testigo_documents::{trusted_bu_key, SheetQr, BRAZIL_BU};
+use testigo_documents::{trusted_bu_key, BrazilBuQr, SheetQr, BRAZIL_BU};
 use testigo_election::{
     encode_signed, Candidate, Contest, ElectionDef, Enrol, Entry, GeographyChunk, Role, Sheet, Source, Table, Trust,
     Unit,
@@ -339,6 +339,7 @@ pub fn run(dir: Option<PathBuf>, no_serve: bool, port: u16) -> anyhow::Result<Ex
     let example = {
         let reg = node.registry();
         let qr = SheetQr::from_trusts(reg.trusts()).map_err(anyhow::Error::msg)?;
+        let bu = qr.format::<BrazilBuQr>().context("this build reads no Brazilian BU")?;
         for t in reg.trusts() {
             println!("BU keys the log trusts (trust entry #{}, {}):", t.index, t.trust.note);
             for k in &t.trust.keys {
@@ -351,7 +352,7 @@ pub fn run(dir: Option<PathBuf>, no_serve: bool, port: u16) -> anyhow::Result<Ex
         println!("  {:<20} {:>5}  {:<34} flags", "section", "parts", "BU signature");
         for s in &sheets {
             let parts = s.qr.lines().count();
-            let status = match qr.brazil.signature(&s.qr) {
+            let status = match bu.signature(&s.qr) {
                 Ok((chain, sig)) => status_name(chain, sig),
                 Err(e) => format!("unreadable: {e}"),
             };

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use testigo_documents::{formats, inspect, BrazilBuQr};
 use testigo_formats::brazil_bu::KeySet;
-use testigo_scan::{add_key_arg, inspect, InspectOptions};
+use testigo_scan::add_key_arg;
 
 /// Subcommands of `testigo qr`.
 #[derive(Subcommand, Debug)]
@@ -41,7 +42,7 @@ fn inspect_cmd(a: InspectArgs) -> anyhow::Result<ExitCode> {
         add_key_arg(&mut keys, k)?;
     }
     let input = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
-    let report = inspect(&input, &InspectOptions { keys, ..InspectOptions::default() });
+    let report = inspect(&input, &formats().with(BrazilBuQr::new(keys)));
     println!("{}", report.to_json());
     Ok(if report.exit_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -81,29 +81,29 @@ fn parse_votes(args: &[String]) -> anyhow::Result<BTreeMap<String, u64>> {
 fn qr_from_photo(photo: &[u8]) -> Option<String> {
     // No keys: the signature is the server's business (it records the
     // status); here only the payload text matters.
-    let report = testigo_scan::inspect_photo(photo, &testigo_scan::InspectOptions::default());
-    let format = match report.format {
-        Some(testigo_scan::QrFormat::VenezuelaActa) => "a Venezuelan acta",
-        Some(testigo_scan::QrFormat::BrazilBu) => "a Brazilian BU",
-        None => {
-            eprintln!("no tally-sheet QR code read from the photo; submitting without a QR payload");
-            for e in &report.errors {
-                eprintln!("  {e}");
-            }
-            return None;
+    let formats = testigo_documents::formats();
+    let report = testigo_documents::inspect_photo(photo, &formats);
+    let Some(format) = report.format else {
+        eprintln!("no tally-sheet QR code read from the photo; submitting without a QR payload");
+        for e in &report.errors {
+            eprintln!("  {e}");
         }
+        return None;
     };
-    let payloads: Vec<&String> = match report.format {
-        // One acta per sheet: the first code of the format.
-        Some(testigo_scan::QrFormat::VenezuelaActa) => report.payloads.iter().take(1).collect(),
-        _ => report.payloads.iter().collect(),
+    // The format's codes as it groups them into payloads (a multi-code
+    // document joined, one code per line); one document per sheet: the first.
+    let codes: Vec<&str> = report.payloads.iter().map(String::as_str).collect();
+    let (payload, code_count) = match formats.get(format.name)?.payloads_from_codes(&codes) {
+        Some(joined) => (joined.into_iter().next()?, codes.len()),
+        None => (codes.first()?.to_string(), 1),
     };
+    let format = format.title;
     let table = report.table.as_deref().map(|t| format!(", table {t}")).unwrap_or_default();
-    eprintln!("QR read from the photo: {format}{table}, {} code(s)", payloads.len());
+    eprintln!("QR read from the photo: {format}{table}, {code_count} code(s)");
     for e in &report.errors {
         eprintln!("  warning: {e}");
     }
-    Some(payloads.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n"))
+    Some(payload)
 }
 
 /// Signs and posts the sheet; prints index, flags and where the receipt went.

@@ -1,40 +1,45 @@
-//! `inspect` on payload text and on synthetic photos.
+//! `inspect` on payload text and on synthetic photos (moved from
+//! testigo-scan with the inspection itself).
 // Test code (helpers included): a failed unwrap is a test failure with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use testigo_formats::brazil_bu::{KeySet, Phase};
-use testigo_scan::corpus::{self, Degradation, SheetKind, CORPUS_KEY_VERSION, CORPUS_STATES};
-use testigo_scan::{
-    add_key_arg, decode_photo, inspect, ChainReport, Counts, Effort, InspectOptions, QrFormat, SignatureReport,
+use testigo_documents::{
+    formats, inspect, ActaCounts, BrazilBuQr, BrazilResult, ChainReport, Formats, SignatureReport, BRAZIL_BU,
+    VENEZUELA_ACTA,
 };
+use testigo_formats::brazil_bu::{KeySet, Phase};
+use testigo_formats::venezuela_qr::ActaQr;
+use testigo_scan::corpus::{self, Degradation, SheetKind, CORPUS_KEY_VERSION, CORPUS_STATES};
+use testigo_scan::{add_key_arg, decode_photo, Effort};
 
 const BU_EXAMPLE: &str = include_str!("../../formats/testdata/bu_ac_2024_example.txt");
 const BU_KEY: &str = include_str!("../../formats/testdata/bu_ac_2024_key.hex");
 const VE_EXAMPLE: &str = include_str!("../../formats/testdata/venezuela_acta_example.txt");
 
-fn example_options() -> InspectOptions {
+fn example_options() -> Formats {
     let mut keys = KeySet::new();
     add_key_arg(&mut keys, &format!("sac@20240507={}", BU_KEY.trim())).unwrap();
-    InspectOptions { keys, ..InspectOptions::default() }
+    formats().with(BrazilBuQr::new(keys))
 }
 
-fn corpus_options() -> InspectOptions {
+fn corpus_options() -> Formats {
     let mut keys = KeySet::new();
     let vk = corpus::corpus_signing_key().verifying_key();
     for uf in CORPUS_STATES {
         keys.add_key(uf, Phase::Official, CORPUS_KEY_VERSION, vk).unwrap();
     }
-    InspectOptions { keys, ..InspectOptions::default() }
+    formats().with(BrazilBuQr::new(keys))
 }
 
 #[test]
 fn venezuelan_text() {
-    let r = inspect(format!("\r\n{VE_EXAMPLE}\n").as_bytes(), &InspectOptions::default());
+    let r = inspect(format!("\r\n{VE_EXAMPLE}\n").as_bytes(), &formats());
     assert!(r.exit_ok(), "{}", r.to_json());
-    assert_eq!(r.format, Some(QrFormat::VenezuelaActa));
+    assert_eq!(r.format_name(), Some(VENEZUELA_ACTA));
+    assert_eq!(r.details::<ActaQr>().unwrap().table_id(), "201301006.01");
     assert_eq!(r.table.as_deref(), Some("201301006.01"));
     assert_eq!((r.chain, r.signature), (ChainReport::NotApplicable, SignatureReport::NotApplicable));
-    let Some(Counts::Venezuela { candidates, valid, .. }) = &r.counts else { panic!("{r:?}") };
+    let Some(ActaCounts { candidates, valid, .. }) = r.counts_as::<ActaCounts>() else { panic!("{r:?}") };
     assert_eq!(*valid, 368);
     let votes = |code: &str| candidates.iter().find(|c| c.code == code).unwrap().votes;
     assert_eq!((votes("NM"), votes("EG")), (188, 167));
@@ -44,7 +49,7 @@ fn venezuelan_text() {
 
     // A malformed acta parses into an error, and the exit status says so.
     let bad = VE_EXAMPLE.trim().replacen("!140,", "!140,0,", 1);
-    let r = inspect(bad.as_bytes(), &InspectOptions::default());
+    let r = inspect(bad.as_bytes(), &formats());
     assert!(!r.exit_ok());
     assert!(r.errors[0].contains("39 card counts"), "{:?}", r.errors);
 }
@@ -53,7 +58,8 @@ fn venezuelan_text() {
 fn brazilian_text() {
     let r = inspect(BU_EXAMPLE.as_bytes(), &example_options());
     assert!(r.exit_ok(), "{}", r.to_json());
-    assert_eq!(r.format, Some(QrFormat::BrazilBu));
+    assert_eq!(r.format_name(), Some(BRAZIL_BU));
+    assert!(r.details::<BrazilResult>().unwrap().record.is_some());
     assert_eq!(r.table.as_deref(), Some("AC/1120/8/2"));
     assert_eq!((r.chain, r.signature), (ChainReport::Valid, SignatureReport::Verified));
     let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
@@ -64,7 +70,7 @@ fn brazilian_text() {
     assert_eq!(json["counts"]["present"], 2);
 
     // Without the key: the counts are still reported, but not "ok".
-    let r = inspect(BU_EXAMPLE.as_bytes(), &InspectOptions::default());
+    let r = inspect(BU_EXAMPLE.as_bytes(), &formats());
     assert_eq!(r.signature, SignatureReport::UnknownKey);
     assert!(r.counts.is_some() && !r.exit_ok());
 
@@ -100,10 +106,10 @@ fn multi_part_text_and_bad_input() {
 
     let mixed = format!("{}\n{}", VE_EXAMPLE.trim(), BU_EXAMPLE.trim());
     assert!(!inspect(mixed.as_bytes(), &example_options()).exit_ok());
-    let r = inspect(b"hello world\n", &InspectOptions::default());
+    let r = inspect(b"hello world\n", &formats());
     assert!(!r.exit_ok() && r.format.is_none() && !r.errors.is_empty());
-    assert!(!inspect(b"", &InspectOptions::default()).exit_ok());
-    let r = inspect(b"\xFF\xD8\xFF\xE0 not really a jpeg", &InspectOptions::default());
+    assert!(!inspect(b"", &formats()).exit_ok());
+    let r = inspect(b"\xFF\xD8\xFF\xE0 not really a jpeg", &formats());
     assert!(!r.exit_ok() && r.errors[0].contains("could not be decoded"), "{:?}", r.errors);
 }
 
