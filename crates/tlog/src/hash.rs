@@ -58,6 +58,24 @@ pub fn fold_right_edge(subtrees: &[Hash]) -> Hash {
     iter.fold(*last, |acc, left| node_hash(left, &acc))
 }
 
+/// The root of a tree given by its right edge as tiles hold it: `levels[k]`
+/// is the hashes at tile level k not yet gathered into a full level-k tile
+/// (level 0: leaf hashes). The sequencer and every verifier that resumes from
+/// a remembered edge compute the root this one way.
+pub fn right_edge_root(levels: &[Vec<Hash>]) -> Hash {
+    let mut subtrees = Vec::new();
+    for hashes in levels.iter().rev() {
+        let mut rest = hashes.as_slice();
+        while !rest.is_empty() {
+            // The largest power of two that fits: the next complete subtree, left to right.
+            let k = 1usize << (usize::BITS - 1 - rest.len().leading_zeros());
+            subtrees.push(tree_hash(&rest[..k]));
+            rest = &rest[k..];
+        }
+    }
+    fold_right_edge(&subtrees)
+}
+
 /// Encodes a hash in standard base64.
 pub fn to_base64(h: &Hash) -> String {
     use base64::Engine;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use testigo_note::Signer;
 
 use crate::checkpoint::{self, Checkpoint, CheckpointError};
-use crate::hash::{fold_right_edge, leaf_hash, tree_hash, Hash};
+use crate::hash::{leaf_hash, tree_hash, Hash};
 use crate::reader::{LogReader, ReadError};
 use crate::storage::{Storage, StorageError, WriterLock, CHECKPOINT_PATH};
 use crate::tile::{decode_bundle, decode_tile, encode_tile, push_bundle_entry, TileError, TileId, TILE_WIDTH};
@@ -164,16 +164,7 @@ struct Edge {
 
 impl Edge {
     fn root(&self) -> Hash {
-        let mut subtrees = Vec::new();
-        for hashes in self.levels.iter().rev() {
-            let mut rest = hashes.as_slice();
-            while !rest.is_empty() {
-                let k = 1usize << (usize::BITS - 1 - rest.len().leading_zeros());
-                subtrees.push(tree_hash(&rest[..k]));
-                rest = &rest[k..];
-            }
-        }
-        fold_right_edge(&subtrees)
+        crate::hash::right_edge_root(&self.levels)
     }
 
     /// Adds one entry with its leaf hash; returns the full tiles and bundle it completed.

@@ -2,7 +2,7 @@
 //! hashes of the current (partial) tile. It is all a verifier must remember
 //! to continue verifying a log from where it stopped.
 
-use testigo_tlog::hash::{fold_right_edge, tree_hash, Hash};
+use testigo_tlog::hash::{right_edge_root, Hash};
 use testigo_tlog::reader::Fetch;
 use testigo_tlog::tile::{decode_tile, TileId, TILE_WIDTH};
 
@@ -19,16 +19,7 @@ pub struct Edge {
 impl Edge {
     /// The RFC 6962 root of the tree this edge describes.
     pub fn root(&self) -> Hash {
-        let mut subtrees = Vec::new();
-        for hashes in self.levels.iter().rev() {
-            let mut rest = hashes.as_slice();
-            while !rest.is_empty() {
-                let k = 1usize << (usize::BITS - 1 - rest.len().leading_zeros());
-                subtrees.push(tree_hash(&rest[..k]));
-                rest = &rest[k..];
-            }
-        }
-        fold_right_edge(&subtrees)
+        right_edge_root(&self.levels)
     }
 
     /// Whether every level has the number of hashes `size` implies.

@@ -749,3 +749,48 @@ pub fn mirror(
     }
     Ok(Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served))
 }
+
+/// Proves that two checkpoints verified from `source` during one run are
+/// consistent with each other (the log may have grown between two passes
+/// over it), from the source's tiles: a source that shows one history to the
+/// first pass and another to the second is caught.
+pub fn check_reports_consistent(source: &Arc<Source>, a: &Report, b: &Report) -> Result<(), VerifyError> {
+    let size_root = |r: &Report| -> Result<(u64, Hash), VerifyError> {
+        let root = testigo_tlog::hash::from_base64(&r.root).ok_or_else(|| VerifyError::BadObject {
+            path: "checkpoint".into(),
+            why: "report root is not base64".into(),
+        })?;
+        Ok((r.size, root))
+    };
+    let (mut a, mut b) = (size_root(a)?, size_root(b)?);
+    if a.0 > b.0 {
+        std::mem::swap(&mut a, &mut b);
+    }
+    if a.0 == b.0 {
+        if a.1 != b.1 {
+            return Err(VerifyError::BadObject {
+                path: "checkpoint".into(),
+                why: format!(
+                    "INCONSISTENT LOG: two checkpoints of size {} with different roots were served during this run: a fork",
+                    a.0
+                ),
+            });
+        }
+        return Ok(());
+    }
+    if a.0 == 0 {
+        return Ok(());
+    }
+    let reader = LogReader::new(source.clone(), 64);
+    let proof = reader.consistency_proof(a.0, b.0).map_err(|e| VerifyError::BadObject {
+        path: "tile/".into(),
+        why: format!("cannot build the consistency proof from size {} to {}: {e}", a.0, b.0),
+    })?;
+    verify_consistency(a.0, b.0, &a.1, &b.1, &proof).map_err(|e| VerifyError::BadObject {
+        path: "checkpoint".into(),
+        why: format!(
+            "INCONSISTENT LOG: the checkpoints of size {} and {} served during this run are not consistent: {e}",
+            a.0, b.0
+        ),
+    })
+}

@@ -37,10 +37,9 @@ use testigo_election::Registry;
 use testigo_note::Verifier;
 use testigo_replay::Replayer;
 use testigo_tally::PublishedComparison;
-use testigo_tlog::hash::from_base64;
-use testigo_tlog::proof::verify_consistency;
-use testigo_tlog::LogReader;
-use testigo_verify::{verify_log, NoVisitor, Options, Progress, Rejected, Report, Source, Visitor, WitnessPolicy};
+use testigo_verify::{
+    check_reports_consistent, verify_log, NoVisitor, Options, Progress, Rejected, Source, Visitor, WitnessPolicy,
+};
 
 use super::log::read_vkey;
 use super::verify_photos::{verify_photos, PhotoArgs};
@@ -160,37 +159,6 @@ fn default_state_dir() -> anyhow::Result<PathBuf> {
     Ok(base.join("testigo").join("verify"))
 }
 
-/// Size and root of a checkpoint report.
-fn size_root(r: &Report) -> anyhow::Result<(u64, testigo_tlog::Hash)> {
-    Ok((r.size, from_base64(&r.root).context("report root is not base64")?))
-}
-
-/// Proves that the two verified checkpoints are consistent with each other
-/// (the log may have grown between the two passes), from the source's tiles.
-fn cross_check(source: &Arc<Source>, a: &Report, b: &Report) -> anyhow::Result<()> {
-    let (mut a, mut b) = (size_root(a)?, size_root(b)?);
-    if a.0 > b.0 {
-        std::mem::swap(&mut a, &mut b);
-    }
-    if a.0 == b.0 {
-        if a.1 != b.1 {
-            bail!("checkpoint: INCONSISTENT LOG: two checkpoints of size {} with different roots were served during this run: a fork", a.0);
-        }
-        return Ok(());
-    }
-    if a.0 == 0 {
-        return Ok(());
-    }
-    let reader = LogReader::new(source.clone(), 64);
-    let proof = reader
-        .consistency_proof(a.0, b.0)
-        .with_context(|| format!("tile/: cannot build the consistency proof from size {} to {}", a.0, b.0))?;
-    verify_consistency(a.0, b.0, &a.1, &b.1, &proof).map_err(|e| {
-        anyhow::anyhow!("checkpoint: INCONSISTENT LOG: the checkpoints of size {} and {} served during this run are not consistent: {e}", a.0, b.0)
-    })?;
-    Ok(())
-}
-
 /// Runs `testigo verify`.
 pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let (key, policy) = a.trust.load()?;
@@ -222,7 +190,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             // ...and a full pass replays every entry.
             bar.set_message("replaying");
             let full = verify_log(&source, &key, &policy, None, &mut replay, &opts).map_err(fail)?;
-            cross_check(&source, &inc, &full)?;
+            check_reports_consistent(&source, &inc, &full)?;
             (full, Some(inc))
         }
         // Nothing remembered: one full pass, remembered afterwards.
