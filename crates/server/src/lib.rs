@@ -1,6 +1,5 @@
 //! testigo's node and HTTP server.
 //!
-//! - [`datadir`], [`blobs`]: re-exported from `testigo-store` (the data directory and photo store).
 //! - [`node`]: the running node (log, registry derived from it, photos); HTTP-agnostic.
 //! - [`http`]: the axum routes: intake, views, photos, the log at its C2SP paths.
 //! - [`conn`]: the accept loop: header/idle timeouts and connection caps.
@@ -12,10 +11,8 @@ pub mod conn;
 pub mod http;
 pub mod logfiles;
 pub mod node;
-pub use testigo_documents::sheet_qr as qr;
 pub mod ratelimit;
 pub mod witnessing;
 
 pub use http::{router, serve, Limits};
 pub use node::{qr_factory, Accepted, Node, QrFactory, SubmitError};
-pub use testigo_store::{blobs, datadir, DataDir};

@@ -18,7 +18,7 @@
 //! **Photos.** A photo is checked only after the sheet that names it passed
 //! authentication and every rule, its size in pixels is checked from its
 //! header before any decoding, and it is served only once the sheet is
-//! accepted (see [`crate::blobs`]).
+//! accepted (see [`testigo_store::blobs`]).
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -769,7 +769,7 @@ pub(crate) mod tests {
             "tables.csv",
         )
         .unwrap();
-        let dir = crate::DataDir::new(tmp.path().join("d"));
+        let dir = testigo_store::DataDir::new(tmp.path().join("d"));
         dir.init("node.test.example/log").unwrap();
         let node = configure(Node::open(dir, Arc::new(|| None)).unwrap());
         let mut entries = vec![encode_signed(&Entry::Election(def), &op).unwrap()];

@@ -196,7 +196,7 @@ fn with_photo(table: &str, photo: &[u8]) -> testigo_election::Sheet {
 
 /// Every file in the photo store, staging included.
 fn blob_files(dir: &Path) -> Vec<String> {
-    let blobs = testigo_server::DataDir::new(dir).blobs();
+    let blobs = testigo_store::DataDir::new(dir).blobs();
     files_under(&blobs).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect()
 }
 

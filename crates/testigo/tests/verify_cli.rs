@@ -175,7 +175,7 @@ fn an_entry_the_rules_refuse_fails_replay_naming_its_index() {
     // A sheet signed by a key nobody enrolled, written into the log behind the intake's back.
     let intruder = key("intruder.test.example", 7);
     let entry = signed(&sheet(&table_id(1, 1, 1)), &intruder);
-    let seq = testigo_server::DataDir::new(&f.dir).sequencer().unwrap();
+    let seq = testigo_store::DataDir::new(&f.dir).sequencer().unwrap();
     let index = seq.append(entry.into_bytes()).unwrap();
     seq.shutdown();
     let out = run(&["verify", f.dir.to_str().unwrap(), "--key", &vkey(&f), "--no-state", "--quiet"]);
@@ -265,7 +265,7 @@ fn a_sheet_by_a_revoked_key_fails_replay_naming_its_index() {
     run_ok(&["revoke", "--dir", f.dir.to_str().unwrap(), "--key", &f.w1.verifier().to_vkey(), "--reason", "lost"]);
     // The operator's server would refuse it; a dishonest operator writes it into the log anyway.
     let entry = signed(&sheet(&table_id(1, 1, 1)), &f.w1);
-    let seq = testigo_server::DataDir::new(&f.dir).sequencer().unwrap();
+    let seq = testigo_store::DataDir::new(&f.dir).sequencer().unwrap();
     let index = seq.append(entry.into_bytes()).unwrap();
     seq.shutdown();
     let out = run(&["verify", f.dir.to_str().unwrap(), "--key", &vkey(&f), "--no-state", "--quiet"]);

@@ -15,7 +15,8 @@ use common::*;
 use sha2::{Digest, Sha256};
 use testigo_election::{encode_signed, Entry, PhotoReading, Sheet};
 use testigo_scan::corpus::{self, Degradation, SheetKind};
-use testigo_server::{DataDir, Node};
+use testigo_server::Node;
+use testigo_store::DataDir;
 
 fn post_photo(url: &str, entry: &str, photo: &[u8]) -> u16 {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -18,7 +18,7 @@ fn log_with_sheets(root: &Path, bad_table: Option<(u32, u32, u32)>) -> (PathBuf,
     let dir = init_election(root, &op, 30);
     let w1 = key("w1.test.example", 2);
     enroll(&dir, &w1, "witness", None, &[]);
-    let seq = testigo_server::DataDir::new(&dir).sequencer().unwrap();
+    let seq = testigo_store::DataDir::new(&dir).sequencer().unwrap();
     let mut bad = None;
     for state in 1..=2 {
         for centre in 1..=5 {

@@ -15,7 +15,8 @@ use serde_json::Value;
 use testigo_election::{encode_signed, geography_chunks, load_election, load_tables_csv, Enrol, Entry, Role, Sheet};
 use testigo_note::{Signer, ALG_ED25519};
 use testigo_server::conn::ClientAddr;
-use testigo_server::{DataDir, Limits, Node};
+use testigo_server::{Limits, Node};
+use testigo_store::DataDir;
 use tower::ServiceExt;
 
 pub const ELECTION: &str = "router-2026";

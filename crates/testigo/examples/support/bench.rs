@@ -14,7 +14,8 @@ use testigo_datasets::venezuela::{self, Publication};
 use testigo_election::{encode_signed, Enrol, Entry, Role, Sheet, Source};
 use testigo_note::Signer;
 use testigo_server::conn::ConnLimits;
-use testigo_server::{DataDir, Limits, Node, QrFactory};
+use testigo_server::{Limits, Node, QrFactory};
+use testigo_store::DataDir;
 
 /// A data directory holding the election, its geography (from the shipped
 /// V2 CSV) and the witnesses' enrolments.
@@ -48,7 +49,7 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
     let dir = DataDir::new(tmp.path().join("d"));
     dir.init("bench.testigo.example/log")?;
     let op = Signer::generate("operator.bench.example")?;
-    testigo_server::datadir::write_secret(&dir.operator_key(), &op)?;
+    testigo_store::write_secret(&dir.operator_key(), &op)?;
     let now = testigo_server::node::unix_now();
     let mut entries = vec![encode_signed(&Entry::Election(venezuela::election(&op.verifier().to_vkey())), &op)?];
     for chunk in venezuela::split_chunk(venezuela::geography(&[&v2]), 500) {
@@ -73,7 +74,7 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
         )?);
     }
     let qr: QrFactory =
-        if read_qr { testigo_server::qr_factory(testigo_server::qr::SheetQr::default) } else { Arc::new(|| None) };
+        if read_qr { testigo_server::qr_factory(testigo_documents::SheetQr::default) } else { Arc::new(|| None) };
     let node = Node::open(dir.clone(), qr)?;
     let count = entries.len();
     for r in node.submit_many(entries, now)? {
