@@ -47,7 +47,7 @@
 //!      `Serialize` struct of its own for the counts.
 //! 3. Add one line to the list in [`formats()`]. Detection, the rules'
 //!    flags, trust entries, `testigo qr inspect` and intake pick it up; the
-//!    test `a_new_format_needs_only_the_registry` (`tests/formats.rs`) shows
+//!    test `a_new_format_needs_only_the_registry` (`tests/suite/formats.rs`) shows
 //!    a toy format doing so.
 //!
 //! Nothing else changes: `testigo-scan`, the CLI and the server name no

@@ -9,7 +9,7 @@
 //! backends are: call both from its tests on a fresh, empty store.
 //!
 //! Durability across a crash cannot be observed from inside one process; the
-//! crash tests (`crates/tlog/tests/crash.rs`, SIGKILL under load in the CLI's
+//! crash tests (`crates/tlog/tests/suite/crash.rs`, SIGKILL under load in the CLI's
 //! tests) cover it for the directory backends.
 
 use testigo_tlog::storage::{Storage, StorageError, CHECKPOINT_PATH};

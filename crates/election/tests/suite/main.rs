@@ -1,0 +1,12 @@
+//! Every integration test of this crate, linked into one binary: one binary per
+//! file made linking dominate the suite's build time. Each module is one former file.
+// Tests may panic on failure; that is how a test reports it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bulletins;
+mod common;
+mod encoding;
+mod entry_vectors;
+mod load;
+mod registry;
+mod trust;

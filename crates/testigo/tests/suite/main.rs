@@ -1,0 +1,18 @@
+//! Every integration test of this crate, linked into one binary: one binary per
+//! file made linking dominate the suite's build time. Each module is one former file.
+// Tests may panic on failure; that is how a test reports it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod architecture;
+mod bu_trust;
+mod common;
+mod hardening;
+mod intake;
+mod load;
+mod photo_intake;
+mod qr_cli;
+mod tally_cli;
+mod verify_cli;
+mod verify_demo;
+mod verify_photos;
+mod verify_replay_batch;
