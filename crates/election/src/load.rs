@@ -11,7 +11,7 @@
 //! total_tables = 30026                  # optional: tables the authority declares
 //! registry = 21392464                   # optional: registered voters, whole election
 //! max_table_voters = 5000               # optional, default 5000: larger counts are rejected
-//! operator = "testigo.example+1a2b3c4d+AQ…"   # the operator's verifier key line
+//! operator = "testigo.example+1a2b3c4d+AQ…"   # optional for `init --operator-key`: its verifier line
 //!
 //! [[contests]]
 //! id = "president"
@@ -30,7 +30,9 @@
 //! Ids contain no spaces or control characters and are at most 128 bytes;
 //! contest ids are unique in the election, candidate and card ids within their
 //! contest. Unknown keys are errors (a typo must not be silently ignored).
-//! See `testdata/example-election.toml`.
+//! Documented field by field for operators in `docs/election-files.md`
+//! (with a runnable example in `docs/example/`); see also
+//! `testdata/example-election.toml`.
 //!
 //! # The tables file (CSV)
 //!
@@ -46,8 +48,8 @@
 //! - optionally `registered`: the table's registered voters (empty = unknown).
 //!
 //! ```csv
-//! state,state_name,municipality,centre,table,registered
-//! 01,Distrito Capital,01.01,010101001,010101001.01,512
+//! state,state_name,municipality,parish,centre,table,registered
+//! 01,Distrito Capital,01.01,01.01.01,010101001,010101001.01,512
 //! ```
 
 use crate::geography::{GeoError, Geography, Unit, UnitIx};
@@ -91,7 +93,7 @@ struct FileElection {
     total_tables: Option<u64>,
     registry: Option<u64>,
     max_table_voters: Option<Spanned<u64>>,
-    operator: Spanned<String>,
+    operator: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -129,7 +131,7 @@ impl FileElection {
             Locus::Date => self.date.span().start,
             Locus::Levels => self.levels.span().start,
             Locus::MaxTableVoters => self.max_table_voters.as_ref()?.span().start,
-            Locus::Operator => self.operator.span().start,
+            Locus::Operator => self.operator.as_ref()?.span().start,
             Locus::Contest(c) => self.contests.get(c)?.id.span().start,
             Locus::Candidate(c, k) => self.contests.get(c)?.candidates.get(k)?.id.span().start,
             Locus::Card(c, k, d) => self.contests.get(c)?.candidates.get(k)?.cards.get(d)?.id.span().start,
@@ -140,6 +142,17 @@ impl FileElection {
 /// Parses and validates an election definition file (format in the module
 /// docs). Errors name `file_name` and the line to fix.
 pub fn load_election(toml_text: &str, file_name: &str) -> Result<ElectionDef, LoadError> {
+    load(toml_text, file_name, None)
+}
+
+/// Like [`load_election`], for the operator holding the key whose verifier
+/// line is `operator`: the file may leave `operator` out (it is filled in),
+/// and if it names one, it must be this one.
+pub fn load_election_for_operator(toml_text: &str, file_name: &str, operator: &str) -> Result<ElectionDef, LoadError> {
+    load(toml_text, file_name, Some(operator))
+}
+
+fn load(toml_text: &str, file_name: &str, signer: Option<&str>) -> Result<ElectionDef, LoadError> {
     let at = |offset: Option<usize>, message: String| LoadError {
         file: file_name.to_string(),
         line: offset.map(|o| line_of(toml_text, o)),
@@ -184,7 +197,28 @@ pub fn load_election(toml_text: &str, file_name: &str) -> Result<ElectionDef, Lo
         total_tables: file.total_tables,
         registry: file.registry,
         max_table_voters: file.max_table_voters.as_ref().map_or(DEFAULT_MAX_TABLE_VOTERS, |m| *m.get_ref()),
-        operator: file.operator.get_ref().clone(),
+        operator: match (&file.operator, signer) {
+            (Some(named), Some(signer)) if named.get_ref() != signer => {
+                return Err(at(
+                    Some(named.span().start),
+                    format!(
+                        "the election names operator {} but the operator key given is {signer}; \
+                         put the key's verifier line here, or remove the line to use the key given",
+                        named.get_ref()
+                    ),
+                ))
+            }
+            (Some(named), _) => named.get_ref().clone(),
+            (None, Some(signer)) => signer.to_string(),
+            (None, None) => {
+                return Err(at(
+                    None,
+                    "missing field `operator`: add operator = \"<the operator's verifier key line>\" \
+                     (printed by `testigo keygen`), or let `testigo init --operator-key FILE` fill it in"
+                        .into(),
+                ))
+            }
+        },
     };
     def.validate().map_err(|e| at(file.offset(e.locus), e.message))?;
     Ok(def)

@@ -21,6 +21,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::conn::ClientAddr;
@@ -109,14 +111,23 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/checkpoint", get(logfiles::checkpoint))
         .route("/tile/{*rest}", get(logfiles::tile))
         .with_state(node.storage());
-    Router::new()
-        .route("/v1/submissions", post(submit))
+    // Everything readable is public evidence: any page on any origin (a
+    // mirror's site, a journalist's tool) may read it, compressed when the
+    // client asks.
+    let reads = Router::new()
         .route("/v1/tables/{id}", get(table))
         .route("/v1/election", get(election))
         .route("/v1/tally", get(tally))
+        .route("/v1/receipts/{index}", get(receipt))
         .route("/blob/sha256/{hex}", get(blob))
-        .with_state(state)
+        .with_state(state.clone())
         .merge(log)
+        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
+        .layer(CompressionLayer::new().compress_when(logfiles::WorthCompressing));
+    Router::new()
+        .route("/v1/submissions", post(submit))
+        .with_state(state)
+        .merge(reads)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -281,6 +292,8 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
             let e = s.signer();
             json!({
                 "index": s.index(),
+                // The signed entry with its inclusion proof, checkable offline.
+                "receipt": format!("/v1/receipts/{}", s.index()),
                 "contest": contest.id,
                 "source": s.source().as_str(),
                 "signer": {"key": e.verifier.to_vkey(), "holder": e.holder, "organisation": e.organisation, "role": e.role.as_str()},
@@ -344,6 +357,29 @@ async fn tally(State(st): State<AppState>) -> Response {
     }
 }
 
+/// `GET /v1/receipts/{index}`: the receipt (c2sp.org/tlog-proof) of any
+/// logged entry against the latest checkpoint, the signed entry in its
+/// `extra` line, so that anyone can check a sheet offline with
+/// `testigo log check-receipt` and the log's verifier key.
+async fn receipt(State(st): State<AppState>, Path(index): Path<String>) -> Response {
+    let Ok(index) = index.parse::<u64>() else {
+        return error(StatusCode::NOT_FOUND, "not_found", format!("{index:?} is not a log index"));
+    };
+    let node = st.node.clone();
+    match tokio::task::spawn_blocking(move || node.receipt_at(index)).await {
+        Ok(Ok(Some(r))) => {
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], r.to_text())
+                .into_response()
+        }
+        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "not_found", format!("the log has no entry {index} yet")),
+        Ok(Err(e)) => submit_error(&e),
+        Err(e) => {
+            tracing::error!(error = %e, "receipt task failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the receipt could not be built".into())
+        }
+    }
+}
+
 async fn election(State(st): State<AppState>) -> Response {
     let reg = st.node.registry();
     let Some(e) = reg.election() else {
@@ -371,9 +407,6 @@ async fn blob(State(st): State<AppState>, Path(hex): Path<String>) -> Response {
             let mut r = Response::new(axum::body::Body::from(bytes));
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(logfiles::FULL_TILE_CACHE));
-            // Photos are public evidence, like the tiles: a page on another origin
-            // (a mirror's site, an observer's tool) may fetch and hash them.
-            r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
             r
         }
         Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "not_found", "no such photo".into()),

@@ -28,6 +28,27 @@ fn reply(bytes: Vec<u8>, content_type: &'static str, cache: &'static str) -> Res
     r
 }
 
+/// Marks a response whose body would not get smaller compressed (hash
+/// tiles), so the compression layer leaves it alone.
+#[derive(Clone, Copy, Debug)]
+pub struct Incompressible;
+
+/// The compression layer's rule: what tower-http compresses by default
+/// (bodies over 32 bytes, not images, not event streams) except responses
+/// marked [`Incompressible`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WorthCompressing;
+
+impl tower_http::compression::Predicate for WorthCompressing {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        response.extensions().get::<Incompressible>().is_none()
+            && tower_http::compression::DefaultPredicate::new().should_compress(response)
+    }
+}
+
 /// `GET /checkpoint`.
 pub async fn checkpoint(State(storage): State<Arc<dyn Storage>>) -> Response {
     match tokio::task::spawn_blocking(move || storage.read("checkpoint")).await {
@@ -44,8 +65,16 @@ pub async fn tile(State(storage): State<Arc<dyn Storage>>, Path(rest): Path<Stri
         return (StatusCode::NOT_FOUND, "not a tile path").into_response();
     };
     let cache = if id.is_full() { FULL_TILE_CACHE } else { PARTIAL_TILE_CACHE };
+    let hashes = id.level.is_some();
     match tokio::task::spawn_blocking(move || storage.read(&path)).await {
-        Ok(Ok(Some(b))) => reply(b, "application/octet-stream", cache),
+        Ok(Ok(Some(b))) => {
+            let mut r = reply(b, "application/octet-stream", cache);
+            if hashes {
+                // SHA-256 hashes do not compress; entry bundles (text) do.
+                r.extensions_mut().insert(Incompressible);
+            }
+            r
+        }
         Ok(Ok(None)) => (StatusCode::NOT_FOUND, "no such tile").into_response(),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "cannot read tile").into_response(),
     }

@@ -463,14 +463,36 @@ impl Node {
         pending.await.map_err(|e| self.storage_failed(&e.to_string()))
     }
 
-    fn receipt(&self, index: u64, tree_size: u64, checkpoint: &[u8]) -> Result<Receipt, SubmitError> {
+    /// The receipt of the entry at `index`, carrying the entry itself in its
+    /// `extra` line so that it can be checked offline with nothing but the
+    /// log's verifier key (`testigo log check-receipt`).
+    fn receipt(&self, entry: Vec<u8>, index: u64, tree_size: u64, checkpoint: &[u8]) -> Result<Receipt, SubmitError> {
         let proof = self.reader.inclusion_proof(index, tree_size).map_err(|e| {
             tracing::error!(error = %e, index, "cannot build a receipt");
             SubmitError::Internal(
                 "cannot build the receipt; the entry is logged (fetch it with the log's tiles)".into(),
             )
         })?;
-        Ok(Receipt { extra: None, index, proof, checkpoint: checkpoint.to_vec() })
+        Ok(Receipt { extra: Some(entry), index, proof, checkpoint: checkpoint.to_vec() })
+    }
+
+    /// A receipt for any logged entry against the latest checkpoint, the
+    /// entry in its `extra` line; `None` if the log is not that long yet.
+    pub fn receipt_at(&self, index: u64) -> Result<Option<Receipt>, SubmitError> {
+        let checkpoint = self.checkpoint();
+        let opened = testigo_tlog::checkpoint::open(&checkpoint, self.log_key(), &[]).map_err(|e| {
+            tracing::error!(error = %e, "the latest checkpoint does not open with the log's own key");
+            SubmitError::Internal("the latest checkpoint cannot be read".into())
+        })?;
+        let size = opened.checkpoint.size;
+        if index >= size {
+            return Ok(None);
+        }
+        let entry = self.reader.entry(index, size).map_err(|e| {
+            tracing::error!(error = %e, index, "cannot read a logged entry");
+            SubmitError::Internal("cannot read the entry from the log".into())
+        })?;
+        self.receipt(entry, index, size, &checkpoint).map(Some)
     }
 
     /// Submits one signed entry, optionally with the photo it names, and
@@ -488,11 +510,11 @@ impl Node {
         let Some(photo) = photo else {
             let batcher =
                 self.batcher.get_or_init(|| Batcher::start(Arc::downgrade(self), tokio::runtime::Handle::current()));
-            let (outcome, durable) = batcher.submit(entry).await?;
+            let (outcome, durable) = batcher.submit(entry.clone()).await?;
             let (index, flags) = outcome?;
             let done = wait_durable(durable).await.map_err(|e| self.storage_failed(&e))?;
             // The batcher checked the batch's first index against the registry's.
-            let receipt = self.receipt(index, done.tree_size, &done.checkpoint)?;
+            let receipt = self.receipt(entry, index, done.tree_size, &done.checkpoint)?;
             return Ok(Accepted { index, flags, receipt });
         };
         let now = unix_now();
@@ -507,16 +529,18 @@ impl Node {
             .await
             .map_err(|_| SubmitError::Unavailable { why: "the node is stopping".into(), retry_after: 5 })?;
         let node = self.clone();
-        let (outcome, pending) = run_blocking(move || {
+        let outcome = run_blocking(move || {
             let (staged, reading) = node.take_photo(&claimed, &photo, now)?;
-            let (mut outcomes, pending) = node.enqueue_with(vec![entry], now, false, Some((staged, reading)))?;
+            let (mut outcomes, pending) =
+                node.enqueue_with(vec![entry.clone()], now, false, Some((staged, reading)))?;
             let outcome = outcomes.pop().ok_or_else(|| SubmitError::Internal("no outcome".into()))??;
             let pending = pending.ok_or_else(|| SubmitError::Internal("accepted entry was not queued".into()))?;
-            Ok((outcome, pending))
+            Ok((entry, outcome, pending))
         })
         .await?;
+        let (entry, outcome, pending) = outcome;
         let done = self.durable(pending).await?;
-        self.finish_one(outcome, done)
+        self.finish_one(entry, outcome, done)
     }
 
     /// Authenticates a sheet sent with a photo and checks it against every
@@ -584,6 +608,7 @@ impl Node {
 
     fn finish_one(
         &self,
+        entry: Vec<u8>,
         (index, flags): (u64, Vec<Flag>),
         done: testigo_tlog::sequencer::Appended,
     ) -> Result<Accepted, SubmitError> {
@@ -593,7 +618,7 @@ impl Node {
                 "the log assigned an unexpected index; the operator must restart the server".into(),
             ));
         }
-        let receipt = self.receipt(index, done.tree_size, &done.checkpoint)?;
+        let receipt = self.receipt(entry, index, done.tree_size, &done.checkpoint)?;
         Ok(Accepted { index, flags, receipt })
     }
 

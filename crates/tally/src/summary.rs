@@ -65,7 +65,7 @@ pub fn add_bulletin_checks(
 /// holding the log at that size recomputes it and compares. `None` before the
 /// election entry.
 pub fn published_document(registry: &Registry) -> Option<String> {
-    let report = published_summary(registry)?.to_json();
+    let report = published_summary(registry)?.to_json_compact();
     Some(format!("{{\"log_size\":{},\"report\":{report}}}", registry.next_index()))
 }
 
@@ -111,7 +111,9 @@ pub fn compare_published(
     if size != verified_size {
         return Ok(PublishedComparison::OtherSize(size));
     }
-    let mine = published_summary(registry).ok_or(PublishedError::NoElection)?.to_json();
+    // Through text, like the published side: serde_json's float parsing need not
+    // give back the very f64 that was printed, so both sides are parsed alike.
+    let mine = published_summary(registry).ok_or(PublishedError::NoElection)?.to_json_compact();
     let mine: serde_json::Value = serde_json::from_str(&mine).map_err(|e| PublishedError::NotJson(e.to_string()))?;
     Ok(if published["report"] == mine { PublishedComparison::Equal } else { PublishedComparison::Differs })
 }

@@ -209,6 +209,16 @@ async fn an_accepted_sheet_answers_201_with_index_flags_and_receipt() {
     // The receipt's checkpoint is the one now served.
     let cp = String::from_utf8(f.node.checkpoint().to_vec()).unwrap();
     assert!(receipt.contains(&cp), "{receipt}\n---\n{cp}");
+    // It stands alone: the signed entry rides in its extra line, and it
+    // verifies with nothing but the log's key.
+    let parsed = testigo_tlog::receipt::Receipt::parse(receipt.as_bytes()).unwrap();
+    let entry = parsed.extra.clone().expect("the receipt carries its entry");
+    assert_eq!(entry, signed(&s, &f.witness).into_bytes());
+    parsed.verify(&entry, f.node.log_key(), &[]).unwrap();
+    // Tampered, it does not.
+    let mut forged = entry.clone();
+    forged[0] ^= 1;
+    assert!(parsed.verify(&forged, f.node.log_key(), &[]).is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -270,3 +270,73 @@ async fn reads_have_their_cache_headers_and_unknown_things_are_404() {
     let r = f.app.clone().oneshot(get("/tally")).await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_logged_entry_has_a_receipt_linked_from_its_table() {
+    let f = fixture(Limits::default());
+    let s = sheet("01.2");
+    let (st, _, body) = send(&f.app, post_entry(&signed(&s, &f.witness), "192.0.2.1")).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let index = body["index"].as_u64().unwrap();
+    let (st, h, table) = send(&f.app, get("/v1/tables/01.2")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(header_str(&h, header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    let link = table["submissions"][0]["receipt"].as_str().unwrap().to_string();
+    assert_eq!(link, format!("/v1/receipts/{index}"));
+    let (st, h, text) = send_raw(&f.app, get(&link)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(header_str(&h, header::CONTENT_TYPE), "text/plain; charset=utf-8");
+    assert_eq!(header_str(&h, header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
+    let r = testigo_tlog::receipt::Receipt::parse(&text).unwrap();
+    assert_eq!(r.index, index);
+    let entry = r.extra.clone().unwrap();
+    assert_eq!(entry, signed(&s, &f.witness).into_bytes());
+    r.verify(&entry, f.node.log_key(), &[]).unwrap();
+    // The operator's own entries (the election at 0) have receipts too;
+    // beyond the log's end, and for non-numbers, there is nothing.
+    let (st, _, zero) = send_raw(&f.app, get("/v1/receipts/0")).await;
+    assert_eq!(st, StatusCode::OK);
+    let r0 = testigo_tlog::receipt::Receipt::parse(&zero).unwrap();
+    r0.verify(r0.extra.as_ref().unwrap(), f.node.log_key(), &[]).unwrap();
+    for uri in [format!("/v1/receipts/{}", index + 1), "/v1/receipts/x".into(), "/v1/receipts/-1".into()] {
+        let (st, _, body) = send(&f.app, get(&uri)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{uri}: {body}");
+        assert_eq!(body["error"], "not_found", "{uri}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_open_to_every_origin_and_compressed_when_asked_but_submissions_are_not() {
+    let f = fixture_with(Setup { extra_entries: 300, ..Setup::default() });
+    for uri in ["/v1/election", "/v1/tally", "/v1/tables/01.1", "/checkpoint", "/tile/0/000", "/tile/entries/000"] {
+        let (st, h, _) = send_raw(&f.app, get(uri)).await;
+        assert_eq!(st, StatusCode::OK, "{uri}");
+        assert_eq!(header_str(&h, header::ACCESS_CONTROL_ALLOW_ORIGIN), "*", "{uri}");
+    }
+    // Submissions are not a public read: no CORS grant.
+    let (_, h, _) = send(&f.app, post_entry("junk", "192.0.2.9")).await;
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(), "{h:?}");
+
+    let gzipped = |uri: &str| Request::get(uri).header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
+    let gunzip = |b: &[u8]| {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(b), &mut out).unwrap();
+        out
+    };
+    // JSON and entry bundles come compressed, and decompress to the very bytes served plain.
+    for uri in ["/v1/tally", "/v1/election", "/tile/entries/000"] {
+        let (_, _, plain) = send_raw(&f.app, get(uri)).await;
+        let (st, h, packed) = send_raw(&f.app, gzipped(uri)).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(header_str(&h, header::CONTENT_ENCODING), "gzip", "{uri}");
+        assert!(packed.len() < plain.len(), "{uri}: {} >= {}", packed.len(), plain.len());
+        assert_eq!(gunzip(&packed), plain, "{uri}");
+    }
+    // Hash tiles do not compress, and are left alone.
+    let (_, h, tile) = send_raw(&f.app, gzipped("/tile/0/000")).await;
+    assert!(h.get(header::CONTENT_ENCODING).is_none(), "{h:?}");
+    assert_eq!(tile.len(), 256 * 32);
+    // The tally is served compact (no indentation), one line.
+    let (_, _, tally) = send_raw(&f.app, get("/v1/tally")).await;
+    assert!(!tally.contains(&b'\n'), "the tally should be compact JSON");
+}

@@ -7,7 +7,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use testigo_documents::{trusted_bu_key, BRAZIL_BU};
 use testigo_election::{
-    encode_signed, geography_chunks, load_election, load_tables_csv, Enrol, Entry, Revoke, Role, Trust, TrustedKey,
+    encode_signed, geography_chunks, load_election_for_operator, load_tables_csv, Enrol, Entry, Revoke, Role, Trust,
+    TrustedKey,
 };
 use testigo_store::DataDir;
 
@@ -19,13 +20,13 @@ pub struct InitArgs {
     /// Data directory to create.
     #[arg(long)]
     pub dir: PathBuf,
-    /// The election definition (TOML; see `crates/election/src/load.rs` or the README).
+    /// The election definition (TOML; field by field in docs/election-files.md).
     #[arg(long)]
     pub election: PathBuf,
-    /// The tables (CSV: one column per level, optional `<level>_name` and `registered`).
+    /// The tables (CSV: one column per level, optional `<level>_name` and `registered`; docs/election-files.md).
     #[arg(long)]
     pub tables: PathBuf,
-    /// The operator's private key (`testigo keygen`); its verifier key must be the election's `operator`.
+    /// The operator's private key (`testigo keygen`); the election's `operator` if the file names none.
     #[arg(long)]
     pub operator_key: PathBuf,
     /// Origin line of the log (default: `<election id>.testigo/log`).
@@ -35,19 +36,11 @@ pub struct InitArgs {
 
 /// Creates the log and records the election and its geography as its first entries.
 pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
+    let operator = keys::load_signer(&a.operator_key)?;
     let toml = std::fs::read_to_string(&a.election).with_context(|| format!("reading {}", a.election.display()))?;
-    let def = load_election(&toml, &a.election.display().to_string())?;
+    let def = load_election_for_operator(&toml, &a.election.display().to_string(), &operator.verifier().to_vkey())?;
     let csv = std::fs::read_to_string(&a.tables).with_context(|| format!("reading {}", a.tables.display()))?;
     let geo = load_tables_csv(&def.levels, &csv, &a.tables.display().to_string())?;
-    let operator = keys::load_signer(&a.operator_key)?;
-    if operator.verifier().to_vkey() != def.operator {
-        bail!(
-            "{} holds key {} but the election names operator {}; put the key's verifier line in the election file",
-            a.operator_key.display(),
-            operator.verifier().to_vkey(),
-            def.operator
-        );
-    }
     let origin = a.origin.unwrap_or_else(|| format!("{}.testigo/log", def.id));
     let d = DataDir::new(&a.dir);
     d.init(&origin)?;
