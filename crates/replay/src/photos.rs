@@ -235,3 +235,88 @@ pub fn judge(
         }
     }
 }
+
+/// What copying a log's photos into a mirror did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CopySummary {
+    /// Photos the log names.
+    pub named: usize,
+    /// Fetched, hash checked and written.
+    pub copied: usize,
+    /// Already in the mirror with the right hash (not fetched again).
+    pub present: usize,
+    /// Photos the source does not have.
+    pub missing: Vec<String>,
+    /// Photos the source holds with other bytes, or could not serve: `(sha256, why)`.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Copies every photo the log names from `source` into `dest` (one file
+/// per photo, named by its SHA-256, as at the log's `blob/sha256/` URLs):
+/// each is fetched, its hash checked against the name, written to a
+/// temporary file and renamed, so the copy never holds a wrong or partial
+/// photo under a photo's name. Photos already in `dest` with the right hash
+/// are kept; on `threads` threads (photos are fetched, not decoded).
+pub fn copy_photos(
+    source: &dyn PhotoSource,
+    jobs: &[PhotoJob],
+    dest: &std::path::Path,
+    threads: usize,
+    on_done: &(dyn Fn() + Sync),
+) -> std::io::Result<CopySummary> {
+    std::fs::create_dir_all(dest)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|i| format!("testigo-photo-copy-{i}"))
+        .build()
+        .map_err(std::io::Error::other)?;
+    enum Copied {
+        Copied,
+        Present,
+        Missing,
+        Failed(String),
+    }
+    let copy_one = |job: &PhotoJob| -> Copied {
+        let path = dest.join(&job.sha256);
+        if std::fs::read(&path).is_ok_and(|b| blob_name(&b) == job.sha256) {
+            return Copied::Present;
+        }
+        let bytes = match source.fetch(&job.sha256) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Copied::Missing,
+            Err(e) => return Copied::Failed(format!("cannot fetch {}: {e}", source.location(&job.sha256))),
+        };
+        let actual = blob_name(&bytes);
+        if actual != job.sha256 {
+            return Copied::Failed(format!("{} holds bytes hashing to {actual}", source.location(&job.sha256)));
+        }
+        let tmp = dest.join(format!(".{}.part", job.sha256));
+        let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path));
+        match written {
+            Ok(()) => Copied::Copied,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Copied::Failed(format!("cannot write {}: {e}", path.display()))
+            }
+        }
+    };
+    let results: Vec<Copied> = pool.install(|| {
+        jobs.par_iter()
+            .map(|job| {
+                let r = copy_one(job);
+                on_done();
+                r
+            })
+            .collect()
+    });
+    let mut sum = CopySummary { named: jobs.len(), ..CopySummary::default() };
+    for (job, r) in jobs.iter().zip(results) {
+        match r {
+            Copied::Copied => sum.copied += 1,
+            Copied::Present => sum.present += 1,
+            Copied::Missing => sum.missing.push(job.sha256.clone()),
+            Copied::Failed(why) => sum.failed.push((job.sha256.clone(), why)),
+        }
+    }
+    Ok(sum)
+}

@@ -103,6 +103,12 @@ impl DirBlobs {
         Ok(DirBlobs { dir, next_staged: AtomicU64::new(0) })
     }
 
+    /// Opens `dir` for reading photos only (a mirror's `blob/sha256/`):
+    /// creates nothing and touches no staging; it may not exist yet.
+    pub fn reader(dir: impl Into<PathBuf>) -> Self {
+        DirBlobs { dir: dir.into(), next_staged: AtomicU64::new(0) }
+    }
+
     fn path(&self, hex: &str) -> Option<PathBuf> {
         // Only lowercase 64-hex names: nothing else can be a path component here.
         is_blob_name(hex).then(|| self.dir.join(hex))

@@ -10,6 +10,10 @@
 //! | `D/operator.key` | the operator's private key: signs the election, geography, enrolments |
 //! | `D/blobs/` | photos by SHA-256 |
 //!
+//! A mirror (`testigo mirror`) is laid out as the log's URLs instead
+//! (`M/checkpoint`, `M/tile/…`, `M/blob/sha256/…`, `M/log.vkey`);
+//! [`DataDir::open_copy`] reads either.
+//!
 //! The keys always live on local disk. The log and the photos live there too by
 //! default ([`DirStorage`], [`DirBlobs`]); a node that serves them from object
 //! storage passes its own backends ([`DataDir::with_log_storage`],
@@ -49,6 +53,28 @@ impl DataDir {
     /// Wraps a data directory path; the log and photos are stored inside it.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         DataDir { root: root.into(), log_storage: None, photo_store: None }
+    }
+    /// Opens a copy of a log for reading: a data directory (`D/log/checkpoint`),
+    /// or a mirror made by `testigo mirror`, laid out as the log's URLs
+    /// (`M/checkpoint`, `M/tile/…`, `M/blob/sha256/…`, with the verifier key
+    /// the copy was checked against in `M/log.vkey`). Fails, creating nothing,
+    /// if `root` is neither.
+    pub fn open_copy(root: impl Into<PathBuf>) -> anyhow::Result<Self> {
+        let root = root.into();
+        let checkpoint = testigo_tlog::storage::CHECKPOINT_PATH;
+        if root.join("log").join(checkpoint).is_file() {
+            return Ok(DataDir::new(root));
+        }
+        if root.join(checkpoint).is_file() {
+            let storage = DirStorage::new(&root)?;
+            let photos = DirBlobs::reader(root.join("blob").join("sha256"));
+            return Ok(DataDir::new(root).with_log_storage(Arc::new(storage)).with_photo_store(Arc::new(photos)));
+        }
+        bail!(
+            "{} is neither a data directory (no log/checkpoint) nor a mirror (no checkpoint): \
+             give the directory `testigo init` or `testigo mirror` made",
+            root.display()
+        )
     }
     /// Keeps the log in `storage` instead of `D/log/` (keys stay in the directory).
     pub fn with_log_storage(mut self, storage: Arc<dyn Storage>) -> Self {

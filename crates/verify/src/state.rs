@@ -36,15 +36,18 @@ pub struct Remembered {
     pub edge: Edge,
 }
 
-/// The state file of `origin` in `dir`.
-pub fn state_path(dir: &Path, origin: &str) -> PathBuf {
-    dir.join(format!("{}.json", hex::encode(Sha256::digest(origin.as_bytes()))))
+/// The state file of the log with key `log_key` in `dir`. A log is its
+/// origin *and* its key: a log rebuilt under the same name with a new key
+/// (a rebuilt demo) is another log, with its own state, not a fork of the
+/// old one.
+pub fn state_path(dir: &Path, log_key: &Verifier) -> PathBuf {
+    dir.join(format!("{}.json", hex::encode(Sha256::digest(log_key.to_vkey().as_bytes()))))
 }
 
 /// Loads and checks the remembered state: the stored checkpoint must verify
 /// with `log_key` and the stored edge must hash to its root.
 pub fn load(dir: &Path, log_key: &Verifier) -> Result<Option<Remembered>, String> {
-    let path = state_path(dir, log_key.name());
+    let path = state_path(dir, log_key);
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -73,16 +76,16 @@ pub fn load(dir: &Path, log_key: &Verifier) -> Result<Option<Remembered>, String
 }
 
 /// Stores the state atomically (temporary file, fsync, rename, fsync of the directory).
-pub fn save(dir: &Path, origin: &str, r: &Remembered) -> Result<(), String> {
+pub fn save(dir: &Path, log_key: &Verifier, r: &Remembered) -> Result<(), String> {
     let f = StateFile {
-        origin: origin.to_string(),
+        origin: log_key.name().to_string(),
         size: r.size,
         root: to_base64(&r.root),
         checkpoint: String::from_utf8_lossy(&r.checkpoint).into_owned(),
         edge: r.edge.levels.iter().map(|l| l.iter().map(to_base64).collect()).collect(),
     };
     let json = serde_json::to_vec_pretty(&f).map_err(|e| e.to_string())?;
-    write_atomic(&state_path(dir, origin), &json)
+    write_atomic(&state_path(dir, log_key), &json)
 }
 
 /// Writes a file atomically and durably.

@@ -672,7 +672,7 @@ pub fn verify_log(
     }
     if let Some(d) = state_dir {
         let r = Remembered { size: cp.size, root: cp.root, checkpoint: served.clone(), edge };
-        state::save(d, &cp.origin, &r).map_err(VerifyError::State)?;
+        state::save(d, log_key, &r).map_err(VerifyError::State)?;
     }
     Ok(Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served))
 }

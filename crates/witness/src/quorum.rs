@@ -29,7 +29,11 @@ pub enum QuorumError {
     #[error("cosignature by witness {0} has timestamp 0")]
     ZeroTimestamp(String),
     /// Too few distinct trusted witnesses cosigned.
-    #[error("only {got} of the required {quorum} witness cosignatures are present and valid (cosigned by: {by})")]
+    #[error(
+        "only {got} of the required {quorum} witness cosignatures are present and valid (cosigned by: {by}); \
+         cosigners sign each new checkpoint a few seconds after it is published: if the log just grew, \
+         run this again in a few seconds"
+    )]
     NotEnough {
         /// Valid distinct cosignatures found.
         got: usize,

@@ -4,14 +4,24 @@
 //! consistent and can be served by any static web server and verified itself.
 //! Run it again to fetch only the new part (after a consistency check against
 //! the copy's checkpoint).
+//!
+//! The copy is laid out as the log's URLs: `checkpoint`, `tile/…`, and with
+//! `--photos` the sheets' photos at `blob/sha256/<hex>`, plus the verifier
+//! key it was checked against in `log.vkey`, so `tally`, `report` and
+//! `verify` read it like a data directory.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::{bail, Context};
 use clap::Args;
-use testigo_verify::{mirror, NoVisitor, Options, Progress};
+use indicatif::ProgressBar;
+use testigo_replay::photos::{photo_jobs, PhotoSource};
+use testigo_store::DataDir;
+use testigo_verify::{mirror, NoVisitor, Options, Progress, Source};
 
 use super::verify::{open_source, progress_bar, show, TrustArgs};
+use super::verify_photos::open_store;
 
 /// Options of `testigo mirror`.
 #[derive(Args, Debug)]
@@ -22,6 +32,10 @@ pub struct MirrorArgs {
     pub dest: PathBuf,
     #[command(flatten)]
     pub trust: TrustArgs,
+    /// Copy the sheets' photos too (into DEST/blob/sha256/), each checked against the hash the log names;
+    /// photos already copied are kept.
+    #[arg(long)]
+    pub photos: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -53,6 +67,52 @@ pub fn run(a: MirrorArgs) -> anyhow::Result<ExitCode> {
         println!("  cosigned by: {}", by.join(", "));
     }
     println!("  fetched: {} objects, {} bytes", report.objects_fetched, report.bytes_fetched);
+    // The key the copy was verified against, so that tally, report and verify read it directly.
+    let vkey_path = a.dest.join("log.vkey");
+    std::fs::write(&vkey_path, format!("{}\n", key.to_vkey()))
+        .with_context(|| format!("writing {}", vkey_path.display()))?;
+    if a.photos {
+        return copy_photos(&a, &source);
+    }
     println!("the election entries were not replayed: run `testigo verify {} --key ...` for that", a.dest.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copies every photo the mirrored log names; fails if one is missing from
+/// the source or does not match its hash (after copying all the others).
+fn copy_photos(a: &MirrorArgs, source: &Source) -> anyhow::Result<ExitCode> {
+    let copy = DataDir::open_copy(&a.dest)?;
+    let replayed = testigo_replay::replay_data_dir(&copy)?;
+    let jobs = photo_jobs(replayed.replay.registry());
+    let store = open_store(&a.source, source, None)?;
+    let bar = if a.quiet || jobs.is_empty() { ProgressBar::hidden() } else { ProgressBar::new(jobs.len() as u64) };
+    let threads = if a.trust.concurrency > 0 { a.trust.concurrency } else { 8 };
+    let dest = a.dest.join("blob").join("sha256");
+    let sum = testigo_replay::photos::copy_photos(&store, &jobs, &dest, threads, &|| bar.inc(1))
+        .with_context(|| format!("copying photos into {}", dest.display()))?;
+    bar.finish_and_clear();
+    println!(
+        "  photos:  {} named, {} copied, {} already here, {} missing, {} failed (from {})",
+        sum.named,
+        sum.copied,
+        sum.present,
+        sum.missing.len(),
+        sum.failed.len(),
+        store.describe()
+    );
+    for h in &sum.missing {
+        println!("  missing: {}", store.location(h));
+    }
+    for (_, why) in &sum.failed {
+        println!("  FAILED:  {why}");
+    }
+    if !sum.missing.is_empty() || !sum.failed.is_empty() {
+        bail!(
+            "{} of {} photos were not copied (listed above); run again once the source has them",
+            sum.missing.len() + sum.failed.len(),
+            sum.named
+        );
+    }
+    println!("check the copy with `testigo verify {} --key {} --photos`", a.dest.display(), a.dest.join("log.vkey").display());
     Ok(ExitCode::SUCCESS)
 }

@@ -66,13 +66,14 @@ enum Command {
     Report(report::ReportArgs),
     /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
     Synth(synth::SynthArgs),
-    /// Verify a log copy (directory or URL): every tile and entry, witnesses, the election replayed.
+    /// Verify a log copy (directory, mirror or URL): every tile and entry, cosigners, the election replayed.
     Verify(verify::VerifyArgs),
     /// Copy a log (directory or URL) into a directory, verifying it; re-run to fetch only what is new.
     Mirror(mirror::MirrorArgs),
-    /// Run a witness that cosigns log checkpoints, or create a witness key.
-    #[command(subcommand)]
-    Witness(witness::WitnessCommand),
+    /// Run a cosigner (a c2sp.org/tlog-witness that cosigns the log's checkpoints), or create its key.
+    /// Formerly `witness`, which still works; not to be confused with the witnesses who sign sheets.
+    #[command(subcommand, alias = "witness")]
+    Cosigner(witness::WitnessCommand),
 }
 
 /// Runs the parsed command line.
@@ -95,6 +96,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Qr(c) => qr::run(c),
         Command::Verify(a) => verify::run(a),
         Command::Mirror(a) => mirror::run(a),
-        Command::Witness(c) => witness::run(c),
+        Command::Cosigner(c) => witness::run(c),
     }
 }

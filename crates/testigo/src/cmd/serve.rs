@@ -63,18 +63,19 @@ pub struct ServeArgs {
     /// address (rate limits are per client); repeatable. Without it the peer address is used.
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// Cosignatures each checkpoint needs (default: a majority of the --witness values). When so
-    /// many witnesses refuse the log's checkpoints that this quorum cannot be met (a sign of a
-    /// fork or rollback), submissions get 503 `unavailable` until witnesses cosign again.
-    #[arg(long)]
+    /// Cosignatures each checkpoint needs (default: a majority of the --cosigner values). When so
+    /// many cosigners refuse the log's checkpoints that this quorum cannot be met (a sign of a
+    /// fork or rollback), submissions get 503 `unavailable` until cosigners sign again.
+    #[arg(long = "cosigner-quorum", alias = "witness-quorum")]
     pub witness_quorum: Option<usize>,
-    /// Keep acknowledging submissions while witnesses refuse the log's checkpoints.
-    #[arg(long)]
+    /// Keep acknowledging submissions while cosigners refuse the log's checkpoints.
+    #[arg(long = "ack-while-cosigners-refuse", alias = "ack-while-witnesses-refuse")]
     pub ack_while_witnesses_refuse: bool,
-    /// A witness to ask for a cosignature of each new checkpoint, as `URL=VKEY` (its submission
-    /// prefix and cosigner key, file or key line); repeatable. The checkpoint is republished with
-    /// the cosignatures (until then, about one witness round trip, it is served uncosigned).
-    #[arg(long = "witness", value_name = "URL=VKEY")]
+    /// A cosigner (`testigo cosigner serve`) to ask for a cosignature of each new checkpoint, as
+    /// `URL=VKEY` (its address and key, a file such as W/witness.key.vkey or the key line);
+    /// repeatable. The checkpoint is republished with the cosignatures (until then, about one
+    /// round trip, it is served uncosigned). `--witness` is the old spelling.
+    #[arg(long = "cosigner", alias = "witness", value_name = "URL=VKEY")]
     pub witnesses: Vec<String>,
     /// Gone: BU signing keys are logged with `testigo trust --bu-key SPEC`, so every replay uses
     /// them. Kept hidden only to tell whoever still passes it.
@@ -132,14 +133,14 @@ pub fn enable_photo_reading(node: Node, args: &ServeArgs) -> Node {
     }
 }
 
-/// Parses `--witness URL=VKEY` values.
+/// Parses `--cosigner URL=VKEY` values.
 fn witness_endpoints(args: &[String]) -> anyhow::Result<Vec<testigo_witness::WitnessEndpoint>> {
     let mut out = Vec::new();
     for w in args {
-        let (url, vkey) = w.split_once('=').with_context(|| format!("--witness {w:?}: expected URL=VKEY"))?;
-        let key = super::log::read_vkey(vkey).with_context(|| format!("--witness {w:?}"))?;
+        let (url, vkey) = w.split_once('=').with_context(|| format!("--cosigner {w:?}: expected URL=VKEY"))?;
+        let key = super::log::read_vkey(vkey).with_context(|| format!("--cosigner {w:?}"))?;
         if key.algorithm() != testigo_note::ALG_COSIGNATURE_V1 {
-            anyhow::bail!("--witness {w:?}: not a witness cosigner key (type 0x04; `testigo witness serve` prints it)");
+            anyhow::bail!("--cosigner {w:?}: not a cosigner key (type 0x04; `testigo cosigner serve` prints it)");
         }
         out.push(testigo_witness::WitnessEndpoint { url: url.to_string(), key });
     }

@@ -44,7 +44,7 @@ pub fn read_bulletins(path: &Path) -> anyhow::Result<Vec<Bulletin>> {
 /// lock: works while `testigo serve` runs. Returns the registry and the tree
 /// size of the checkpoint it counted up to.
 pub fn load_registry(dir: &Path) -> anyhow::Result<(Registry, u64)> {
-    let replayed = testigo_replay::replay_data_dir(&DataDir::new(dir))?;
+    let replayed = testigo_replay::replay_data_dir(&DataDir::open_copy(dir)?)?;
     if let Some((i, r)) = replayed.replay.refused().first() {
         eprintln!(
             "warning: {} logged entries were refused on replay (first: #{i}, {r}); they count for nothing",
@@ -79,7 +79,7 @@ pub enum IndependenceArg {
 /// Options shared by `testigo tally` and `testigo report`.
 #[derive(Args, Debug, Clone)]
 pub struct TallyCommon {
-    /// Data directory (read only: works while `testigo serve` runs on it).
+    /// Data directory, or a mirror made by `testigo mirror` (read only: works while `testigo serve` runs on it).
     #[arg(long)]
     pub dir: PathBuf,
     /// Official bulletins to check against the evidence (JSON, schema `testigo-bulletins/1`).

@@ -50,10 +50,11 @@ pub struct TrustArgs {
     /// The log's verifier key: a file (e.g. a data directory's `log.vkey`) or the key line itself.
     #[arg(long, value_name = "VKEY")]
     pub key: String,
-    /// A trusted witness's cosigner key (file or key line); repeat for several.
-    #[arg(long = "witness", value_name = "VKEY")]
+    /// A trusted cosigner's key (file or key line, e.g. W/witness.key.vkey); repeat for several.
+    /// `--witness` is the old spelling.
+    #[arg(long = "cosigner", alias = "witness", value_name = "VKEY")]
     pub witnesses: Vec<String>,
-    /// How many of the --witness keys must have cosigned the checkpoint (default: all of them).
+    /// How many of the --cosigner keys must have cosigned the checkpoint (default: all of them).
     #[arg(long, value_name = "K")]
     pub quorum: Option<usize>,
     /// Fetches in flight (0: 16 for HTTP, one per core for a directory).
@@ -67,11 +68,11 @@ impl TrustArgs {
         let key = read_vkey(&self.key).context("--key")?;
         let mut witnesses = Vec::new();
         for w in &self.witnesses {
-            witnesses.push(read_vkey(w).context("--witness")?);
+            witnesses.push(read_vkey(w).context("--cosigner")?);
         }
         let quorum = self.quorum.unwrap_or(witnesses.len());
         if quorum > witnesses.len() {
-            bail!("--quorum {quorum} is more than the {} --witness keys given", witnesses.len());
+            bail!("--quorum {quorum} is more than the {} --cosigner keys given", witnesses.len());
         }
         Ok((key, WitnessPolicy { witnesses, quorum }))
     }
@@ -212,7 +213,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(d) = &state {
-        println!("  remembered in: {}", testigo_verify::state_path(d, &report.origin).display());
+        println!("  remembered in: {}", testigo_verify::state_path(d, &key).display());
     }
     if policy.witnesses.is_empty() {
         println!("  witnesses:     none required");

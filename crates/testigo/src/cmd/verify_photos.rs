@@ -36,7 +36,7 @@ pub struct PhotoArgs {
 }
 
 /// Where photos are fetched from: a source holding each photo at `sha256/{hex}`.
-struct Store {
+pub struct Store {
     source: Source,
 }
 
@@ -64,7 +64,7 @@ fn is_url(s: &str) -> bool {
 
 /// The photo store for a verified SOURCE (as given on the command line), its
 /// opened log `source`, or the `--photos-from` override.
-fn open_store(source_arg: &str, source: &Source, from: Option<&str>) -> anyhow::Result<Store> {
+pub fn open_store(source_arg: &str, source: &Source, from: Option<&str>) -> anyhow::Result<Store> {
     let http = |base: &str| -> anyhow::Result<Store> {
         let url = format!("{}/blob", base.trim_end_matches('/'));
         Ok(Store { source: Source::http(&url, Duration::from_secs(120), 4)? })
@@ -84,9 +84,13 @@ fn open_store(source_arg: &str, source: &Source, from: Option<&str>) -> anyhow::
     if is_url(source_arg) {
         return http(source_arg);
     }
-    // The data directory's layout: D/log next to D/blobs/sha256.
+    // A mirror's layout: the photos beside the log, as at the log's URLs.
     let log_dir = PathBuf::from(source.describe());
     let log_dir = std::fs::canonicalize(&log_dir).unwrap_or(log_dir);
+    if log_dir.join("blob").join("sha256").is_dir() {
+        return Ok(Store { source: Source::dir(log_dir.join("blob")) });
+    }
+    // The data directory's layout: D/log next to D/blobs/sha256.
     let root = log_dir.parent().map(|d| d.join("blobs")).unwrap_or_else(|| log_dir.join("..").join("blobs"));
     Ok(Store { source: Source::dir(root) })
 }

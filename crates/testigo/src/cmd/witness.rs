@@ -1,4 +1,4 @@
-//! `testigo witness`: run a c2sp.org/tlog-witness for one or more logs, and
+//! `testigo cosigner` (formerly `witness`): run a c2sp.org/tlog-witness for one or more logs, and
 //! create witness (cosigner) keys.
 
 use std::net::SocketAddr;
@@ -15,7 +15,7 @@ use testigo_witness::{LogConfig, Witness};
 use super::keys::vkey_path;
 use super::log::read_vkey;
 
-/// `testigo witness …`.
+/// `testigo cosigner …`.
 #[derive(Subcommand, Debug)]
 pub enum WitnessCommand {
     /// Run a witness: cosign each log's checkpoints that extend the last one it saw.
@@ -24,7 +24,7 @@ pub enum WitnessCommand {
     Keygen(KeygenArgs),
 }
 
-/// Options of `testigo witness serve`.
+/// Options of `testigo cosigner serve`.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// State directory: the witness key (`witness.key`, created on first run), the latest cosigned
@@ -42,7 +42,7 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
 }
 
-/// Options of `testigo witness keygen`.
+/// Options of `testigo cosigner keygen`.
 #[derive(Args, Debug)]
 pub struct KeygenArgs {
     /// Key name (e.g. `witness.ngo.example`).
@@ -94,7 +94,7 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         if s.algorithm() != ALG_COSIGNATURE_V1 {
-            bail!("{} is not a cosigner key (type 0x04); create one with `testigo witness keygen`", key_file.display());
+            bail!("{} is not a cosigner key (type 0x04); create one with `testigo cosigner keygen`", key_file.display());
         }
         s
     } else {
