@@ -22,21 +22,22 @@ static INFO: FormatInfo = FormatInfo {
 };
 
 /// The Venezuelan acta QR (`CCCCCCCCC.MM.1.0001!v1,…,vN!NULOS!X`): one code
-/// per sheet, unsigned. Read for a contest, its card counts are summed into
+/// per sheet, unsigned. Read for a contest, its counts are summed into
 /// candidates through the contest's ballot cards, in the order the election
-/// definition lists them.
-#[derive(Clone, Copy, Debug)]
+/// definition lists them (or, for a contest that lists no cards, taken as one
+/// total per candidate).
+#[derive(Clone, Debug, Default)]
 pub struct VenezuelaActaQr {
-    /// Cards on the ballot, hence counts in an acta QR, when inspecting
-    /// (38 in 2024; reading for a contest counts the contest's cards). Card
-    /// and candidate names in the inspection are the 2024 ones when this is
-    /// 38, and omitted otherwise.
-    pub inspect_cards: usize,
+    /// The ballot an inspection reads the QR against: an election's contest
+    /// (`qr inspect --election`). Without one, the 2024 presidential ballot
+    /// (38 cards) names the cards and candidates.
+    pub ballot: Option<Contest>,
 }
 
-impl Default for VenezuelaActaQr {
-    fn default() -> Self {
-        VenezuelaActaQr { inspect_cards: VENEZUELA_2024_CARD_COUNT }
+impl VenezuelaActaQr {
+    /// Inspects against `contest`'s ballot instead of the 2024 one.
+    pub fn for_contest(contest: &Contest) -> Self {
+        VenezuelaActaQr { ballot: Some(contest.clone()) }
     }
 }
 
@@ -45,20 +46,20 @@ impl Default for VenezuelaActaQr {
 pub struct CardVotes {
     /// Position on the ballot, 1-based.
     pub card: usize,
-    /// Party on the card (2024 ballot only).
+    /// Party on the card, when the ballot is known.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub party: Option<&'static str>,
+    pub party: Option<String>,
     /// Votes.
     pub votes: u32,
 }
 
-/// One candidate's votes on a Venezuelan acta (2024 ballot only).
+/// One candidate's votes on a Venezuelan acta (when the ballot is known).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CandidateVotes {
-    /// CSV column code (`EG`, `NM`, …).
-    pub code: &'static str,
+    /// Candidate id (the CSV column code, `EG`, `NM`, … on the 2024 ballot).
+    pub code: String,
     /// Full name.
-    pub name: &'static str,
+    pub name: String,
     /// Sum of the candidate's cards.
     pub votes: u64,
 }
@@ -109,35 +110,37 @@ impl DocumentFormat for VenezuelaActaQr {
             ));
             return ins;
         }
-        let qr = match venezuela_qr::parse(distinct[0], self.inspect_cards) {
+        let (expected, names) = match &self.ballot {
+            Some(contest) => (count_owners(contest).len(), ballot_names(contest)),
+            None => (VENEZUELA_2024_CARD_COUNT, ballot_2024_names()),
+        };
+        let qr = match venezuela_qr::parse(distinct[0], expected) {
             Ok(qr) => qr,
             Err(e) => {
                 ins.errors.push(e.to_string());
+                if self.ballot.is_none() {
+                    ins.errors.push(
+                        "read against the 2024 presidential ballot; for another election pass \
+                         --election FILE|DIR|URL"
+                            .into(),
+                    );
+                }
                 return ins;
             }
         };
-        let ballot_2024 = qr.card_votes.len() == VENEZUELA_2024_CARD_COUNT;
         let cards = qr
             .card_votes
             .iter()
             .enumerate()
-            .map(|(i, &votes)| CardVotes {
-                card: i + 1,
-                party: ballot_2024.then(|| venezuela_2024_cards()[i].party),
-                votes,
-            })
+            .map(|(i, &votes)| CardVotes { card: i + 1, party: names.cards.get(i).cloned().flatten(), votes })
             .collect();
-        let candidates = if ballot_2024 {
-            let map: Vec<usize> = venezuela_2024_cards().iter().map(|c| c.candidate).collect();
-            let totals = qr.candidate_totals(&map);
-            venezuela_2024_candidates()
-                .iter()
-                .zip(totals)
-                .map(|(c, votes)| CandidateVotes { code: c.code, name: c.name, votes })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let totals = qr.candidate_totals(&names.owner);
+        let candidates = names
+            .candidates
+            .iter()
+            .zip(totals.into_iter().chain(std::iter::repeat(0)))
+            .map(|((code, name), votes)| CandidateVotes { code: code.clone(), name: name.clone(), votes })
+            .collect();
         ins.table = Some(qr.table_id());
         ins.counts = Some(Box::new(ActaCounts {
             cards,
@@ -151,13 +154,58 @@ impl DocumentFormat for VenezuelaActaQr {
     }
 }
 
-fn counts(contest: &Contest, payload: &str) -> Result<QrCounts, String> {
-    let card_owner: Vec<usize> =
-        contest.candidates.iter().enumerate().flat_map(|(i, c)| std::iter::repeat_n(i, c.cards.len())).collect();
-    if card_owner.is_empty() {
-        return Err(format!("contest {} lists no ballot cards, so an acta QR cannot be read for it", contest.id));
+/// A ballot's names, for an inspection: per count its card name (if the
+/// ballot lists cards) and owner, and the candidates `(id, name)`.
+struct BallotNames {
+    cards: Vec<Option<String>>,
+    owner: Vec<usize>,
+    candidates: Vec<(String, String)>,
+}
+
+fn ballot_names(contest: &Contest) -> BallotNames {
+    let owner = count_owners(contest);
+    let has_cards = contest.candidates.iter().any(|c| !c.cards.is_empty());
+    let cards = if has_cards {
+        contest.candidates.iter().flat_map(|c| c.cards.iter().map(|d| Some(d.name.clone()))).collect()
+    } else {
+        vec![None; owner.len()]
+    };
+    let candidates = contest.candidates.iter().map(|c| (c.id.clone(), c.name.clone())).collect();
+    BallotNames { cards, owner, candidates }
+}
+
+fn ballot_2024_names() -> BallotNames {
+    BallotNames {
+        cards: venezuela_2024_cards().iter().map(|c| Some(c.party.to_string())).collect(),
+        owner: venezuela_2024_cards().iter().map(|c| c.candidate).collect(),
+        candidates: venezuela_2024_candidates().iter().map(|c| (c.code.to_string(), c.name.to_string())).collect(),
     }
-    let qr = venezuela_qr::parse(payload, card_owner.len()).map_err(|e| e.to_string())?;
+}
+
+/// Which candidate each of the QR's counts belongs to: the contest's ballot
+/// cards in the order listed, or, where the contest lists no cards, one
+/// count per candidate (the QR read as candidate totals).
+fn count_owners(contest: &Contest) -> Vec<usize> {
+    let by_card: Vec<usize> =
+        contest.candidates.iter().enumerate().flat_map(|(i, c)| std::iter::repeat_n(i, c.cards.len())).collect();
+    if by_card.is_empty() {
+        (0..contest.candidates.len()).collect()
+    } else {
+        by_card
+    }
+}
+
+fn counts(contest: &Contest, payload: &str) -> Result<QrCounts, String> {
+    let card_owner = count_owners(contest);
+    let has_cards = contest.candidates.iter().any(|c| !c.cards.is_empty());
+    let qr = venezuela_qr::parse(payload, card_owner.len()).map_err(|e| match e {
+        venezuela_qr::QrError::CardCount { found, expected } if !has_cards => format!(
+            "the acta QR has {found} counts but contest {} has {expected} candidates and lists no ballot cards: \
+             list each candidate's cards in ballot order in the election file (docs/election-files.md)",
+            contest.id
+        ),
+        e => e.to_string(),
+    })?;
     let mut votes = BTreeMap::new();
     for (&v, &owner) in qr.card_votes.iter().zip(&card_owner) {
         *votes.entry(contest.candidates[owner].id.clone()).or_insert(0u64) += u64::from(v);

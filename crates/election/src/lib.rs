@@ -41,7 +41,7 @@ pub use entry::{
 };
 pub use geography::{GeoError, Geography, Table, TableIx, Unit, UnitIx};
 pub use ids::MAX_ID_BYTES;
-pub use load::{load_election, load_election_for_operator, load_tables_csv, LoadError};
+pub use load::{load_ballot, load_election, load_election_for_operator, load_tables_csv, LoadError};
 pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, DEFAULT_MAX_TABLE_VOTERS};
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};

@@ -184,7 +184,6 @@ impl ElectionDef {
         if self.max_table_voters == 0 {
             return Err(err(Locus::MaxTableVoters, "max_table_voters must be positive (the default is 5000)"));
         }
-        self.operator_verifier()?;
         if self.contests.is_empty() || self.contests.len() > MAX_CONTESTS {
             return Err(err(Locus::Election, format!("an election needs 1 to {MAX_CONTESTS} contests")));
         }
@@ -194,6 +193,8 @@ impl ElectionDef {
                 return Err(err(Locus::Contest(ci), format!("contest id {:?} is used twice", contest.id)));
             }
         }
+        // Last, so that a ballot read without an operator (`load_ballot`) is checked whole.
+        self.operator_verifier()?;
         Ok(())
     }
 

@@ -122,10 +122,14 @@ impl QrOutcome {
 
 /// The result of checking a sheet's QR payload (as typed into the sheet, or
 /// as read from its photo) against the sheet's typed counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QrCheck {
     /// The outcome.
     pub outcome: QrOutcome,
+    /// Why the outcome is `unreadable`: what the decoder said of the payload
+    /// (malformed, another election's ballot, no ballot cards, a broken
+    /// signature), for people reading the API, the CLI and the report.
+    pub why: Option<std::sync::Arc<str>>,
     /// The format of the payload the outcome is about (`None` if no code).
     pub format: Option<&'static str>,
     /// Its signature state, for signed formats.
@@ -167,8 +171,14 @@ pub fn check_payloads(
         }
     }
     match best {
-        Some((outcome, r)) => QrCheck { outcome, format: Some(r.format), signature: r.signature, reading: None },
-        None => QrCheck { outcome: QrOutcome::NoCode, format: None, signature: None, reading: None },
+        Some((outcome, r)) => QrCheck {
+            outcome,
+            why: r.counts.err().filter(|_| outcome == QrOutcome::Unreadable).map(Into::into),
+            format: Some(r.format),
+            signature: r.signature,
+            reading: None,
+        },
+        None => QrCheck { outcome: QrOutcome::NoCode, why: None, format: None, signature: None, reading: None },
     }
 }
 

@@ -325,6 +325,9 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
 /// signed formats) and, for photos, the log index of the reading.
 fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
     let mut v = json!({"outcome": c.outcome.as_str(), "format": c.format});
+    if let Some(why) = &c.why {
+        v["why"] = json!(why.as_ref());
+    }
     if let Some(sig) = c.signature {
         v["signature"] = json!(sig.as_str());
     }

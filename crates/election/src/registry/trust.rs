@@ -100,7 +100,7 @@ impl Registry {
         sheet: &SheetRec,
     ) -> Option<Recheck> {
         let evidence = sheet.evidence.as_deref()?;
-        let photo_waiting = evidence.photo_qr.is_some_and(|c| c.signature == Some(QrSignature::UnknownKey));
+        let photo_waiting = evidence.photo_qr.as_ref().is_some_and(|c| c.signature == Some(QrSignature::UnknownKey));
         if evidence.qr_awaiting_key.is_none() && !photo_waiting {
             return None;
         }
@@ -148,10 +148,10 @@ impl Registry {
             sheet.flags = r.flags;
             let evidence = sheet.evidence.get_or_insert_with(Box::default);
             if let Some(check) = r.qr {
-                evidence.qr = Some(check);
                 if check.signature != Some(QrSignature::UnknownKey) {
                     evidence.qr_awaiting_key = None;
                 }
+                evidence.qr = Some(check);
             }
             if r.photo_qr.is_some() {
                 evidence.photo_qr = r.photo_qr;

@@ -143,11 +143,11 @@ impl<'a> SheetView<'a> {
     /// The sheet's own QR payload checked against its typed counts (None
     /// without a payload or without a QR decoder).
     pub fn qr_check(&self) -> Option<QrCheck> {
-        self.rec.evidence.as_ref()?.qr
+        self.rec.evidence.as_ref()?.qr.clone()
     }
     /// The QR codes read from the sheet's photo (the latest `reading` entry)
     /// checked against its typed counts; None until the photo was read.
     pub fn photo_qr_check(&self) -> Option<QrCheck> {
-        self.rec.evidence.as_ref()?.photo_qr
+        self.rec.evidence.as_ref()?.photo_qr.clone()
     }
 }

@@ -57,6 +57,16 @@ pub async fn election(server: &str) -> anyhow::Result<serde_json::Value> {
     resp.json().await.with_context(|| format!("parsing {url}"))
 }
 
+/// Fetches `GET /v1/tables/{table}` from `server`.
+pub async fn table(server: &str, table: &str) -> anyhow::Result<serde_json::Value> {
+    let url = format!("{}/v1/tables/{table}", server.trim_end_matches('/'));
+    let resp = reqwest::get(&url).await.with_context(|| format!("fetching {url}"))?;
+    if !resp.status().is_success() {
+        bail!("{url} answered HTTP {}", resp.status());
+    }
+    resp.json().await.with_context(|| format!("parsing {url}"))
+}
+
 /// Runs an async client call on a small runtime.
 pub fn block_on<F: std::future::Future>(f: F) -> anyhow::Result<F::Output> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;

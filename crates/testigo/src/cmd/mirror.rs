@@ -113,6 +113,10 @@ fn copy_photos(a: &MirrorArgs, source: &Source) -> anyhow::Result<ExitCode> {
             sum.named
         );
     }
-    println!("check the copy with `testigo verify {} --key {} --photos`", a.dest.display(), a.dest.join("log.vkey").display());
+    println!(
+        "check the copy with `testigo verify {} --key {} --photos`",
+        a.dest.display(),
+        a.dest.join("log.vkey").display()
+    );
     Ok(ExitCode::SUCCESS)
 }

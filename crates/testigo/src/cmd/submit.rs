@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 use sha2::{Digest, Sha256};
-use testigo_election::{encode_signed, Entry, Sheet, Source};
+use testigo_election::{encode_signed, Contest, Entry, Sheet, Source};
 
 use super::{client, keys};
 
@@ -78,10 +78,11 @@ fn parse_votes(args: &[String]) -> anyhow::Result<BTreeMap<String, u64>> {
 /// The sheet's QR payload read from its photo: the acta's code, or every
 /// BU part (one per line, as read). Says on stderr what was found; a
 /// photo without a readable code is still submitted, without a payload.
-fn qr_from_photo(photo: &[u8]) -> Option<String> {
+fn qr_from_photo(photo: &[u8], contest: &Contest) -> Option<String> {
     // No keys: the signature is the server's business (it records the
-    // status); here only the payload text matters.
-    let formats = testigo_documents::formats();
+    // status); here only the payload text matters. The acta is read against
+    // this election's ballot, not a built-in one.
+    let formats = testigo_documents::formats().with(testigo_documents::VenezuelaActaQr::for_contest(contest));
     let report = testigo_documents::inspect_photo(photo, &formats);
     let Some(format) = report.format else {
         eprintln!("no tally-sheet QR code read from the photo; submitting without a QR payload");
@@ -106,6 +107,23 @@ fn qr_from_photo(photo: &[u8]) -> Option<String> {
     Some(payload)
 }
 
+/// Says what the server found in the sheet's QR codes and why a code could
+/// not be used (best effort: the sheet is already logged).
+async fn explain_qr(server: &str, table: &str, index: u64) {
+    let Ok(view) = client::table(server, table).await else { return };
+    let Some(subs) = view["submissions"].as_array() else { return };
+    let Some(sub) = subs.iter().find(|s| s["index"].as_u64() == Some(index)) else { return };
+    for (key, what) in [("qr", "QR payload"), ("photo_qr", "QR codes read from the photo")] {
+        let check = &sub[key];
+        if let Some(outcome) = check["outcome"].as_str() {
+            match check["why"].as_str() {
+                Some(why) => eprintln!("  {what}: {outcome}: {why}"),
+                None => eprintln!("  {what}: {outcome}"),
+            }
+        }
+    }
+}
+
 /// Signs and posts the sheet; prints index, flags and where the receipt went.
 pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
     let signer = keys::load_signer(&a.key)?;
@@ -116,25 +134,20 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
         Some(p) => Some(std::fs::read(p).with_context(|| format!("reading {}", p.display()))?),
         None => None,
     };
+    let def = super::qr::election_from(&a.server)?;
+    let contest = super::qr::pick_contest(&def, a.contest.as_deref())?;
     let qr = match (a.qr, &photo) {
         (Some(qr), _) => Some(qr),
-        (None, Some(photo)) => qr_from_photo(photo),
+        (None, Some(photo)) => qr_from_photo(photo, contest),
         (None, None) => None,
     };
+    let election = def.id.clone();
+    let contest = contest.id.clone();
+    let table = a.table.clone();
     client::block_on(async move {
-        let info = client::election(&a.server).await?;
-        let def = &info["election"];
-        let election = def["id"].as_str().context("the server's /v1/election names no election id")?.to_string();
-        let contest = match a.contest {
-            Some(c) => c,
-            None => match def["contests"].as_array().map(|c| c.as_slice()) {
-                Some([only]) => only["id"].as_str().unwrap_or_default().to_string(),
-                _ => bail!("the election has several contests; choose one with --contest"),
-            },
-        };
         let sheet = Sheet {
             election,
-            table: a.table,
+            table: table.clone(),
             contest,
             source,
             votes,
@@ -156,6 +169,9 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
             eprintln!("accepted at log index {}", ack.index);
         } else {
             eprintln!("accepted at log index {}, flagged: {}", ack.index, ack.flags.join(", "));
+        }
+        if ack.flags.iter().any(|f| f.starts_with("qr_") || f.starts_with("photo_qr_")) {
+            explain_qr(&a.server, &table, ack.index).await;
         }
         if let Some(path) = a.receipt {
             std::fs::write(&path, &ack.receipt).with_context(|| format!("writing {}", path.display()))?;

@@ -94,7 +94,10 @@ fn serve(a: ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         if s.algorithm() != ALG_COSIGNATURE_V1 {
-            bail!("{} is not a cosigner key (type 0x04); create one with `testigo cosigner keygen`", key_file.display());
+            bail!(
+                "{} is not a cosigner key (type 0x04); create one with `testigo cosigner keygen`",
+                key_file.display()
+            );
         }
         s
     } else {
