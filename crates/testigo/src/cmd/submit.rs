@@ -175,7 +175,13 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(path) = a.receipt {
             std::fs::write(&path, &ack.receipt).with_context(|| format!("writing {}", path.display()))?;
-            eprintln!("receipt in {} (check it with `testigo log check-receipt`)", path.display());
+            eprintln!(
+                "receipt in {} (check it offline: `testigo log check-receipt --vkey LOG_KEY {}`, the log's key being \
+                 `log.vkey` in {}/v1/election)",
+                path.display(),
+                path.display(),
+                a.server.trim_end_matches('/')
+            );
         }
         Ok(ExitCode::SUCCESS)
     })?

@@ -216,10 +216,10 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("  remembered in: {}", testigo_verify::state_path(d, &key).display());
     }
     if policy.witnesses.is_empty() {
-        println!("  witnesses:     none required");
+        println!("  cosigners:     none required");
     } else {
         let by: Vec<String> = report.cosigned_by.iter().map(|(n, ts)| format!("{n} (t={ts})")).collect();
-        println!("  witnesses:     {} of {} required cosigned: {}", by.len(), policy.quorum, by.join(", "));
+        println!("  cosigners:     {} of {} required cosigned: {}", by.len(), policy.quorum, by.join(", "));
     }
     println!("  fetched:       {} objects, {} bytes", report.objects_fetched, report.bytes_fetched);
     println!("election {} ({}): every entry replayed, none refused", election.id, election.name);

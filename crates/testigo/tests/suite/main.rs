@@ -11,6 +11,7 @@ mod intake;
 mod load;
 mod photo_intake;
 mod qr_cli;
+mod readme_walkthrough;
 mod tally_cli;
 mod verify_cli;
 mod verify_demo;
