@@ -100,20 +100,60 @@ pub enum PublishedError {
 /// tabulation of `registry`, replayed from a log verified at `verified_size`.
 /// The reports are compared as JSON values, so formatting does not matter but
 /// every number and label does.
+///
+/// A national report is tens of megabytes, and as a `serde_json::Value` ten
+/// times that, so the common case never builds one: the published report is
+/// borrowed as raw text and our own is serialised straight into a comparison
+/// with it, byte by byte. Only a publication formatted differently (pretty
+/// printed, say) is parsed into values to compare.
 pub fn compare_published(
     published: &str,
     registry: &Registry,
     verified_size: u64,
 ) -> Result<PublishedComparison, PublishedError> {
-    let published: serde_json::Value =
-        serde_json::from_str(published).map_err(|e| PublishedError::NotJson(e.to_string()))?;
-    let size = published["log_size"].as_u64().ok_or(PublishedError::NoLogSize)?;
+    #[derive(serde::Deserialize)]
+    struct Borrowed<'a> {
+        log_size: Option<u64>,
+        #[serde(borrow)]
+        report: Option<&'a serde_json::value::RawValue>,
+    }
+    let borrowed: Borrowed<'_> = serde_json::from_str(published).map_err(|e| PublishedError::NotJson(e.to_string()))?;
+    let size = borrowed.log_size.ok_or(PublishedError::NoLogSize)?;
     if size != verified_size {
         return Ok(PublishedComparison::OtherSize(size));
     }
+    let mine = published_summary(registry).ok_or(PublishedError::NoElection)?;
+    let Some(report) = borrowed.report else { return Ok(PublishedComparison::Differs) };
+    let mut same = SameBytes { expected: report.get().as_bytes(), pos: 0, equal: true };
+    if serde_json::to_writer(&mut same, &mine).is_ok() && same.equal && same.pos == same.expected.len() {
+        return Ok(PublishedComparison::Equal);
+    }
     // Through text, like the published side: serde_json's float parsing need not
     // give back the very f64 that was printed, so both sides are parsed alike.
-    let mine = published_summary(registry).ok_or(PublishedError::NoElection)?.to_json_compact();
-    let mine: serde_json::Value = serde_json::from_str(&mine).map_err(|e| PublishedError::NotJson(e.to_string()))?;
-    Ok(if published["report"] == mine { PublishedComparison::Equal } else { PublishedComparison::Differs })
+    let theirs: serde_json::Value =
+        serde_json::from_str(report.get()).map_err(|e| PublishedError::NotJson(e.to_string()))?;
+    let mine: serde_json::Value =
+        serde_json::from_str(&mine.to_json_compact()).map_err(|e| PublishedError::NotJson(e.to_string()))?;
+    Ok(if theirs == mine { PublishedComparison::Equal } else { PublishedComparison::Differs })
+}
+
+/// A writer that checks what is written equals `expected`, without keeping it.
+struct SameBytes<'a> {
+    expected: &'a [u8],
+    pos: usize,
+    equal: bool,
+}
+
+impl std::io::Write for SameBytes<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let end = self.pos + buf.len();
+        if self.equal && self.expected.get(self.pos..end) != Some(buf) {
+            self.equal = false;
+        }
+        self.pos = end;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
