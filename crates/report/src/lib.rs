@@ -144,6 +144,15 @@ pub fn contest_section(c: &ContestReport) -> Markup {
         (certainty_section(c, n))
         (coverage_chart(c))
         @for b in &c.official { (bulletin_section(b)) }
+        @if !c.qr_unreadable.is_empty() {
+            h3 { "QR codes that could not be used" }
+            table {
+                tr { th { "code" } th { "sheets" } th { "why" } th { "tables, e.g." } }
+                @for p in &c.qr_unreadable {
+                    tr { td { (p.source) } td { (num(p.sheets)) } td { (p.why) } td { (p.tables.join(", ")) } }
+                }
+            }
+        }
     }
 }
 

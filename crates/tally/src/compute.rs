@@ -93,5 +93,6 @@ pub fn compute(registry: &Registry, c: &Compute) -> Result<TallyReport, ComputeE
     let tally = tabulate(election, geo, &ev, &c.tally);
     let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels, ..Default::default() });
     add_bulletin_checks(&mut report, registry, &ev, &tally, &c.bulletins, &ChanceModel::default(), true)?;
+    crate::add_qr_problems(&mut report, registry);
     Ok(report)
 }

@@ -28,6 +28,7 @@ pub mod certainty;
 pub mod compute;
 pub mod evidence;
 pub mod official;
+pub mod qr_problems;
 pub mod report;
 pub mod summary;
 pub mod tally;
@@ -41,6 +42,7 @@ pub use official::{
     Bulletin, BulletinCheck, BulletinCount, ChanceModel, LoggedBulletinRef, OfficialError, OfficialTable,
     TableComparison,
 };
+pub use qr_problems::{add_qr_problems, QrProblem};
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
 pub use summary::{
     add_bulletin_checks, compare_published, published_document, published_summary, PublishedComparison, PublishedError,

@@ -117,6 +117,10 @@ pub struct ContestReport {
     /// Checks of official announcements, when the caller adds them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub official: Vec<BulletinCheck>,
+    /// Why current sheets' QR codes could not be used, most frequent first
+    /// (added by [`crate::add_qr_problems`]; absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub qr_unreadable: Vec<crate::QrProblem>,
 }
 
 /// A candidate's identity.
@@ -430,6 +434,7 @@ fn contest_report(
         conflicting_tables,
         conflicting_tables_omitted: (total - keep) as u64,
         official: Vec::new(),
+        qr_unreadable: Vec::new(),
     }
 }
 
@@ -673,6 +678,16 @@ impl TallyReport {
             let _ = writeln!(s, "{}", certainty_text(c, &n.certainty));
             for b in &c.official {
                 let _ = writeln!(s, "{}", b.summary());
+            }
+            for p in &c.qr_unreadable {
+                let _ = writeln!(
+                    s,
+                    "QR not usable ({} code) on {} sheet(s), e.g. table {}: {}",
+                    p.source,
+                    p.sheets,
+                    p.tables.join(", "),
+                    p.why
+                );
             }
             let top: Vec<&UnitReport> = c.units.iter().filter(|u| u.parent.is_none()).collect();
             if !top.is_empty() {

@@ -21,6 +21,7 @@ pub fn published_summary(registry: &Registry) -> Option<TallyReport> {
     // figures the report cannot place; such a bulletin is left out for both
     // parties alike.
     let _ = add_bulletin_checks(&mut report, registry, &ev, &tally, &[], &ChanceModel::default(), false);
+    crate::add_qr_problems(&mut report, registry);
     Some(report)
 }
 

@@ -187,3 +187,59 @@ fn the_standard_messages_are_unchanged() {
     let err = SheetQr::default().trusting(VENEZUELA_ACTA, &[]).err().unwrap();
     assert_eq!(err, "format \"venezuela_acta\" has no signature keys to trust (this software checks brazil_bu)");
 }
+
+/// A contest of three candidates; with `cards`, the first two have two cards each.
+fn ballot(cards: bool) -> Contest {
+    let card = |id: &str| testigo_election::BallotCard { id: id.into(), name: id.to_uppercase() };
+    let cand =
+        |id: &str, cs: Vec<testigo_election::BallotCard>| Candidate { id: id.into(), name: id.into(), cards: cs };
+    Contest {
+        id: "president".into(),
+        name: "President".into(),
+        candidates: if cards {
+            vec![
+                cand("NM", vec![card("psuv"), card("pcv")]),
+                cand("EG", vec![card("untc"), card("mud")]),
+                cand("OT", vec![]),
+            ]
+        } else {
+            vec![cand("NM", vec![]), cand("EG", vec![]), cand("OT", vec![])]
+        },
+    }
+}
+
+#[test]
+fn an_acta_is_read_against_its_contest_ballot_and_unreadable_says_why() {
+    let qr = SheetQr::default();
+    let e = election();
+    // Cards in the listed order are summed into their candidates.
+    let four = "010113042.01.1.0001!100,20,200,32!3!0";
+    let read = qr.read(&e, &ballot(true), four).counts.unwrap();
+    assert_eq!(read.votes, BTreeMap::from([("NM".into(), 120), ("EG".into(), 232)]));
+    assert_eq!((read.table.as_deref(), read.null), (Some("010113042.01"), Some(3)));
+    // No cards: one total per candidate, in candidate order.
+    let three = "010113042.01.1.0001!120,232,7!3!0";
+    let read = qr.read(&e, &ballot(false), three).counts.unwrap();
+    assert_eq!(read.votes, BTreeMap::from([("NM".into(), 120), ("EG".into(), 232), ("OT".into(), 7)]));
+    // Neither fits: the reason names the contest and what to do, and the check carries it.
+    let why = qr.read(&e, &ballot(false), four).counts.unwrap_err();
+    assert!(why.contains("4 counts") && why.contains("3 candidates") && why.contains("lists no ballot cards"), "{why}");
+    let check =
+        testigo_election::check_payloads(&qr, &e, &ballot(false), "010113042.01", &[120, 232, 0], 3, &[four.into()]);
+    assert_eq!(check.outcome, testigo_election::QrOutcome::Unreadable);
+    assert_eq!(check.why.as_deref(), Some(why.as_str()));
+    let matching =
+        testigo_election::check_payloads(&qr, &e, &ballot(false), "010113042.01", &[120, 232, 7], 3, &[three.into()]);
+    assert_eq!((matching.outcome, matching.why), (testigo_election::QrOutcome::Matches, None));
+    // Inspection against the ballot names cards and candidates.
+    let f = formats().with(testigo_documents::VenezuelaActaQr::for_contest(&ballot(true)));
+    let report = inspect(four.as_bytes(), &f);
+    assert!(report.exit_ok(), "{}", report.to_json());
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["counts"]["cards"][3]["party"], "MUD");
+    assert_eq!(json["counts"]["candidates"][1], serde_json::json!({"code": "EG", "name": "EG", "votes": 232}));
+    // The built-in 2024 ballot refuses it and says how to choose another.
+    let report = inspect(four.as_bytes(), &formats());
+    assert!(!report.exit_ok());
+    assert!(report.errors.iter().any(|e| e.contains("--election")), "{:?}", report.errors);
+}

@@ -219,3 +219,28 @@ fn brazilian_demo_shows_signature_statuses_and_flags() {
     let again = String::from_utf8_lossy(&again.stdout).into_owned();
     assert!(again.contains("reused") && again.matches("qr_mismatch").count() == 1, "{again}");
 }
+
+#[test]
+fn inspect_reads_an_acta_against_the_election_given() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/example");
+    let photo = root.join("acta.jpg");
+    // The example's five-card ballot: the 2024 ballot cannot read it, and says what to do.
+    let (out, json) = inspect(&[], &photo);
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    assert!(json["errors"].to_string().contains("--election"), "{json}");
+    let election = root.join("election.toml");
+    let (out, json) = inspect(&["--election", election.to_str().unwrap()], &photo);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["table"], "010113042.01");
+    assert_eq!(json["counts"]["candidates"][0]["votes"], 120);
+    assert_eq!(json["counts"]["candidates"][1]["votes"], 232);
+    assert_eq!(json["counts"]["cards"][0]["party"], "PSUV");
+    // A contest the election does not have is an error naming the ones it has.
+    let out = Command::new(env!("CARGO_BIN_EXE_testigo"))
+        .args(["qr", "inspect", "--election", election.to_str().unwrap(), "--contest", "senate"])
+        .arg(&photo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no contest \"senate\" (it has: president)"));
+}
