@@ -197,6 +197,33 @@ fn the_readme_walkthrough_runs_as_written() {
         work.join("M/log.vkey").is_file() && work.join("M/blob/sha256").is_dir(),
         "the mirror holds its key and photos"
     );
+    let run = |command: &str| {
+        let out = bash(command, &work, &path, &data_home).output().unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    // The mirror reads like the data directory: the same tally, byte for byte.
+    let (ok, from_mirror) = run("testigo tally --dir M --json");
+    assert!(ok, "{from_mirror}");
+    assert_eq!(from_mirror, run("testigo tally --dir D --json").1, "tally of the mirror and of the data directory");
+    let (ok, text) = run("testigo report --dir M --out mirror.html");
+    assert!(ok, "{text}");
+    // Mirroring again fetches nothing new and keeps the photos it has.
+    let (ok, text) = run(&format!("testigo mirror http://127.0.0.1:{api} M --key D/log.vkey --photos"));
+    assert!(ok && text.contains("1 named, 0 copied, 1 already here"), "{text}");
+    // A photo the source serves with other bytes is not copied, and the mirror fails naming it.
+    let photo =
+        std::fs::read_dir(work.join("D/blobs/sha256")).unwrap().flatten().find(|e| e.path().is_file()).unwrap().path();
+    std::fs::write(&photo, b"not the photo the sheet names").unwrap();
+    let (ok, text) = run(&format!("testigo mirror http://127.0.0.1:{api} M2 --key D/log.vkey --photos"));
+    assert!(!ok && text.contains("FAILED") && text.contains("holds bytes hashing to"), "{text}");
+    let name = photo.file_name().unwrap();
+    assert!(!work.join("M2/blob/sha256").join(name).exists(), "a wrong photo never lands under a photo's name");
+    // A directory that is neither a data directory nor a mirror is refused, creating nothing.
+    let (ok, text) = run("testigo tally --dir nowhere");
+    assert!(!ok && text.contains("neither a data directory") && !work.join("nowhere").exists(), "{text}");
 }
 
 #[test]

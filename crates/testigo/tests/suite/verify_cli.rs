@@ -335,3 +335,33 @@ fn a_restored_backup_is_refused_by_witnesses_and_intake_stops() {
     assert_eq!(status, 201, "{body}");
     server.stop();
 }
+
+#[test]
+fn a_log_rebuilt_under_the_same_name_with_a_new_key_is_another_log() {
+    // A rebuilt demo: same origin, new key. Its verification must not trip
+    // over the state remembered for the old log; the old one keeps its own.
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let state = state.to_str().unwrap();
+    let mut dirs = Vec::new();
+    for (name, entries) in [("first", "a\nb\nc\n"), ("rebuilt", "x\n")] {
+        let d = tmp.path().join(name);
+        let d_s = d.to_str().unwrap().to_string();
+        assert!(run(&["log", "init", "--dir", &d_s, "--origin", "demo.example/log"]).status.success());
+        let mut child = bin()
+            .args(["log", "append", "--dir", &d_s])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), entries.as_bytes()).unwrap();
+        drop(child.stdin.take());
+        assert!(child.wait().unwrap().success());
+        dirs.push(d_s);
+    }
+    for d in dirs.iter().chain(dirs.iter()) {
+        let key = format!("{d}/log.vkey");
+        let out = run(&["verify", d, "--key", &key, "--state", state, "--quiet"]);
+        assert!(out.status.success(), "verify {d}: {}", text(&out));
+    }
+}
