@@ -160,9 +160,12 @@ fn the_readme_walkthrough_runs_as_written() {
             .replace("127.0.0.1:8080", &format!("127.0.0.1:{api}"))
             .replace("127.0.0.1:8090", &format!("127.0.0.1:{cosigner}"));
         if let Some(server) = command.strip_suffix('&') {
+            // Their log lines go to a file, as a service's would: plain text, no colour codes.
+            let log = std::fs::File::create(tmp.path().join(format!("server-{}.log", servers.0.len()))).unwrap();
             let mut child = bash(&format!("exec {server}"), &work, &path, &data_home)
+                .env("TESTIGO_LOG", "debug")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(log)
                 .spawn()
                 .unwrap();
             let port = if server.contains(&format!(":{cosigner}")) && server.contains("cosigner serve") {
@@ -221,6 +224,15 @@ fn the_readme_walkthrough_runs_as_written() {
     assert!(!ok && text.contains("FAILED") && text.contains("holds bytes hashing to"), "{text}");
     let name = photo.file_name().unwrap();
     assert!(!work.join("M2/blob/sha256").join(name).exists(), "a wrong photo never lands under a photo's name");
+    for i in 0..servers.0.len() {
+        let log = std::fs::read(tmp.path().join(format!("server-{i}.log"))).unwrap();
+        assert!(!log.is_empty(), "server {i} logged nothing at debug level");
+        assert!(
+            !log.contains(&0x1b),
+            "server {i} wrote terminal colour codes into a file:\n{}",
+            String::from_utf8_lossy(&log)
+        );
+    }
     // A directory that is neither a data directory nor a mirror is refused, creating nothing.
     let (ok, text) = run("testigo tally --dir nowhere");
     assert!(!ok && text.contains("neither a data directory") && !work.join("nowhere").exists(), "{text}");
