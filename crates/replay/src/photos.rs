@@ -270,37 +270,37 @@ pub fn copy_photos(
         .thread_name(|i| format!("testigo-photo-copy-{i}"))
         .build()
         .map_err(std::io::Error::other)?;
-    enum Copied {
+    enum Fate {
         Copied,
         Present,
         Missing,
         Failed(String),
     }
-    let copy_one = |job: &PhotoJob| -> Copied {
+    let copy_one = |job: &PhotoJob| -> Fate {
         let path = dest.join(&job.sha256);
         if std::fs::read(&path).is_ok_and(|b| blob_name(&b) == job.sha256) {
-            return Copied::Present;
+            return Fate::Present;
         }
         let bytes = match source.fetch(&job.sha256) {
             Ok(Some(b)) => b,
-            Ok(None) => return Copied::Missing,
-            Err(e) => return Copied::Failed(format!("cannot fetch {}: {e}", source.location(&job.sha256))),
+            Ok(None) => return Fate::Missing,
+            Err(e) => return Fate::Failed(format!("cannot fetch {}: {e}", source.location(&job.sha256))),
         };
         let actual = blob_name(&bytes);
         if actual != job.sha256 {
-            return Copied::Failed(format!("{} holds bytes hashing to {actual}", source.location(&job.sha256)));
+            return Fate::Failed(format!("{} holds bytes hashing to {actual}", source.location(&job.sha256)));
         }
         let tmp = dest.join(format!(".{}.part", job.sha256));
         let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path));
         match written {
-            Ok(()) => Copied::Copied,
+            Ok(()) => Fate::Copied,
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
-                Copied::Failed(format!("cannot write {}: {e}", path.display()))
+                Fate::Failed(format!("cannot write {}: {e}", path.display()))
             }
         }
     };
-    let results: Vec<Copied> = pool.install(|| {
+    let results: Vec<Fate> = pool.install(|| {
         jobs.par_iter()
             .map(|job| {
                 let r = copy_one(job);
@@ -312,10 +312,10 @@ pub fn copy_photos(
     let mut sum = CopySummary { named: jobs.len(), ..CopySummary::default() };
     for (job, r) in jobs.iter().zip(results) {
         match r {
-            Copied::Copied => sum.copied += 1,
-            Copied::Present => sum.present += 1,
-            Copied::Missing => sum.missing.push(job.sha256.clone()),
-            Copied::Failed(why) => sum.failed.push((job.sha256.clone(), why)),
+            Fate::Copied => sum.copied += 1,
+            Fate::Present => sum.present += 1,
+            Fate::Missing => sum.missing.push(job.sha256.clone()),
+            Fate::Failed(why) => sum.failed.push((job.sha256.clone(), why)),
         }
     }
     Ok(sum)

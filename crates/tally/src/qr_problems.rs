@@ -26,10 +26,13 @@ pub struct QrProblem {
     pub tables: Vec<String>,
 }
 
+/// Per reason (`source`, `why`): the sheets affected and example tables.
+type ByReason = BTreeMap<(&'static str, String), (u64, Vec<String>)>;
+
 /// Adds to each contest of `report` the reasons its current sheets' QR codes
 /// were `unreadable`, most frequent first.
 pub fn add_qr_problems(report: &mut TallyReport, registry: &Registry) {
-    let mut by_contest: BTreeMap<usize, BTreeMap<(&'static str, String), (u64, Vec<String>)>> = BTreeMap::new();
+    let mut by_contest: BTreeMap<usize, ByReason> = BTreeMap::new();
     for sheet in registry.sheets().filter(|s| s.is_current()) {
         for (source, check) in [("typed", sheet.qr_check()), ("photo", sheet.photo_qr_check())] {
             let Some(check) = check.filter(|c| c.outcome == QrOutcome::Unreadable) else { continue };
