@@ -224,14 +224,12 @@ fn the_readme_walkthrough_runs_as_written() {
     assert!(!ok && text.contains("FAILED") && text.contains("holds bytes hashing to"), "{text}");
     let name = photo.file_name().unwrap();
     assert!(!work.join("M2/blob/sha256").join(name).exists(), "a wrong photo never lands under a photo's name");
-    for i in 0..servers.0.len() {
-        let log = std::fs::read(tmp.path().join(format!("server-{i}.log"))).unwrap();
-        assert!(!log.is_empty(), "server {i} logged nothing at debug level");
-        assert!(
-            !log.contains(&0x1b),
-            "server {i} wrote terminal colour codes into a file:\n{}",
-            String::from_utf8_lossy(&log)
-        );
+    // The log server writes debug lines (the cosigner may write none); none carries colour codes.
+    let logs: Vec<Vec<u8>> =
+        (0..servers.0.len()).map(|i| std::fs::read(tmp.path().join(format!("server-{i}.log"))).unwrap()).collect();
+    assert!(logs.iter().any(|l| !l.is_empty()), "no server logged anything at debug level");
+    for log in &logs {
+        assert!(!log.contains(&0x1b), "colour codes written into a log file:\n{}", String::from_utf8_lossy(log));
     }
     // A directory that is neither a data directory nor a mirror is refused, creating nothing.
     let (ok, text) = run("testigo tally --dir nowhere");

@@ -338,26 +338,32 @@ fn a_restored_backup_is_refused_by_witnesses_and_intake_stops() {
 
 #[test]
 fn a_log_rebuilt_under_the_same_name_with_a_new_key_is_another_log() {
-    // A rebuilt demo: same origin, new key. Its verification must not trip
+    // A rebuilt demo: same origin, new keys. Its verification must not trip
     // over the state remembered for the old log; the old one keeps its own.
     let tmp = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/example");
     let state = tmp.path().join("state");
     let state = state.to_str().unwrap();
     let mut dirs = Vec::new();
-    for (name, entries) in [("first", "a\nb\nc\n"), ("rebuilt", "x\n")] {
+    for name in ["first", "rebuilt"] {
         let d = tmp.path().join(name);
-        let d_s = d.to_str().unwrap().to_string();
-        assert!(run(&["log", "init", "--dir", &d_s, "--origin", "demo.example/log"]).status.success());
-        let mut child = bin()
-            .args(["log", "append", "--dir", &d_s])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), entries.as_bytes()).unwrap();
-        drop(child.stdin.take());
-        assert!(child.wait().unwrap().success());
-        dirs.push(d_s);
+        let okey = tmp.path().join(format!("{name}.key"));
+        assert!(run(&["keygen", "--name", "op.example.org", "--out", okey.to_str().unwrap()]).status.success());
+        let out = run(&[
+            "init",
+            "--dir",
+            d.to_str().unwrap(),
+            "--election",
+            example.join("election.toml").to_str().unwrap(),
+            "--tables",
+            example.join("tables.csv").to_str().unwrap(),
+            "--operator-key",
+            okey.to_str().unwrap(),
+            "--origin",
+            "demo.example/log",
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+        dirs.push(d.to_str().unwrap().to_string());
     }
     for d in dirs.iter().chain(dirs.iter()) {
         let key = format!("{d}/log.vkey");

@@ -43,7 +43,7 @@ fn venezuela_demo_verified_over_http_by_a_second_process() {
     let site = tmp.path().join("site");
     copy_tree(&dir.join("log"), &site);
     std::fs::create_dir_all(site.join("v1")).unwrap();
-    let doctored = published.replacen("\"votes\": ", "\"votes\": 1", 1);
+    let doctored = published.replacen("\"votes\":", "\"votes\":1", 1);
     assert_ne!(doctored, published);
     std::fs::write(site.join("v1/tally"), doctored).unwrap();
     let mut host = std::process::Command::new("python3")
