@@ -205,3 +205,40 @@ async fn brazilian_bu_signatures_are_recorded_per_sheet() {
     assert_eq!((&shown[1]["signature"], &shown[1]["outcome"]), (&json!("invalid"), &json!("unreadable")), "{shown:?}");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreadable_qr_says_why_in_the_table_view_and_the_tally() {
+    let tmp = tempfile::tempdir().unwrap();
+    let op = key("operator.test.example", 1);
+    let dir = init_election(tmp.path(), &op, 2);
+    let w1 = key("w1.test.example", 2);
+    enroll(&dir, &w1, "witness", None, &[]);
+    let server = Server::start(&dir, &[]);
+    let t = table_id(1, 1, 1);
+    // Two card counts where the ballot has three cards: from another election.
+    let mut s = sheet(&t);
+    s.qr = Some(format!("{t}.1.0001!60,40!5!0"));
+    let entry = signed(&s, &w1);
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/submissions", server.url))
+        .json(&json!({ "entry": entry }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["flags"], json!(["qr_unreadable"]), "{body}");
+    let view = get_json(&format!("{}/v1/tables/{t}", server.url)).await;
+    let qr = &view["submissions"][0]["qr"];
+    assert_eq!(qr["outcome"], "unreadable", "{view}");
+    let why = qr["why"].as_str().unwrap_or_else(|| panic!("no why: {view}"));
+    assert!(why.contains("2 card counts") && why.contains("3 cards"), "{why}");
+    // The tally groups it by reason, with the table.
+    let tally = run_ok(&["tally", "--dir", dir.to_str().unwrap(), "--json"]);
+    let tally: Value = serde_json::from_str(&tally).unwrap();
+    let problems = &tally["contests"][0]["qr_unreadable"];
+    assert_eq!(problems[0]["source"], "typed", "{problems}");
+    assert_eq!(problems[0]["sheets"], 1);
+    assert_eq!(problems[0]["why"], why);
+    assert_eq!(problems[0]["tables"], json!([t]));
+}
