@@ -207,6 +207,14 @@ fn the_readme_walkthrough_runs_as_written() {
             format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
         )
     };
+    // Any sheet's receipt, against the latest (cosigned) checkpoint, checks offline too.
+    let table: serde_json::Value =
+        reqwest::blocking::get(format!("http://127.0.0.1:{api}/v1/tables/010113042.01")).unwrap().json().unwrap();
+    let link = table["submissions"][0]["receipt"].as_str().unwrap().to_string();
+    let receipt = reqwest::blocking::get(format!("http://127.0.0.1:{api}{link}")).unwrap().bytes().unwrap();
+    std::fs::write(work.join("again.tlog-proof"), &receipt).unwrap();
+    let (ok, text) = run("testigo log check-receipt --vkey D/log.vkey again.tlog-proof");
+    assert!(ok && text.contains("\"votes\":{\"EG\":232,\"NM\":120}"), "{text}");
     // The mirror reads like the data directory: the same tally, byte for byte.
     let (ok, from_mirror) = run("testigo tally --dir M --json");
     assert!(ok, "{from_mirror}");
