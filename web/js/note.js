@@ -30,12 +30,15 @@ export async function parseVerifierKey(line) {
   const [, name, hex, b64] = m;
   const typeAndKey = fromBase64(b64);
   if (!/^[0-9a-f]{8}$/.test(hex)) throw new Error(`key ID ${JSON.stringify(hex)} is not 8 hex digits`);
-  if (typeAndKey.length !== 33 || typeAndKey[0] !== 0x01) throw new Error(`key ${name} is not an Ed25519 (type 0x01) key`);
+  // 0x01: Ed25519 note signatures; 0x04: tlog-cosignature/v1 (a cosigner's timestamped signature).
+  if (typeAndKey.length !== 33 || (typeAndKey[0] !== 0x01 && typeAndKey[0] !== 0x04)) {
+    throw new Error(`key ${name} is neither an Ed25519 (type 0x01) nor a cosignature (type 0x04) key`);
+  }
   const id = await keyId(name, typeAndKey);
   const claimed = Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
   if (!equalBytes(id, claimed)) throw new Error(`key ${name}: its key ID does not match its key`);
   const key = await globalThis.crypto.subtle.importKey("raw", typeAndKey.slice(1), { name: "Ed25519" }, false, ["verify"]);
-  return { name, id, key, line: line.trim() };
+  return { name, id, key, line: line.trim(), cosigner: typeAndKey[0] === 0x04 };
 }
 
 /** Splits a signed note into its text (ending in a newline) and signature lines. */
@@ -58,22 +61,33 @@ export function splitNote(note) {
 
 /**
  * Opens `note` (a string) with the trusted `verifiers` (from
- * `parseVerifierKey`): returns its text and the names of the verifiers whose
- * signature holds. Throws if a trusted key's signature line is present but
+ * `parseVerifierKey`): returns its text, the names of the verifiers whose
+ * signature holds, and for cosigners the time they cosigned. Throws if a trusted key's signature line is present but
  * does not verify, or if no trusted key signed.
  */
 export async function openNote(note, verifiers) {
   const { text, signatures } = splitNote(note);
   const bytes = utf8.encode(text);
   const verifiedBy = [];
+  const cosignedAt = {};
   for (const v of verifiers) {
     for (const s of signatures) {
       if (s.name !== v.name || !equalBytes(s.id, v.id)) continue;
-      const ok = await globalThis.crypto.subtle.verify({ name: "Ed25519" }, v.key, s.signature, bytes);
+      let [message, signature] = [bytes, s.signature];
+      if (v.cosigner) {
+        // c2sp.org/tlog-cosignature: 8-byte big-endian time, then the signature over
+        // "cosignature/v1\ntime <time>\n" followed by the note text.
+        if (signature.length !== 72) throw new Error(`the cosignature by ${v.name} is not 72 bytes`);
+        const time = new DataView(signature.buffer, signature.byteOffset, 8).getBigUint64(0);
+        message = utf8.encode(`cosignature/v1\ntime ${time}\n${text}`);
+        signature = signature.slice(8);
+        cosignedAt[v.name] = time;
+      }
+      const ok = await globalThis.crypto.subtle.verify({ name: "Ed25519" }, v.key, signature, message);
       if (!ok) throw new Error(`the signature by ${v.name} does not verify: the note was altered`);
       verifiedBy.push(v.name);
     }
   }
   if (verifiedBy.length === 0) throw new Error("no trusted key signed this note");
-  return { text, verifiedBy };
+  return { text, verifiedBy, cosignedAt };
 }
