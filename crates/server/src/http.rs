@@ -296,7 +296,7 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
                 "receipt": format!("/v1/receipts/{}", s.index()),
                 "contest": contest.id,
                 "source": s.source().as_str(),
-                "signer": {"key": e.verifier.to_vkey(), "holder": e.holder, "organisation": e.organisation, "role": e.role.as_str()},
+                "signer": {"key": e.verifier.to_vkey(), "holder": e.holder, "organisation": e.organisation, "role": e.role.as_str(), "enrolled_at": e.index},
                 "votes": votes,
                 "null": s.null(),
                 "blank": s.blank(),

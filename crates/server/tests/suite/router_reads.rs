@@ -282,6 +282,10 @@ async fn every_logged_entry_has_a_receipt_linked_from_its_table() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(header_str(&h, header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
     let link = table["submissions"][0]["receipt"].as_str().unwrap().to_string();
+    // Where the signer's enrolment is, so a browser can prove it too.
+    let enrolled_at = table["submissions"][0]["signer"]["enrolled_at"].as_u64().unwrap();
+    let enrolment = f.node.registry().enrolments().iter().find(|e| e.verifier == f.witness.verifier()).unwrap().index;
+    assert_eq!(enrolled_at, enrolment);
     assert_eq!(link, format!("/v1/receipts/{index}"));
     let (st, h, text) = send_raw(&f.app, get(&link)).await;
     assert_eq!(st, StatusCode::OK);
