@@ -2,8 +2,11 @@
 //! between `<!-- walkthrough:start -->` and `<!-- walkthrough:end -->` is
 //! handed to `bash` as written, in a fresh directory holding a copy of
 //! `docs/example/`, with the `testigo` under test first on `PATH`. The only
-//! change is the port numbers (8080 and 8090 become free ones), so that the
-//! test never collides with anything listening on the machine.
+//! change to the lines is the port numbers (8080 and 8090 become free ones),
+//! so that the test never collides with anything listening on the machine;
+//! the environment adds a private `XDG_DATA_HOME` (verify's remembered
+//! state) and, for the servers, `TESTIGO_LOG=debug` with their log lines
+//! going to files.
 //!
 //! Each step's exit status and key output lines are checked, so a README
 //! that drifts from the program (a renamed flag, an id that does not match
