@@ -52,16 +52,6 @@ async fn sheet_like_first(url: &str, election: &str, table: &str, qr: String) ->
     }
 }
 
-async fn post(url: &str, entry: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{url}/v1/submissions"))
-        .json(&json!({ "entry": entry }))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
-}
-
 /// The newest submission's typed QR check and flags for a table.
 async fn newest(url: &str, table: &str) -> (Value, Value) {
     let view = get_json(&format!("{url}/v1/tables/{table}")).await;
@@ -116,7 +106,7 @@ async fn forged_bu_signatures_are_flagged_alike_by_server_tally_and_verify() {
     // no key for its slot, so its counts are compared and it is not flagged.
     let (ta, qa) = &genuine[0];
     let forged_a = sheet_like_first(&url, &election, ta, resign(qa, "20240507", &forger)).await;
-    let (st, body) = post(&url, &signed(&forged_a, &witness)).await;
+    let (st, body) = post_entry(&url, &signed(&forged_a, &witness)).await;
     assert_eq!((st, &body["flags"]), (201, &json!([])), "{body}");
     let (qr, flags) = newest(&url, ta).await;
     assert_eq!((&qr["signature"], &qr["outcome"], &flags), (&json!("unknown_key"), &json!("matches"), &json!([])));
@@ -144,13 +134,13 @@ async fn forged_bu_signatures_are_flagged_alike_by_server_tally_and_verify() {
     // After it: a forged BU is flagged at intake, a genuine one verifies.
     let (tb, qb) = &genuine[1];
     let forged_b = sheet_like_first(&url, &election, tb, resign(qb, "20240507", &forger)).await;
-    let (st, body) = post(&url, &signed(&forged_b, &witness)).await;
+    let (st, body) = post_entry(&url, &signed(&forged_b, &witness)).await;
     assert_eq!((st, &body["flags"]), (201, &json!(["qr_unreadable"])), "{body}");
     let (qr, _) = newest(&url, tb).await;
     assert_eq!((&qr["signature"], &qr["outcome"]), (&json!("invalid"), &json!("unreadable")), "{qr}");
     let (tc, qc) = &genuine[2];
     let genuine_c = sheet_like_first(&url, &election, tc, resign(qc, "20240507", &authority)).await;
-    let (st, body) = post(&url, &signed(&genuine_c, &witness)).await;
+    let (st, body) = post_entry(&url, &signed(&genuine_c, &witness)).await;
     assert_eq!((st, &body["flags"]), (201, &json!([])), "{body}");
     let (qr, _) = newest(&url, tc).await;
     assert_eq!((&qr["signature"], &qr["outcome"]), (&json!("verified"), &json!("matches")), "{qr}");

@@ -289,3 +289,31 @@ pub fn huge_png(width: u32, height: u32) -> Vec<u8> {
     chunk(&mut png, b"IEND", &[]);
     png
 }
+
+/// Posts JSON `{"entry": …}` to a server's intake; returns (status, body, `Null` if not JSON).
+pub async fn post_entry(url: &str, entry: &str) -> (u16, serde_json::Value) {
+    post_body(url, serde_json::json!({ "entry": entry }).to_string(), "application/json").await
+}
+
+/// Posts `body` with content type `ctype` to a server's intake; returns (status, body).
+pub async fn post_body(url: &str, body: String, ctype: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{url}/v1/submissions"))
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Posts an entry with its photo as multipart; returns (status, body).
+pub async fn post_photo(url: &str, entry: &str, photo: &[u8]) -> (u16, serde_json::Value) {
+    let form = reqwest::multipart::Form::new()
+        .part("entry", reqwest::multipart::Part::text(entry.to_string()))
+        .part("photo", reqwest::multipart::Part::bytes(photo.to_vec()).file_name("p"));
+    let r = reqwest::Client::new().post(format!("{url}/v1/submissions")).multipart(form).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}

@@ -63,32 +63,6 @@ fn fixture() -> Fixture {
     f
 }
 
-/// Posts JSON `{"entry": …}`; returns (status, body).
-async fn post(url: &str, entry: &str) -> (u16, Value) {
-    post_body(url, json!({ "entry": entry }).to_string(), "application/json").await
-}
-
-async fn post_body(url: &str, body: String, ctype: &str) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{url}/v1/submissions"))
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn post_photo(url: &str, entry: &str, photo: &[u8]) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new()
-        .part("entry", reqwest::multipart::Part::text(entry.to_string()))
-        .part("photo", reqwest::multipart::Part::bytes(photo.to_vec()).file_name("p"));
-    let r = reqwest::Client::new().post(format!("{url}/v1/submissions")).multipart(form).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 /// The README's bad-input table: code → HTTP status.
 fn readme_table() -> BTreeMap<String, u16> {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
@@ -112,7 +86,7 @@ async fn every_rejection_has_its_code_and_leaves_the_log_unchanged() {
     let table2 = table_id(2, 1, 1);
     // An accepted sheet to duplicate and supersede.
     let server = Server::start(&f.dir, &["--per-key-rate", "1000", "--per-key-burst", "1000"]);
-    let (st, first) = post(&server.url, &signed(&sheet(&table1), &f.w2)).await;
+    let (st, first) = post_entry(&server.url, &signed(&sheet(&table1), &f.w2)).await;
     assert_eq!(st, 201, "{first}");
     let log = f.dir.join("log");
 
@@ -128,15 +102,15 @@ async fn every_rejection_has_its_code_and_leaves_the_log_unchanged() {
         }};
     }
 
-    case!("malformed", post(&server.url, "this is not a signed note"));
+    case!("malformed", post_entry(&server.url, "this is not a signed note"));
     let mut negative = signed(&sheet(&table1), &f.w1).replace("\"null\":5", "\"null\":-5");
-    case!("malformed", post(&server.url, &negative));
+    case!("malformed", post_entry(&server.url, &negative));
     negative = signed(&sheet(&table1), &f.w1).replace("\"null\":5", "\"null\":5.5");
-    case!("malformed", post(&server.url, &negative));
+    case!("malformed", post_entry(&server.url, &negative));
     // Over the 65,535-byte entry limit (the signer refuses to make one, so pad a signed one).
     let big =
         signed(&sheet(&table1), &f.w1).replace("\"null\":5", &format!("\"null\":5,\"pad\":\"{}\"", "x".repeat(70_000)));
-    case!("too_large", post(&server.url, &big));
+    case!("too_large", post_entry(&server.url, &big));
     case!(
         "body_too_large",
         post_body(&server.url, json!({ "entry": "x".repeat(300_000) }).to_string(), "application/json")
@@ -149,7 +123,7 @@ async fn every_rejection_has_its_code_and_leaves_the_log_unchanged() {
         )
         .unwrap(),
     );
-    case!("out_of_order", post(&server.url, &signed_entry(&def_again, &f.op)));
+    case!("out_of_order", post_entry(&server.url, &signed_entry(&def_again, &f.op)));
     let enrol = |k: &testigo_note::Signer, scope: Option<&str>, from: u64, until: u64| {
         Entry::Enrol(Enrol {
             key: k.verifier().to_vkey(),
@@ -162,37 +136,40 @@ async fn every_rejection_has_its_code_and_leaves_the_log_unchanged() {
         })
     };
     let newcomer = key("new.test.example", 40);
-    case!("not_operator", post(&server.url, &signed_entry(&enrol(&newcomer, None, 0, u64::MAX / 2), &f.w1)));
-    case!("unknown_key", post(&server.url, &signed(&sheet(&table1), &newcomer)));
+    case!("not_operator", post_entry(&server.url, &signed_entry(&enrol(&newcomer, None, 0, u64::MAX / 2), &f.w1)));
+    case!("unknown_key", post_entry(&server.url, &signed(&sheet(&table1), &newcomer)));
     let forged = signed(&sheet(&table2), &f.w2).replace("\"null\":5", "\"null\":6");
-    case!("bad_signature", post(&server.url, &forged));
-    case!("revoked_key", post(&server.url, &signed(&sheet(&table2), &f.revoked)));
-    case!("expired_key", post(&server.url, &signed(&sheet(&table2), &f.expired)));
-    case!("wrong_role", post(&server.url, &signed(&sheet(&table2), &f.agent)));
-    case!("out_of_scope", post(&server.url, &signed(&sheet(&table2), &f.w1)));
+    case!("bad_signature", post_entry(&server.url, &forged));
+    case!("revoked_key", post_entry(&server.url, &signed(&sheet(&table2), &f.revoked)));
+    case!("expired_key", post_entry(&server.url, &signed(&sheet(&table2), &f.expired)));
+    case!("wrong_role", post_entry(&server.url, &signed(&sheet(&table2), &f.agent)));
+    case!("out_of_scope", post_entry(&server.url, &signed(&sheet(&table2), &f.w1)));
     let mut old = sheet(&table2);
     old.signed_at -= 3_600;
-    case!("clock_skew", post(&server.url, &signed(&old, &f.w2)));
+    case!("clock_skew", post_entry(&server.url, &signed(&old, &f.w2)));
     let mut other = sheet(&table2);
     other.election = "another-election".into();
-    case!("unknown_election", post(&server.url, &signed(&other, &f.w2)));
-    case!("unknown_table", post(&server.url, &signed(&sheet("999999999.99"), &f.w2)));
-    case!("unknown_unit", post(&server.url, &signed_entry(&enrol(&newcomer, Some("99"), 0, u64::MAX / 2), &f.op)));
+    case!("unknown_election", post_entry(&server.url, &signed(&other, &f.w2)));
+    case!("unknown_table", post_entry(&server.url, &signed(&sheet("999999999.99"), &f.w2)));
+    case!(
+        "unknown_unit",
+        post_entry(&server.url, &signed_entry(&enrol(&newcomer, Some("99"), 0, u64::MAX / 2), &f.op))
+    );
     let mut contest = sheet(&table2);
     contest.contest = "senate".into();
-    case!("unknown_contest", post(&server.url, &signed(&contest, &f.w2)));
+    case!("unknown_contest", post_entry(&server.url, &signed(&contest, &f.w2)));
     let mut cand = sheet(&table2);
     cand.votes.insert("zz".into(), 1);
-    case!("unknown_candidate", post(&server.url, &signed(&cand, &f.w2)));
+    case!("unknown_candidate", post_entry(&server.url, &signed(&cand, &f.w2)));
     let mut huge = sheet(&table2);
     huge.votes.insert("a".into(), 10_000_000);
-    case!("count_out_of_bounds", post(&server.url, &signed(&huge, &f.w2)));
+    case!("count_out_of_bounds", post_entry(&server.url, &signed(&huge, &f.w2)));
     let mut sup = sheet(&table2);
     sup.supersedes = Some(first["index"].as_u64().unwrap());
-    case!("bad_supersedes", post(&server.url, &signed(&sup, &f.w2)));
-    case!("duplicate_sheet", post(&server.url, &signed(&sheet(&table1), &f.w2)));
-    case!("duplicate_key", post(&server.url, &signed_entry(&enrol(&f.w2, None, 0, u64::MAX / 2), &f.op)));
-    case!("invalid_definition", post(&server.url, &signed_entry(&enrol(&newcomer, None, 10, 5), &f.op)));
+    case!("bad_supersedes", post_entry(&server.url, &signed(&sup, &f.w2)));
+    case!("duplicate_sheet", post_entry(&server.url, &signed(&sheet(&table1), &f.w2)));
+    case!("duplicate_key", post_entry(&server.url, &signed_entry(&enrol(&f.w2, None, 0, u64::MAX / 2), &f.op)));
+    case!("invalid_definition", post_entry(&server.url, &signed_entry(&enrol(&newcomer, None, 10, 5), &f.op)));
     let mut with_photo = sheet(&table2);
     with_photo.photo_sha256 = Some(hex::encode(Sha256::digest(b"hello")));
     case!("photo_not_image", post_photo(&server.url, &signed(&with_photo, &f.w2), b"hello"));
@@ -202,7 +179,7 @@ async fn every_rejection_has_its_code_and_leaves_the_log_unchanged() {
     with_photo.photo_sha256 = Some(hex::encode(Sha256::digest(&huge)));
     case!("photo_too_large", post_photo(&server.url, &signed(&with_photo, &f.w2), &huge));
     with_photo.photo_sha256 = Some(hex::encode(Sha256::digest(b"never uploaded")));
-    case!("photo_missing", post(&server.url, &signed(&with_photo, &f.w2)));
+    case!("photo_missing", post_entry(&server.url, &signed(&with_photo, &f.w2)));
     case!(
         "unsupported_media_type",
         post_body(&server.url, json!({ "entry": signed(&sheet(&table2), &f.w2) }).to_string(), "text/plain")
@@ -283,7 +260,7 @@ async fn every_flag_is_logged_and_shown() {
 
     let mut logged = Vec::new();
     for (entry, flag) in &want {
-        let (st, body) = post(&server.url, entry).await;
+        let (st, body) = post_entry(&server.url, entry).await;
         assert_eq!(st, 201, "{body}");
         let flags: Vec<&str> = body["flags"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert!(flags.contains(flag), "expected {flag}, got {flags:?}");
@@ -292,14 +269,14 @@ async fn every_flag_is_logged_and_shown() {
     // A matching QR raises nothing.
     let mut s = sheet(&table_id(1, 3, 2));
     s.qr = Some(format!("{}.1.0001!60,40,50!5!0", table_id(1, 3, 2)));
-    let (st, body) = post(&server.url, &signed(&s, &f.w2)).await;
+    let (st, body) = post_entry(&server.url, &signed(&s, &f.w2)).await;
     assert_eq!((st, body["flags"].as_array().unwrap().len()), (201, 0), "{body}");
     // A second witness disagreeing with the first.
     let mut s = sheet(&table_id(1, 3, 2));
     s.votes.insert("b".into(), 49);
     s.valid = Some(149);
     s.voters = Some(154);
-    let (st, body) = post(&server.url, &signed(&s, &f.w1)).await;
+    let (st, body) = post_entry(&server.url, &signed(&s, &f.w1)).await;
     assert_eq!(st, 201);
     assert_eq!(body["flags"], json!(["conflicts_with_earlier"]));
     logged.push((body["index"].as_u64().unwrap(), signed(&s, &f.w1)));

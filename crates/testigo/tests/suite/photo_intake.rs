@@ -13,15 +13,6 @@ use sha2::{Digest, Sha256};
 use testigo_election::{decode, Entry, Sheet};
 use testigo_scan::corpus::{self, Degradation, SheetKind};
 
-async fn post_photo(url: &str, entry: &str, photo: &[u8]) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new()
-        .part("entry", reqwest::multipart::Part::text(entry.to_string()))
-        .part("photo", reqwest::multipart::Part::bytes(photo.to_vec()).file_name("p"));
-    let r = reqwest::Client::new().post(format!("{url}/v1/submissions")).multipart(form).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 async fn get_json(url: &str) -> Value {
     reqwest::get(url).await.unwrap().json().await.unwrap()
 }
@@ -218,15 +209,8 @@ async fn an_unreadable_qr_says_why_in_the_table_view_and_the_tally() {
     // Two card counts where the ballot has three cards: from another election.
     let mut s = sheet(&t);
     s.qr = Some(format!("{t}.1.0001!60,40!5!0"));
-    let entry = signed(&s, &w1);
-    let r = reqwest::Client::new()
-        .post(format!("{}/v1/submissions", server.url))
-        .json(&json!({ "entry": entry }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = post_entry(&server.url, &signed(&s, &w1)).await;
+    assert_eq!(status, 201, "{body}");
     assert_eq!(body["flags"], json!(["qr_unreadable"]), "{body}");
     let view = get_json(&format!("{}/v1/tables/{t}", server.url)).await;
     let qr = &view["submissions"][0]["qr"];
