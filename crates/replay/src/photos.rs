@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use testigo_election::Registry;
-use testigo_store::blobs::blob_name;
+use testigo_store::blobs::{blob_name, BlobStore};
 
 /// Where the photos of a log are fetched from (a data directory, a mirror, a URL).
 pub trait PhotoSource: Sync {
@@ -251,20 +251,20 @@ pub struct CopySummary {
     pub failed: Vec<(String, String)>,
 }
 
-/// Copies every photo the log names from `source` into `dest` (one file
-/// per photo, named by its SHA-256, as at the log's `blob/sha256/` URLs):
-/// each is fetched, its hash checked against the name, written to a
-/// temporary file and renamed, so the copy never holds a wrong or partial
-/// photo under a photo's name. Photos already in `dest` with the right hash
-/// are kept; on `threads` threads (photos are fetched, not decoded).
+/// Copies every photo the log names from `source` into the photo store
+/// `dest` (a mirror's `blob/sha256/`, or any other [`BlobStore`]): each is
+/// fetched, its hash checked against the name, and stored through the
+/// store's own durable stage-and-publish, so the copy never holds a wrong or
+/// partial photo under a photo's name. Photos already in `dest` with the
+/// right hash are kept; one held there with other bytes is reported, not
+/// replaced. On `threads` threads (photos are fetched, not decoded).
 pub fn copy_photos(
     source: &dyn PhotoSource,
     jobs: &[PhotoJob],
-    dest: &std::path::Path,
+    dest: &dyn BlobStore,
     threads: usize,
     on_done: &(dyn Fn() + Sync),
 ) -> std::io::Result<CopySummary> {
-    std::fs::create_dir_all(dest)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .thread_name(|i| format!("testigo-photo-copy-{i}"))
@@ -277,9 +277,16 @@ pub fn copy_photos(
         Failed(String),
     }
     let copy_one = |job: &PhotoJob| -> Fate {
-        let path = dest.join(&job.sha256);
-        if std::fs::read(&path).is_ok_and(|b| blob_name(&b) == job.sha256) {
-            return Fate::Present;
+        match dest.get(&job.sha256) {
+            Ok(Some(held)) if blob_name(&held) == job.sha256 => return Fate::Present,
+            Ok(Some(_)) => {
+                return Fate::Failed(format!(
+                    "the copy already holds other bytes under {}: delete that file and run again",
+                    job.sha256
+                ))
+            }
+            Ok(None) => {}
+            Err(e) => return Fate::Failed(format!("cannot read {} in the copy: {e}", job.sha256)),
         }
         let bytes = match source.fetch(&job.sha256) {
             Ok(Some(b)) => b,
@@ -290,14 +297,9 @@ pub fn copy_photos(
         if actual != job.sha256 {
             return Fate::Failed(format!("{} holds bytes hashing to {actual}", source.location(&job.sha256)));
         }
-        let tmp = dest.join(format!(".{}.part", job.sha256));
-        let written = std::fs::write(&tmp, &bytes).and_then(|()| std::fs::rename(&tmp, &path));
-        match written {
-            Ok(()) => Fate::Copied,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Fate::Failed(format!("cannot write {}: {e}", path.display()))
-            }
+        match dest.put(&bytes) {
+            Ok(_) => Fate::Copied,
+            Err(e) => Fate::Failed(format!("cannot store {}: {e}", job.sha256)),
         }
     };
     let results: Vec<Fate> = pool.install(|| {

@@ -17,7 +17,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::ProgressBar;
 use testigo_replay::photos::{photo_jobs, PhotoSource};
-use testigo_store::DataDir;
+use testigo_store::{DataDir, DirBlobs};
 use testigo_verify::{mirror, NoVisitor, Options, Progress, Source};
 
 use super::verify::{open_source, progress_bar, show, TrustArgs};
@@ -88,7 +88,8 @@ fn copy_photos(a: &MirrorArgs, source: &Source) -> anyhow::Result<ExitCode> {
     let bar = if a.quiet || jobs.is_empty() { ProgressBar::hidden() } else { ProgressBar::new(jobs.len() as u64) };
     let threads = if a.trust.concurrency > 0 { a.trust.concurrency } else { 8 };
     let dest = a.dest.join("blob").join("sha256");
-    let sum = testigo_replay::photos::copy_photos(&store, &jobs, &dest, threads, &|| bar.inc(1))
+    let photos = DirBlobs::new(&dest).with_context(|| format!("opening {} for photos", dest.display()))?;
+    let sum = testigo_replay::photos::copy_photos(&store, &jobs, &photos, threads, &|| bar.inc(1))
         .with_context(|| format!("copying photos into {}", dest.display()))?;
     bar.finish_and_clear();
     println!(
