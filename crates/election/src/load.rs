@@ -142,24 +142,35 @@ impl FileElection {
 /// Parses and validates an election definition file (format in the module
 /// docs). Errors name `file_name` and the line to fix.
 pub fn load_election(toml_text: &str, file_name: &str) -> Result<ElectionDef, LoadError> {
-    load(toml_text, file_name, None)
+    load(toml_text, file_name, OperatorRule::Required)
+}
+
+/// What the file's `operator` field must be.
+#[derive(Clone, Copy)]
+enum OperatorRule<'a> {
+    /// Present and valid: the definition as it will be logged.
+    Required,
+    /// This verifier key line: filled in when absent, checked when present.
+    Signer(&'a str),
+    /// Anything or nothing: only the ballot is read.
+    NotNeeded,
 }
 
 /// Like [`load_election`], for the operator holding the key whose verifier
 /// line is `operator`: the file may leave `operator` out (it is filled in),
 /// and if it names one, it must be this one.
 pub fn load_election_for_operator(toml_text: &str, file_name: &str, operator: &str) -> Result<ElectionDef, LoadError> {
-    load(toml_text, file_name, Some(operator))
+    load(toml_text, file_name, OperatorRule::Signer(operator))
 }
 
 /// Reads an election file only for its ballot (`qr inspect --election`):
 /// like [`load_election`], but the file may leave `operator` out (it is then
 /// empty in the result, which is not a definition to log).
 pub fn load_ballot(toml_text: &str, file_name: &str) -> Result<ElectionDef, LoadError> {
-    load(toml_text, file_name, Some(""))
+    load(toml_text, file_name, OperatorRule::NotNeeded)
 }
 
-fn load(toml_text: &str, file_name: &str, signer: Option<&str>) -> Result<ElectionDef, LoadError> {
+fn load(toml_text: &str, file_name: &str, rule: OperatorRule<'_>) -> Result<ElectionDef, LoadError> {
     let at = |offset: Option<usize>, message: String| LoadError {
         file: file_name.to_string(),
         line: offset.map(|o| line_of(toml_text, o)),
@@ -204,8 +215,8 @@ fn load(toml_text: &str, file_name: &str, signer: Option<&str>) -> Result<Electi
         total_tables: file.total_tables,
         registry: file.registry,
         max_table_voters: file.max_table_voters.as_ref().map_or(DEFAULT_MAX_TABLE_VOTERS, |m| *m.get_ref()),
-        operator: match (&file.operator, signer) {
-            (Some(named), Some(signer)) if !signer.is_empty() && named.get_ref() != signer => {
+        operator: match (&file.operator, rule) {
+            (Some(named), OperatorRule::Signer(signer)) if named.get_ref() != signer => {
                 return Err(at(
                     Some(named.span().start),
                     format!(
@@ -216,8 +227,9 @@ fn load(toml_text: &str, file_name: &str, signer: Option<&str>) -> Result<Electi
                 ))
             }
             (Some(named), _) => named.get_ref().clone(),
-            (None, Some(signer)) => signer.to_string(),
-            (None, None) => {
+            (None, OperatorRule::Signer(signer)) => signer.to_string(),
+            (None, OperatorRule::NotNeeded) => String::new(),
+            (None, OperatorRule::Required) => {
                 return Err(at(
                     None,
                     "missing field `operator`: add operator = \"<the operator's verifier key line>\" \
@@ -229,7 +241,7 @@ fn load(toml_text: &str, file_name: &str, signer: Option<&str>) -> Result<Electi
     };
     match def.validate() {
         // Reading a ballot only: an absent operator is fine.
-        Err(e) if signer == Some("") && def.operator.is_empty() && e.locus == Locus::Operator => {}
+        Err(e) if matches!(rule, OperatorRule::NotNeeded) && def.operator.is_empty() && e.locus == Locus::Operator => {}
         Err(e) => return Err(at(file.offset(e.locus), e.message)),
         Ok(()) => {}
     }

@@ -182,3 +182,23 @@ fn load_many(n: usize) -> (Geography, std::time::Duration) {
     assert_eq!(geo.table_registered(t), Some(300 + 203 % 200));
     (geo, took)
 }
+
+#[test]
+fn the_operator_line_is_filled_in_checked_or_not_needed() {
+    let without: String =
+        EXAMPLE_TOML.lines().filter(|l| !l.starts_with("operator =")).map(|l| format!("{l}\n")).collect();
+    // Logged as is, a definition needs its operator, and the error says both ways to give it.
+    let e = load_election(&without, "e.toml").unwrap_err().to_string();
+    assert!(e.contains("missing field `operator`") && e.contains("--operator-key"), "{e}");
+    // For the operator's own key: filled in when absent, checked when present.
+    assert_eq!(load_election_for_operator(&without, "e.toml", OPERATOR).unwrap().operator, OPERATOR);
+    assert_eq!(load_election_for_operator(EXAMPLE_TOML, "e.toml", OPERATOR).unwrap().operator, OPERATOR);
+    let other = "other.testigo.example+00000000+AAAA";
+    let e = load_election_for_operator(EXAMPLE_TOML, "e.toml", other).unwrap_err();
+    assert!(e.line.is_some() && e.message.contains("the operator key given is other.testigo.example"), "{e}");
+    // For its ballot only: no operator needed, and the contests are still checked.
+    let ballot = load_ballot(&without, "e.toml").unwrap();
+    assert_eq!((ballot.operator.as_str(), ballot.contests[0].id.as_str()), ("", "president"));
+    let twice = without.replacen("id = \"gonzalez\"", "id = \"maduro\"", 1);
+    assert!(load_ballot(&twice, "e.toml").unwrap_err().message.contains("used twice"));
+}
