@@ -67,6 +67,9 @@ export class TileLog {
     this.fetchBytes = fetchBytes;
     this.size = size;
     this.tiles = new Map();
+    // Paths read since the caller last reset it: an error can then name the
+    // objects a failed proof was computed from.
+    this.touched = new Set();
   }
 
   /** Width of tile `index` at tile level `level` for this size (0 if none). */
@@ -79,6 +82,7 @@ export class TileLog {
     const width = this.width(level, index);
     if (width === 0) throw new Error(`the log of size ${this.size} has no tile ${level}/${index}`);
     const path = tilePath(level, index, width);
+    this.touched.add(path);
     if (!this.tiles.has(path)) {
       this.tiles.set(
         path,
@@ -154,12 +158,17 @@ export class TileLog {
     return sub(size1, 0, this.size, true);
   }
 
+  /** The path of the entry bundle holding entry `index`. */
+  bundlePath(index) {
+    const bundle = Math.floor(index / WIDTH);
+    return tilePath("entries", bundle, Math.min(WIDTH, this.size - bundle * WIDTH));
+  }
+
   /** The bytes of entry `index`, from its bundle. */
   async entry(index) {
     if (index < 0 || index >= this.size) throw new Error(`entry ${index} is not in a log of size ${this.size}`);
-    const bundle = Math.floor(index / WIDTH);
-    const width = Math.min(WIDTH, this.size - bundle * WIDTH);
-    const path = tilePath("entries", bundle, width);
+    const path = this.bundlePath(index);
+    const width = Math.min(WIDTH, this.size - Math.floor(index / WIDTH) * WIDTH);
     return parseBundle(await this.fetchBytes(path), width, path)[index % WIDTH];
   }
 }

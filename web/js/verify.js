@@ -31,10 +31,13 @@ export async function verifyCheckpoint(note, logKey, cosigners = [], quorum = co
 /** Reads entry `index` from the tiles, proves it into `checkpoint`, and decodes it. */
 export async function provenEntry(log, checkpoint, index) {
   const bytes = await log.entry(index);
+  log.touched = new Set();
   try {
     await verifyInclusion(index, checkpoint.size, await leafHash(bytes), await log.inclusionProof(index), checkpoint.root);
   } catch (e) {
-    throw new Error(`entry ${index}: ${e.message}`);
+    // Name what the failed proof was computed from: the entry's bundle and the hash tiles.
+    const read = [...log.touched].join(", ");
+    throw new Error(`entry ${index}: ${e.message} (entry bundle ${log.bundlePath(index)}${read ? `; hash tiles ${read}` : ""})`);
   }
   const entry = decodeEntry(bytes);
   return { index, bytes, note: new TextDecoder().decode(bytes), ...entry };

@@ -335,6 +335,16 @@ impl Geography {
         Ok(())
     }
 
+    /// The unit at dense position `i` (as [`UnitIx::get`] gives), if there is one.
+    pub fn unit_at(&self, i: usize) -> Option<UnitIx> {
+        (i < self.unit_count()).then_some(UnitIx(i as u32))
+    }
+
+    /// The table at dense position `i` (as [`TableIx::get`] gives), if there is one.
+    pub fn table_at(&self, i: usize) -> Option<TableIx> {
+        (i < self.table_count()).then_some(TableIx(i as u32))
+    }
+
     /// Looks a unit up by id.
     pub fn find_unit(&self, id: &str) -> Option<UnitIx> {
         self.unit_ids.find(id).map(UnitIx)

@@ -9,6 +9,7 @@
 //! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier |
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
+//! | `GET /`, `/{lang}/…`, `/assets/…`, `/downloads/…`, `/v1/openapi.json` | the public website ([`crate::site`]) |
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Budgets for requests that fail authentication, per client address and globally.
     pub gate: GateConfig,
+    /// What the public website shows beyond the log (the cosigners to trust).
+    pub site: crate::site::SiteOptions,
 }
 
 impl Default for Limits {
@@ -52,6 +55,7 @@ impl Default for Limits {
             max_multipart_body: MAX_PHOTO_BYTES + 256 * 1024,
             request_timeout: Duration::from_secs(30),
             gate: GateConfig::default(),
+            site: crate::site::SiteOptions::default(),
         }
     }
 }
@@ -106,6 +110,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
     let timeout = limits.request_timeout;
     let body_limit = limits.max_multipart_body.max(limits.max_json_body);
     let gate = Arc::new(ClientGate::new(limits.gate));
+    let site = crate::site::Site::new(node.clone(), &limits.site);
     let state = AppState { node: node.clone(), limits: Arc::new(limits), gate };
     let log = Router::new()
         .route("/checkpoint", get(logfiles::checkpoint))
@@ -122,6 +127,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/blob/sha256/{hex}", get(blob))
         .with_state(state.clone())
         .merge(log)
+        .merge(crate::site::routes(site))
         .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
         .layer(CompressionLayer::new().compress_when(logfiles::WorthCompressing));
     Router::new()

@@ -5,6 +5,7 @@
 //! - [`conn`]: the accept loop: header/idle timeouts and connection caps.
 //! - [`ratelimit`]: per-key limits after authentication, per-address and global ones before it.
 //! - [`witnessing`]: witness cosignatures collected for each new checkpoint and republished.
+//! - [`site`]: the public website (`testigo-site`) rendered live from the registry.
 
 mod batcher;
 pub mod conn;
@@ -12,6 +13,7 @@ pub mod http;
 pub mod logfiles;
 pub mod node;
 pub mod ratelimit;
+pub mod site;
 pub mod witnessing;
 
 pub use http::{router, serve, Limits};

@@ -45,7 +45,8 @@ pub use official::{
 pub use qr_problems::{add_qr_problems, QrProblem};
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
 pub use summary::{
-    add_bulletin_checks, compare_published, published_document, published_summary, PublishedComparison, PublishedError,
+    add_bulletin_checks, compare_published, published_document, published_summary, published_tally,
+    PublishedComparison, PublishedError,
 };
 pub use tally::{
     tabulate, ContestTally, Independence, Node, NodeCounts, TableState, Tally, TallyOptions, Variant, FLAG_COUNT,

@@ -12,6 +12,13 @@ use crate::Evidence;
 
 /// The published summary of a replayed log; `None` before the election entry.
 pub fn published_summary(registry: &Registry) -> Option<TallyReport> {
+    published_tally(registry).map(|(report, _, _)| report)
+}
+
+/// The [`published_summary`] with the tally and evidence behind it
+/// (per-table states and counted sheets, for pages and downloads that list
+/// tables): one computation, so they cannot differ.
+pub fn published_tally(registry: &Registry) -> Option<(TallyReport, Tally, Evidence)> {
     let election = registry.election()?;
     let geo = registry.geography();
     let ev = Evidence::from_registry(registry);
@@ -22,7 +29,7 @@ pub fn published_summary(registry: &Registry) -> Option<TallyReport> {
     // parties alike.
     let _ = add_bulletin_checks(&mut report, registry, &ev, &tally, &[], &ChanceModel::default(), false);
     crate::add_qr_problems(&mut report, registry);
-    Some(report)
+    Some((report, tally, ev))
 }
 
 /// Checks the registry's logged bulletins (with their log provenance), then

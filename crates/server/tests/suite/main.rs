@@ -6,3 +6,4 @@
 mod common;
 mod router;
 mod router_reads;
+mod site;

@@ -13,6 +13,7 @@ mod publish;
 mod qr;
 mod report;
 mod serve;
+mod site;
 mod submit;
 mod synth;
 pub mod tally;
@@ -70,6 +71,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Copy a log (directory or URL) into a directory, verifying it; re-run to fetch only what is new.
     Mirror(mirror::MirrorArgs),
+    /// Write the public website as static files beside a copy of the log, for any static host or CDN.
+    Site(site::SiteArgs),
     /// Run a cosigner (a c2sp.org/tlog-witness that cosigns the log's checkpoints), or create its key.
     /// Formerly `witness`, which still works; not to be confused with the witnesses who sign sheets.
     #[command(subcommand, alias = "witness")]
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Qr(c) => qr::run(c),
         Command::Verify(a) => verify::run(a),
         Command::Mirror(a) => mirror::run(a),
+        Command::Site(a) => site::run(a),
         Command::Cosigner(c) => witness::run(c),
     }
 }

@@ -86,6 +86,10 @@ pub struct ServeArgs {
     /// key, so a photo whose code disagrees with the typed counts is flagged `photo_qr_mismatch`.
     #[arg(long)]
     pub no_read_photos: bool,
+    /// The address the public will reach this server at (e.g. https://results.example.org/), for the
+    /// `testigo verify` and `mirror` commands the website shows observers.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -110,6 +114,7 @@ impl ServeArgs {
             witnesses: Vec::new(),
             bu_keys: Vec::new(),
             no_read_photos: false,
+            public_url: None,
         }
     }
 }
@@ -234,7 +239,12 @@ fn limits(args: &ServeArgs) -> (Limits, ConnLimits) {
         global: Rate { per_second: args.failed_global_rate, burst: args.failed_global_burst },
         ..GateConfig::default()
     };
-    let limits = Limits { request_timeout: Duration::from_secs(args.request_timeout), gate, ..Limits::default() };
+    // The website prints the cosigners' keys for readers to trust and check.
+    let cosigners: Vec<String> =
+        witness_endpoints(&args.witnesses).unwrap_or_default().iter().map(|w| w.key.to_vkey()).collect();
+    let quorum = args.witness_quorum.unwrap_or(AckPolicy::majority(cosigners.len()).quorum).min(cosigners.len());
+    let site = testigo_server::site::SiteOptions { cosigners, quorum, public_url: args.public_url.clone() };
+    let limits = Limits { request_timeout: Duration::from_secs(args.request_timeout), gate, site, ..Limits::default() };
     let mut max_connections = args.max_connections;
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(fds) => {
@@ -262,6 +272,7 @@ fn limits(args: &ServeArgs) -> (Limits, ConnLimits) {
 /// Prints where to look once the server listens.
 pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
     println!("serving on http://{addr}");
+    println!("  public website:          http://{addr}/");
     println!("  election and log status: http://{addr}/v1/election");
     if let Some(t) = example_table {
         println!("  one table's sheets:      http://{addr}/v1/tables/{t}");

@@ -1,0 +1,243 @@
+//! The public website (`testigo-site`) served live: pages rendered on
+//! request from a snapshot of the registry, rebuilt in the background when
+//! the log has grown (at most every [`REBUILD_EVERY`]), table pages from
+//! the registry itself so a new sheet shows at once.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /` | redirect to `/{lang}/`, the language negotiated from `Accept-Language` |
+//! | `GET /{lang}/…` | the pages ([`testigo_site::Page`]); `/{lang}/search/?q=` answers searches |
+//! | `GET /assets/…`, `GET /v1/openapi.json` | stylesheet, ES modules, the API description |
+//! | `GET /downloads/…` | open data and `SHA256SUMS` |
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use testigo_note::Signer;
+use testigo_site::{CheckpointInfo, Lang, Page, SiteConfig, Snapshot, TableView};
+
+use crate::node::Node;
+
+/// Longest a page's unit totals may lag the log: the snapshot behind them is
+/// rebuilt in the background at most this often.
+pub const REBUILD_EVERY: Duration = Duration::from_secs(2);
+
+/// What the site shows beyond the log: the cosigners a reader should trust
+/// (as `testigo serve --cosigner` gives them) and where it is published.
+#[derive(Clone, Debug, Default)]
+pub struct SiteOptions {
+    /// Cosigners' verifier key lines.
+    pub cosigners: Vec<String>,
+    /// Cosignatures a checkpoint needs.
+    pub quorum: usize,
+    /// The public URL, for the commands shown to observers.
+    pub public_url: Option<String>,
+}
+
+/// The site's shared state.
+pub struct Site {
+    node: Arc<Node>,
+    config: SiteConfig,
+    sums_key: Option<Signer>,
+    current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
+    building: Mutex<()>,
+}
+
+impl Site {
+    /// The site of `node`.
+    pub fn new(node: Arc<Node>, options: &SiteOptions) -> Arc<Site> {
+        let config = SiteConfig {
+            log_vkey: node.log_key().to_vkey(),
+            cosigners: options.cosigners.clone(),
+            quorum: options.quorum,
+            public_url: options.public_url.clone(),
+        };
+        // SHA256SUMS is signed with the log key when the data directory has it.
+        let sums_key = node.dir().signer().ok();
+        Arc::new(Site { node, config, sums_key, current: RwLock::new(None), building: Mutex::new(()) })
+    }
+
+    fn build(&self) -> Option<Arc<Snapshot>> {
+        let checkpoint = self.node.storage().read(testigo_tlog::storage::CHECKPOINT_PATH).ok().flatten();
+        let reg = self.node.registry();
+        let info = checkpoint.and_then(|c| CheckpointInfo::open(&c, &self.config));
+        let snap = Snapshot::build(&reg, self.config.clone(), info)?;
+        drop(reg);
+        let snap = match &self.sums_key {
+            Some(k) => snap.with_sums_key(k.clone()),
+            None => snap,
+        };
+        Some(Arc::new(snap))
+    }
+
+    /// The current snapshot: the last one built if the log has not grown
+    /// or it is younger than [`REBUILD_EVERY`] (a rebuild then starts in the
+    /// background), a new one if there is none yet.
+    pub fn snapshot(self: &Arc<Self>) -> Option<Arc<Snapshot>> {
+        let size = self.node.registry().next_index();
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner()).clone();
+        match current {
+            Some((snap, _)) if snap.log_size == size => Some(snap),
+            Some((snap, built)) => {
+                if built.elapsed() >= REBUILD_EVERY {
+                    let site = self.clone();
+                    std::thread::spawn(move || site.rebuild());
+                }
+                Some(snap)
+            }
+            None => self.rebuild(),
+        }
+    }
+
+    /// The current snapshot if one was built ([`Site::snapshot`] otherwise).
+    pub fn ready(self: &Arc<Self>) -> Option<Arc<Snapshot>> {
+        if self.current.read().unwrap_or_else(|p| p.into_inner()).is_none() {
+            return None;
+        }
+        self.snapshot()
+    }
+
+    /// Builds a snapshot unless another thread is building one (then waits for it).
+    fn rebuild(&self) -> Option<Arc<Snapshot>> {
+        let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        let size = self.node.registry().next_index();
+        if let Some((snap, _)) = self.current.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if snap.log_size == size {
+                return Some(snap.clone());
+            }
+        }
+        let snap = self.build()?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some((snap.clone(), Instant::now()));
+        Some(snap)
+    }
+}
+
+/// The site's routes.
+pub fn routes(site: Arc<Site>) -> Router {
+    Router::new()
+        .route("/", get(root))
+        .route("/assets/{*path}", get(asset))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/downloads/{name}", get(download))
+        .route("/{lang}", get(lang_root))
+        .route("/{lang}/", get(page))
+        .route("/{lang}/{*rest}", get(page))
+        .with_state(site)
+}
+
+fn html(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn not_found(lang: Lang) -> Response {
+    let text = testigo_site::Tr::new(lang).t("not-found");
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+async fn root(headers: HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let lang = Lang::negotiate(accept);
+    let mut r = Redirect::to(&format!("/{}/", lang.code())).into_response();
+    r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    r
+}
+
+async fn lang_root(Path(lang): Path<String>) -> Response {
+    match Lang::from_code(&lang) {
+        Some(l) => Redirect::permanent(&format!("/{}/", l.code())).into_response(),
+        None => not_found(Lang::Es),
+    }
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    match testigo_site::asset(&format!("assets/{path}")) {
+        Some((content_type, body)) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn openapi() -> Response {
+    match testigo_site::asset("v1/openapi.json") {
+        Some((content_type, body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn download(State(site): State<Arc<Site>>, Path(name): Path<String>) -> Response {
+    let result = tokio::task::spawn_blocking(move || {
+        let snap = site.snapshot()?;
+        let d = snap.downloads();
+        if name == "SHA256SUMS" {
+            return Some(("text/plain; charset=utf-8", d.sums.clone()));
+        }
+        let body = d.files.iter().find(|(n, _)| *n == name)?.1.clone();
+        let content_type = if name.ends_with(".json") { "application/json" } else { "text/csv; charset=utf-8" };
+        Some((content_type, body))
+    })
+    .await;
+    match result {
+        Ok(Some((content_type, body))) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn page(
+    State(site): State<Arc<Site>>,
+    Path(params): Path<Vec<(String, String)>>,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    let lang_code = params.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.clone()).unwrap_or_default();
+    let rest = params.iter().find(|(k, _)| k == "rest").map(|(_, v)| v.clone()).unwrap_or_default();
+    let Some(lang) = Lang::from_code(&lang_code) else { return StatusCode::NOT_FOUND.into_response() };
+    let path = format!("{lang_code}/{rest}");
+    let site2 = site.clone();
+    let Some((lang, page)) = Page::parse(&path) else {
+        // `/es/t/X` → `/es/t/X/`: the pages link relatively from their directory.
+        if !path.ends_with('/') && Page::parse(&format!("{path}/")).is_some() {
+            return Redirect::permanent(&format!("/{path}/")).into_response();
+        }
+        return not_found(lang);
+    };
+    let render = move |snap: Arc<Snapshot>| {
+        let view = match &page {
+            Page::Table(id) => Some(TableView::of(&site.node.registry(), id)?),
+            _ => None,
+        };
+        let q = matches!(page, Page::Search).then(|| query.q.clone().unwrap_or_default());
+        testigo_site::render(&snap, lang, &page, view.as_ref(), q.as_deref(), true)
+    };
+    // Rendering from a built snapshot takes microseconds: done here. Only
+    // the first snapshot (a full tabulation) is built off the async workers.
+    let rendered = match site2.ready() {
+        Some(snap) => Ok(render(snap)),
+        None => tokio::task::spawn_blocking(move || site2.snapshot().and_then(render)).await,
+    };
+    match rendered {
+        Ok(Some(body)) => html(body),
+        Ok(None) => not_found(lang),
+        Err(e) => {
+            tracing::error!(error = %e, "page task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,199 @@
+# testigo public site: English. Every string a reader sees is here.
+# Numbers arrive formatted as $name; $name_n is the same number for plural rules.
+
+skip-to-content = Skip to content
+nav-label = Site
+nav-results = Results
+nav-search = Find your table
+nav-bulletins = Official bulletins
+nav-downloads = Open data
+nav-observers = For observers
+language-label = Language
+breadcrumbs-label = You are here
+national = National
+unknown = unknown
+footer-log = Computed from the first { $size } entries of the public log.
+footer-verify = Check it yourself.
+
+home-intro = Election day: { $date }. Every number here is computed from signed tally sheets in a public, append-only log that anyone can copy and check.
+home-bulletins = { $n_n ->
+    [one] Compare the official bulletin with the signed sheets
+   *[other] Compare the { $n } official bulletins with the signed sheets
+}
+find-your-table = Find your table
+
+coverage-tables = Tables reporting
+coverage-tables-value = { $reporting } of { $total }
+coverage-list-incomplete = The election declares more tables than are listed here, so this unit's full list of tables is not known.
+coverage-undeclared = Includes { $n } tables the election declares but no sheet or list names (counted as missing).
+coverage-registered = Registered voters covered
+coverage-registered-value = { $reporting } of { $total }
+coverage-registered-unknown = { $reporting } at reporting tables; the share is unknown because { $unknown } tables do not declare their registered voters
+voters-counted = Ballots counted
+table-states = Tables by evidence
+
+state-corroborated = corroborated
+state-single = single source
+state-conflicting = conflicting
+state-missing = missing
+
+verdict-decided = The missing sheets cannot change the winner: { $leader } leads { $rival } by { $worst } votes even in the worst case, more than the { $missing } voters the missing tables could hold.
+verdict-decided-at-cap = { $leader } leads { $rival } by { $worst } votes in the worst case. That is fewer than the { $missing } voters the missing tables could hold, so the result is settled only if turnout there is not extreme.
+verdict-cap = Settled if turnout at the missing tables is at most { $cap }.
+verdict-open = The missing sheets could still change the winner: { $leader } leads { $rival } by { $worst } votes in the worst case, and the missing tables could hold { $missing } voters.
+verdict-no-votes = No votes have been counted yet.
+verdict-tie = The two leading candidates are tied.
+basis-registered = Bound on the missing voters: the registered voters of the missing tables.
+basis-table-bound = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, the most any table may hold ({ $max }).
+basis-registry-remainder = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, what remains of the national registry.
+
+results-caption = Votes by candidate (counted sheets)
+candidate = Candidate
+votes = Votes
+share = Share
+votes-range = between { $min } and { $max } depending on which conflicting sheet is right
+children-heading = { $level } ({ $n })
+no-units = No units are listed.
+tables-reporting = Tables reporting
+leader = Leading
+tables-heading = { $n_n ->
+    [one] One table
+   *[other] { $n } tables
+}
+unit-id = Code { $id }
+
+checkpoint-size = The log holds { $size } entries, signed by its operator.
+checkpoint-cosigned = Cosigned by { $name } at { $time }.
+checkpoint-no-cosigners = No independent cosigner is configured for this log.
+checkpoint-none = The log's checkpoint could not be verified with the key shown on the observers page.
+checkpoint-check-yourself = How to check the log yourself
+
+table-title = Table { $id }
+table-title-js = Table %id
+table-registered = { $n } registered voters.
+table-registered-unknown = Registered voters: unknown.
+table-no-sheets = No tally sheet has been submitted for this table.
+compare-caption = Every sheet side by side; differing counts are marked.
+sheet-short = #{ $index }
+superseded = corrected
+differs = (differs)
+null-votes = Null votes
+blank-votes = Blank votes
+valid-votes = Valid votes
+sheet-heading = Sheet #{ $index }
+signed-by = Signed by
+source = Source
+source-witness = a witness at the table
+source-party_agent = a party agent
+source-official = the official result
+source-bulk_import = a published data set
+role-witness = witness
+role-party_agent = party agent
+role-importer = importer
+role-publisher = publisher
+role-observer = observer
+signed-at = Signed
+log-entry = Log entry
+log-entry-value = { $index } (key enrolled at entry { $enrol })
+receipt = receipt
+corrects = Corrects
+corrected-by = Corrected by
+flags = Flags
+flags-none = none
+flag-candidate_sum_mismatch = the candidates' votes do not add up to the printed valid votes; compare with the photo.
+flag-valid_plus_null_exceeds_voters = valid plus null (and blank) votes exceed the printed number of voters; compare with the photo.
+flag-voters_exceed_registered = more voters than registered voters at this table.
+flag-qr_mismatch = the sheet's QR code gives other counts than the typed ones; one of them is wrong.
+flag-conflicts_with_earlier = another source submitted different counts for this table; compare both.
+flag-qr_unreadable = the QR payload could not be decoded.
+flag-photo_qr_mismatch = the QR code read from the photo differs from the typed counts or names another table.
+qr-sheet = QR on the sheet
+qr-photo = QR in the photo
+qr-matches = matches the typed counts
+qr-mismatch = differs from the typed counts
+qr-unreadable = could not be read
+qr-no_code = no QR code
+qr-signature-verified = machine signature verified
+qr-signature-invalid = machine signature INVALID
+qr-signature-unknown_key = signed by an unknown key
+qr-signature-unsupported_format = signature format not supported
+qr-signature-missing = no machine signature
+qr-reading = read from the photo in log entry { $index }
+photo-alt = Photo of the tally sheet of entry { $index }
+photo-caption = Open the photo at full size to zoom in.
+
+verify-heading = Verified in your browser
+verify-pending = Checking…
+verify-verified = Verified: this page shows exactly what the public log holds, signed by the keys below.
+verify-failed = Verification FAILED
+verify-step-checkpoint = checkpoint signed by the log and its cosigners
+verify-step-consistent = consistent with the checkpoint this browser verified before
+verify-step-first = first visit: this checkpoint is remembered for the next one
+verify-step-sheet = included in the log and signed by its enrolled key: sheet
+verify-step-photo = photo matches its logged SHA-256: sheet
+verify-qr-payload = QR payload as signed:
+verify-noscript = Verification needs JavaScript. Without it, check with `testigo verify` (see the observers page).
+verify-trust = Your browser trusts only the keys printed on the observers page; compare them with those published elsewhere.
+verify-keys-link = Keys and commands
+
+search-label = Table code, centre, or place name
+search-placeholder = e.g. 010113042.01 or Simón Bolívar
+search-button = Search
+search-help = Type a table code, a polling centre's code or name, or the name of a state, municipality or parish. Accents and capitals do not matter; the start of each word is enough.
+search-none = Nothing matches “{ $q }”.
+search-none-js = Nothing matches “%q”.
+search-count = { $n_n ->
+    [one] One result.
+   *[other] { $n } results.
+}
+search-count-js = Results: %n.
+search-more = Only the first { $max } are shown: type more to narrow the search.
+
+bulletins-intro = Each figure an authority announced is compared with what the signed sheets allow. A figure outside that range is impossible whatever the missing sheets say.
+bulletins-assumptions = The exact assumptions
+bulletins-lower = Lowest possible value: the counted sheets, taking each conflicting table at its lowest, minus the tables a partial bulletin may leave out.
+bulletins-upper = Highest possible value: the counted sheets, taking each conflicting table at its highest, plus every voter the missing tables could hold (or the valid votes the bulletin leaves for them, if fewer).
+bulletins-round = Round percentages: a count that is exactly a round percentage of the total is rare by chance; several together suggest figures derived from percentages rather than counted.
+bulletins-none = No official bulletin is in the log.
+bulletin-consistent = Every announced figure is possible given the signed sheets.
+bulletin-impossible = { $n_n ->
+    [one] One announced figure is impossible given the signed sheets.
+   *[other] { $n } announced figures are impossible given the signed sheets.
+}
+bulletin-caption = Announced figures against the signed sheets
+figure = Figure
+announced = Announced
+sheets-allow = The signed sheets allow
+verdict = Verdict
+basis-r_miss = upper end: all voters of the missing tables
+basis-announced_valid = upper end: the bulletin's own valid votes left for the missing tables
+bound-consistent = possible
+bound-below_counted = impossible: below the signed sheets
+bound-above_possible = impossible: above what the sheets allow
+bound-excess = off by { $n }
+round-summary = { $exact } of { $tested } announced counts are exactly a { $decimals }-decimal percentage of the total.
+round-chance = By chance, about { $p }.
+
+downloads-intro = Results computed from the first { $size } log entries, for anyone to analyse.
+file = File
+bytes = Bytes
+file-tables-csv = one row per table and contest: state, counted sheet, votes
+file-tables-json = the same, as JSON
+file-units-csv = one row per unit at every level and contest: coverage, totals, certainty
+file-tally-json = the full tabulation, as served at /v1/tally
+sums-signed = checksums of these files, signed by the log key (a signed note)
+sums-unsigned = checksums of these files (this copy has no log key to sign them)
+openapi = The JSON API is described in
+mirror-heading = Mirror and verify the whole log
+mirror-intro = With testigo installed, these commands check every entry and copy the log, photos included, to the folder M; a copy can be served by any static web server.
+
+observers-intro = Everything on this site follows from the log and these keys. Compare them with the ones the operator and the cosigners publish elsewhere (their websites, the press, the electoral body).
+log-key = The log's verifier key
+operator-key = The operator's key (signs the election and the enrolments)
+cosigners = Cosigners
+cosigners-none = No cosigner is configured: checkpoints carry only the log's own signature.
+cosigners-policy = A checkpoint counts only with cosignatures from { $quorum } of these { $n } independent cosigners:
+latest-checkpoint = The latest checkpoint
+check-yourself = Check it yourself
+check-yourself-intro = These commands verify every entry, copy the log and recompute the results on your own computer.
+not-found = This page does not exist. Search for your table or go back to the results.

@@ -1,0 +1,254 @@
+//! The interface languages and their message catalogs.
+//!
+//! Every string a reader sees comes from `locales/<lang>.ftl` (Project
+//! Fluent syntax), never from code. A message missing from a catalog shows as
+//! `⟦id⟧`, which the tests look for on every page in every language.
+
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+/// A language the site is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    /// Spanish (the default: the site was first built for Venezuela).
+    Es,
+    /// Portuguese.
+    Pt,
+    /// English.
+    En,
+}
+
+/// Every language, in the order the language switch lists them.
+pub const LANGS: [Lang; 3] = [Lang::Es, Lang::Pt, Lang::En];
+
+impl Lang {
+    /// The BCP 47 code, also the first path segment of every page.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::Pt => "pt",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language's own name, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Es => "Español",
+            Lang::Pt => "Português",
+            Lang::En => "English",
+        }
+    }
+
+    /// The language of a path segment (`es`, `pt`, `en`).
+    pub fn from_code(code: &str) -> Option<Lang> {
+        LANGS.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The best language for an `Accept-Language` header: the highest
+    /// weighted range whose primary subtag we speak, Spanish when none is.
+    pub fn negotiate(accept_language: Option<&str>) -> Lang {
+        let Some(header) = accept_language else { return Lang::Es };
+        let mut best: Option<(f32, usize, Lang)> = None;
+        for (position, range) in header.split(',').enumerate() {
+            let mut parts = range.trim().split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let weight = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("").to_ascii_lowercase();
+            let Some(lang) = Lang::from_code(&primary) else { continue };
+            if weight <= 0.0 {
+                continue;
+            }
+            // Higher weight wins; among equal weights, the earlier range.
+            let better = match best {
+                None => true,
+                Some((w, p, _)) => weight > w || (weight == w && position < p),
+            };
+            if better {
+                best = Some((weight, position, lang));
+            }
+        }
+        best.map(|(_, _, l)| l).unwrap_or(Lang::Es)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Separators for thousands and decimals.
+    fn separators(self) -> (char, char) {
+        match self {
+            Lang::Es | Lang::Pt => ('.', ','),
+            Lang::En => (',', '.'),
+        }
+    }
+}
+
+const SOURCES: [&str; 3] =
+    [include_str!("../locales/es.ftl"), include_str!("../locales/pt.ftl"), include_str!("../locales/en.ftl")];
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundles() -> &'static [Bundle; 3] {
+    static BUNDLES: OnceLock<[Bundle; 3]> = OnceLock::new();
+    BUNDLES.get_or_init(|| {
+        LANGS.map(|lang| {
+            let id: LanguageIdentifier = lang.code().parse().expect("a valid language code");
+            let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            // Unicode isolation marks would end up inside attributes and
+            // search results; the pages set `dir` where it matters.
+            bundle.set_use_isolating(false);
+            let resource = FluentResource::try_new(SOURCES[lang.index()].to_string())
+                .unwrap_or_else(|(_, errors)| panic!("locales/{}.ftl does not parse: {errors:?}", lang.code()));
+            bundle.add_resource(resource).unwrap_or_else(|e| panic!("locales/{}.ftl: {e:?}", lang.code()));
+            bundle
+        })
+    })
+}
+
+/// Message ids of a catalog, for the completeness test.
+pub fn message_ids(lang: Lang) -> Vec<String> {
+    let resource = FluentResource::try_new(SOURCES[lang.index()].to_string()).expect("catalog parses");
+    resource
+        .entries()
+        .filter_map(|e| match e {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A value passed into a message.
+pub enum Arg<'a> {
+    /// Text, inserted as is (the template escapes it).
+    Str(&'a str),
+    /// A count, formatted for the language and used for plural rules.
+    Num(u64),
+    /// A number that names something (a log index): digits only, no separators.
+    Id(u64),
+}
+
+/// Messages in one language.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr {
+    /// The language.
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// The messages of `lang`.
+    pub fn new(lang: Lang) -> Self {
+        Tr { lang }
+    }
+
+    /// The message `id`.
+    pub fn t(&self, id: &str) -> String {
+        self.args(id, &[])
+    }
+
+    /// The message `id` with named arguments.
+    pub fn args(&self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+        let bundle = &bundles()[self.lang.index()];
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            return format!("⟦{id}⟧");
+        };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            match value {
+                Arg::Str(s) => fluent_args.set(*name, FluentValue::from(*s)),
+                // Numbers are formatted here (Fluent's own formatter needs
+                // ICU data we do not ship) but still drive plural selection:
+                // the formatted string goes in as `<name>`, the count as
+                // `<name>_n`.
+                Arg::Id(n) => fluent_args.set(*name, FluentValue::from(n.to_string())),
+                Arg::Num(n) => {
+                    fluent_args.set(*name, FluentValue::from(self.num(*n)));
+                    fluent_args.set(format!("{name}_n"), FluentValue::from(*n));
+                }
+            }
+        }
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+        if errors.is_empty() {
+            text.into_owned()
+        } else {
+            format!("⟦{id}⟧")
+        }
+    }
+
+    /// A whole number with the language's thousands separator.
+    pub fn num(&self, n: u64) -> String {
+        let (thousands, _) = self.lang.separators();
+        let digits = n.to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(thousands);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A signed whole number.
+    pub fn signed(&self, n: i64) -> String {
+        if n < 0 {
+            format!("−{}", self.num(n.unsigned_abs()))
+        } else {
+            self.num(n as u64)
+        }
+    }
+
+    /// A percentage with two decimals, or the word for unknown.
+    pub fn pct(&self, p: Option<f64>) -> String {
+        match p {
+            Some(p) if p.is_finite() => {
+                let (_, decimal) = self.lang.separators();
+                format!("{p:.2}").replace('.', &decimal.to_string()) + " %"
+            }
+            _ => self.t("unknown"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_by_weight_then_order() {
+        assert_eq!(Lang::negotiate(None), Lang::Es);
+        assert_eq!(Lang::negotiate(Some("pt-BR,pt;q=0.9,en;q=0.8")), Lang::Pt);
+        assert_eq!(Lang::negotiate(Some("fr-FR, en;q=0.5, es;q=0.7")), Lang::Es);
+        assert_eq!(Lang::negotiate(Some("de, EN-gb")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("es;q=0, pt;q=0.1")), Lang::Pt);
+        assert_eq!(Lang::negotiate(Some("zh")), Lang::Es);
+    }
+
+    #[test]
+    fn every_catalog_has_every_message() {
+        let en = message_ids(Lang::En);
+        assert!(en.len() > 50, "the English catalog has {} messages", en.len());
+        for lang in [Lang::Es, Lang::Pt] {
+            let ids = message_ids(lang);
+            let missing: Vec<_> = en.iter().filter(|id| !ids.contains(id)).collect();
+            let extra: Vec<_> = ids.iter().filter(|id| !en.contains(id)).collect();
+            assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:?}, extra {extra:?}", lang.code());
+        }
+    }
+
+    #[test]
+    fn numbers_follow_the_language() {
+        assert_eq!(Tr::new(Lang::Es).num(21_392_464), "21.392.464");
+        assert_eq!(Tr::new(Lang::En).num(21_392_464), "21,392,464");
+        assert_eq!(Tr::new(Lang::En).num(999), "999");
+        assert_eq!(Tr::new(Lang::Pt).pct(Some(83.456)), "83,46 %");
+        assert_eq!(Tr::new(Lang::En).signed(-1200), "−1,200");
+    }
+}

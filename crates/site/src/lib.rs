@@ -1,0 +1,198 @@
+//! The public website of a testigo log: every page a pure function of a
+//! replayed log ([`Snapshot`]) and a language, in Spanish, Portuguese and
+//! English from message catalogs (`locales/*.ftl`).
+//!
+//! One layout serves both ways of publishing it: `testigo serve` renders
+//! pages on request ([`render`]), and `testigo site` writes every page, the
+//! search shards, assets and downloads to a directory beside a copy of the
+//! log ([`export`]), so a static host or CDN serves the same site, with the
+//! same in-browser verification, and no testigo process.
+//!
+//! This crate does no I/O: the export hands each file to a caller's sink.
+
+pub mod downloads;
+pub mod i18n;
+pub mod model;
+pub mod pages;
+pub mod paths;
+pub mod search;
+
+pub use downloads::Downloads;
+pub use i18n::{Lang, Tr, LANGS};
+pub use model::{CheckpointInfo, SheetInfo, SiteConfig, Snapshot, TableView};
+pub use paths::Page;
+
+use pages::Ctx;
+use search::{Hit, ShardEntry};
+use testigo_election::Registry;
+
+/// The stylesheet and scripts, served at `assets/…` below the site root.
+/// The scripts are plain ES modules with no third-party code.
+pub const ASSETS: &[(&str, &str, &str)] = &[
+    ("assets/site.css", "text/css; charset=utf-8", include_str!("../assets/site.css")),
+    ("assets/js/page.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/page.js")),
+    ("assets/js/search.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/search.js")),
+    ("assets/js/verify.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/verify.js")),
+    ("assets/js/merkle.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/merkle.js")),
+    ("assets/js/note.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/note.js")),
+    ("assets/js/tiles.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/tiles.js")),
+    ("assets/js/entries.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/entries.js")),
+    ("v1/openapi.json", "application/json", include_str!("../assets/openapi.json")),
+];
+
+/// The asset at `path` (below the site root): its content type and bytes.
+pub fn asset(path: &str) -> Option<(&'static str, &'static str)> {
+    ASSETS.iter().find(|(p, _, _)| *p == path).map(|(_, t, b)| (*t, *b))
+}
+
+/// The root page of a static copy, which has no `Accept-Language` to go by:
+/// it sends the browser to its preferred language (Spanish by default),
+/// with plain links for readers without scripts.
+pub fn root_page() -> String {
+    let links: String = LANGS
+        .iter()
+        .map(|l| format!("<li><a href=\"{0}/\" hreflang=\"{0}\" lang=\"{0}\">{1}</a></li>", l.code(), l.native_name()))
+        .collect();
+    format!(
+        "<!DOCTYPE html><html lang=\"es\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\"><title>testigo</title><link rel=\"stylesheet\" \
+         href=\"assets/site.css\"><script type=\"module\" src=\"assets/js/lang.js\"></script></head><body><main \
+         id=\"main\"><h1>testigo</h1><ul>{links}</ul></main></body></html>\n"
+    )
+}
+
+/// The script of [`root_page`]: the first of the browser's languages we have.
+pub const LANG_SCRIPT: &str = "const have = [\"es\", \"pt\", \"en\"];\n\
+const want = (navigator.languages || [navigator.language]).map((l) => String(l).slice(0, 2).toLowerCase());\n\
+location.replace((want.find((l) => have.includes(l)) || \"es\") + \"/\");\n";
+
+/// Renders `page` in `lang`. A table page needs its [`TableView`]; a search
+/// page answered by a server passes the query. `None`: no such unit or table.
+pub fn render(
+    snap: &Snapshot,
+    lang: Lang,
+    page: &Page,
+    table: Option<&TableView>,
+    query: Option<&str>,
+    receipts: bool,
+) -> Option<String> {
+    let cx = Ctx { snap, tr: Tr::new(lang), page, receipts };
+    let markup = match page {
+        Page::Home => pages::home(&cx),
+        Page::Unit(id) => pages::unit(&cx, snap.geo.find_unit(id)?),
+        Page::Table(_) => pages::table(&cx, table?),
+        Page::Search => pages::search(&cx, query),
+        Page::Bulletins => pages::bulletins(&cx),
+        Page::Downloads => {
+            let d = snap.downloads();
+            pages::downloads(&cx, &d.listing(), d.signed)
+        }
+        Page::Observers => pages::observers(&cx),
+    };
+    Some(markup.into_string())
+}
+
+/// The static search index: one JSON file per [`search::SHARD_PREFIX`]
+/// characters (`search-index/<segment>.json`), each an array of
+/// [`ShardEntry`].
+pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
+    let geo = &snap.geo;
+    snap.search
+        .shards()
+        .into_iter()
+        .map(|(key, entries)| {
+            let rows: Vec<ShardEntry<'_>> = entries
+                .into_iter()
+                .filter_map(|(hit, words)| match hit {
+                    Hit::Unit(i) => {
+                        let u = geo.unit_at(i)?;
+                        Some(ShardEntry {
+                            k: "u",
+                            p: format!("u/{}/", paths::segment(geo.unit_id(u))),
+                            l: geo.unit_name(u),
+                            c: geo.unit_parent(u).map_or("", |p| geo.unit_name(p)),
+                            w: words,
+                        })
+                    }
+                    Hit::Table(i) => {
+                        let t = geo.table_at(i)?;
+                        Some(ShardEntry {
+                            k: "t",
+                            p: format!("t/{}/", paths::segment(geo.table_id(t))),
+                            l: geo.table_id(t),
+                            c: geo.unit_name(geo.table_unit(t)),
+                            w: words,
+                        })
+                    }
+                })
+                .collect();
+            let body = serde_json::to_vec(&rows).unwrap_or_default();
+            (format!("search-index/{}.json", paths::segment(&key)), body)
+        })
+        .collect()
+}
+
+/// What an export wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ExportStats {
+    /// Pages written.
+    pub pages: u64,
+    /// Other files (assets, shards, downloads).
+    pub files: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Writes the whole site (not the log, which the caller copies beside it)
+/// through `sink(path, bytes)`: every page in every language, the search
+/// shards, assets and downloads. Deterministic: the same log gives the same
+/// bytes. Tables are rendered from `registry`, which must be the one
+/// `snap` was built from.
+pub fn export<E>(
+    registry: &Registry,
+    snap: &Snapshot,
+    sink: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>,
+) -> Result<ExportStats, E> {
+    let mut stats = ExportStats::default();
+    let mut put = |path: &str, bytes: &[u8], page: bool, stats: &mut ExportStats| {
+        stats.bytes += bytes.len() as u64;
+        if page {
+            stats.pages += 1;
+        } else {
+            stats.files += 1;
+        }
+        sink(path, bytes)
+    };
+    put("index.html", root_page().as_bytes(), false, &mut stats)?;
+    put("assets/js/lang.js", LANG_SCRIPT.as_bytes(), false, &mut stats)?;
+    for (path, _, body) in ASSETS {
+        put(path, body.as_bytes(), false, &mut stats)?;
+    }
+    for (path, body) in search_shards(snap) {
+        put(&path, &body, false, &mut stats)?;
+    }
+    let d = snap.downloads();
+    for (name, body) in &d.files {
+        put(&format!("downloads/{name}"), body, false, &mut stats)?;
+    }
+    put("downloads/SHA256SUMS", &d.sums, false, &mut stats)?;
+    let geo = &snap.geo;
+    for lang in LANGS {
+        let mut fixed = vec![Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers];
+        fixed.extend(geo.units().map(|u| Page::Unit(geo.unit_id(u).to_string())));
+        for page in fixed {
+            if let Some(html) = render(snap, lang, &page, None, None, false) {
+                put(&format!("{}index.html", page.dir(lang)), html.as_bytes(), true, &mut stats)?;
+            }
+        }
+        for t in geo.tables() {
+            let id = geo.table_id(t);
+            let Some(view) = TableView::of(registry, id) else { continue };
+            let page = Page::Table(id.to_string());
+            if let Some(html) = render(snap, lang, &page, Some(&view), None, false) {
+                put(&format!("{}index.html", page.dir(lang)), html.as_bytes(), true, &mut stats)?;
+            }
+        }
+    }
+    Ok(stats)
+}

@@ -1,0 +1,154 @@
+//! Where each page lives. One layout serves `testigo serve` and the static
+//! export alike: every page is `<lang>/<kind>/<segment>/index.html`, linked
+//! by a path relative to the page, so a copy works under any prefix of any
+//! static host.
+
+use crate::i18n::Lang;
+
+/// A page of the site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Page {
+    /// The national result.
+    Home,
+    /// A unit of the geography, by id.
+    Unit(String),
+    /// A table, by id.
+    Table(String),
+    /// Search.
+    Search,
+    /// Official bulletins against the sheets.
+    Bulletins,
+    /// Open data.
+    Downloads,
+    /// For observers: keys, cosigners, commands.
+    Observers,
+}
+
+impl Page {
+    /// The page's directory below the site root, ending in `/`
+    /// (`es/t/010113042.01/`).
+    pub fn dir(&self, lang: Lang) -> String {
+        let l = lang.code();
+        match self {
+            Page::Home => format!("{l}/"),
+            Page::Unit(id) => format!("{l}/u/{}/", segment(id)),
+            Page::Table(id) => format!("{l}/t/{}/", segment(id)),
+            Page::Search => format!("{l}/search/"),
+            Page::Bulletins => format!("{l}/bulletins/"),
+            Page::Downloads => format!("{l}/downloads/"),
+            Page::Observers => format!("{l}/observers/"),
+        }
+    }
+
+    /// How deep the page's directory is: the number of `../` back to the root.
+    pub fn depth(&self) -> usize {
+        match self {
+            Page::Home => 1,
+            Page::Search | Page::Bulletins | Page::Downloads | Page::Observers => 2,
+            Page::Unit(_) | Page::Table(_) => 3,
+        }
+    }
+
+    /// The relative prefix from this page to the site root (`../../../`).
+    pub fn root(&self) -> String {
+        "../".repeat(self.depth())
+    }
+
+    /// The page a site path names (`es/t/X/` or `es/t/X/index.html`, no
+    /// leading slash), with its language.
+    pub fn parse(path: &str) -> Option<(Lang, Page)> {
+        let path = path.strip_suffix("index.html").unwrap_or(path);
+        let path = path.strip_suffix('/')?;
+        let mut parts = path.splitn(3, '/');
+        let lang = Lang::from_code(parts.next()?)?;
+        let page = match (parts.next(), parts.next()) {
+            (None, None) => Page::Home,
+            (Some("search"), None) => Page::Search,
+            (Some("bulletins"), None) => Page::Bulletins,
+            (Some("downloads"), None) => Page::Downloads,
+            (Some("observers"), None) => Page::Observers,
+            (Some("u"), Some(s)) => Page::Unit(unsegment(s)?),
+            (Some("t"), Some(s)) => Page::Table(unsegment(s)?),
+            _ => return None,
+        };
+        Some((lang, page))
+    }
+}
+
+/// An id as one path segment that is also a safe file name: letters,
+/// digits, `.`, `_` and `-` stay; every other byte, and a leading `.`,
+/// becomes `~XX`. `~` is unreserved in URLs, so no server or browser
+/// decodes it: the URL names the file byte for byte.
+pub fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for (i, b) in id.bytes().enumerate() {
+        let keep = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("~{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The id a [`segment`] encodes, or `None` if it is not one.
+pub fn unsegment(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'~' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let id = String::from_utf8(out).ok()?;
+    (segment(&id) == s).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_round_trip_and_are_file_names() {
+        for id in ["010113042.01", "VE-01", "a/b", "..", ".x", "~", "Ñuñoa", "x%41", "a?b#c"] {
+            let s = segment(id);
+            assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-~".contains(&b)), "{s}");
+            assert!(!s.starts_with('.'), "{s}");
+            assert_eq!(unsegment(&s).as_deref(), Some(id));
+        }
+        assert_eq!(segment("010113042.01"), "010113042.01");
+        // Only the canonical encoding names a page.
+        assert_eq!(unsegment("~41"), None);
+        assert_eq!(unsegment("~4"), None);
+    }
+
+    #[test]
+    fn pages_parse_from_their_paths() {
+        for page in [
+            Page::Home,
+            Page::Unit("VE/01".into()),
+            Page::Table("010113042.01".into()),
+            Page::Search,
+            Page::Bulletins,
+            Page::Downloads,
+            Page::Observers,
+        ] {
+            for lang in crate::i18n::LANGS {
+                let dir = page.dir(lang);
+                assert_eq!(dir.matches('/').count(), page.depth());
+                assert_eq!(Page::parse(&dir), Some((lang, page.clone())));
+                assert_eq!(Page::parse(&format!("{dir}index.html")), Some((lang, page.clone())));
+            }
+        }
+        assert_eq!(Page::parse("fr/"), None);
+        assert_eq!(Page::parse("es/t/"), None);
+        assert_eq!(Page::parse("es/t/a/b/"), None);
+    }
+}

@@ -1,0 +1,140 @@
+//! Every page renders in every language from the catalogs alone, says
+//! "unknown" where the data does not tell, and escapes what the log holds.
+
+use testigo_site::{render, Lang, Page, TableView, LANGS};
+
+use crate::fixture::fixture;
+use crate::snapshot;
+
+fn all_pages(reg: &testigo_election::Registry) -> Vec<Page> {
+    let geo = reg.geography();
+    let mut pages = vec![Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers];
+    pages.extend(geo.units().map(|u| Page::Unit(geo.unit_id(u).to_string())));
+    pages.extend(geo.tables().map(|t| Page::Table(geo.table_id(t).to_string())));
+    pages
+}
+
+fn page(reg: &testigo_election::Registry, lang: Lang, p: &Page, query: Option<&str>) -> String {
+    let snap = snapshot(reg);
+    let view = match p {
+        Page::Table(id) => Some(TableView::of(reg, id).unwrap()),
+        _ => None,
+    };
+    render(&snap, lang, p, view.as_ref(), query, true).unwrap()
+}
+
+#[test]
+fn every_page_renders_in_every_language_with_no_missing_message() {
+    let f = fixture();
+    let snap = snapshot(&f.reg);
+    for lang in LANGS {
+        for p in all_pages(&f.reg) {
+            let view = match &p {
+                Page::Table(id) => Some(TableView::of(&f.reg, id).unwrap()),
+                _ => None,
+            };
+            let html = render(&snap, lang, &p, view.as_ref(), None, true).unwrap();
+            assert!(!html.contains('⟦'), "{:?} in {}: a message is missing: {}", p, lang.code(), excerpt(&html, "⟦"));
+            assert!(html.starts_with("<!DOCTYPE html><html lang=\""), "{p:?}");
+            assert!(html.contains(&format!("<html lang=\"{}\"", lang.code())));
+            // Every page links its own translations.
+            for other in LANGS {
+                assert!(html.contains(&format!("hreflang=\"{}\"", other.code())), "{p:?}");
+            }
+            assert!(html.len() < 100_000, "{p:?} weighs {} bytes", html.len());
+        }
+    }
+}
+
+fn excerpt<'a>(html: &'a str, needle: &str) -> &'a str {
+    let i = html.find(needle).unwrap_or(0);
+    let mut start = i.saturating_sub(60);
+    while !html.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (i + 80).min(html.len());
+    while !html.is_char_boundary(end) {
+        end += 1;
+    }
+    &html[start..end]
+}
+
+#[test]
+fn unknown_and_missing_pages_are_none() {
+    let f = fixture();
+    let snap = snapshot(&f.reg);
+    assert!(render(&snap, Lang::Es, &Page::Unit("nope".into()), None, None, true).is_none());
+    assert!(
+        render(&snap, Lang::Es, &Page::Table("T1".into()), None, None, true).is_none(),
+        "a table page needs its view"
+    );
+    assert!(TableView::of(&f.reg, "nope").is_none());
+}
+
+#[test]
+fn a_conflicting_table_shows_every_sheet_and_marks_the_differences() {
+    let f = fixture();
+    let html = page(&f.reg, Lang::En, &Page::Table("T3".into()), None);
+    // Three organisations' sheets, side by side, with their log indexes and receipts.
+    for org in ["Org A", "Org B", "Org C"] {
+        assert!(html.contains(org), "{org}");
+    }
+    assert_eq!(html.matches("class=\"sheet\"").count(), 3);
+    assert!(html.contains("conflicting"));
+    // A: 80/60, B: 70/70, C: 60/80 → four differing vote cells (B and C, both candidates).
+    assert_eq!(html.matches("num differs").count(), 4, "{}", excerpt(&html, "differs"));
+    assert!(html.contains("v1/receipts/"));
+    // What the browser verifies: each sheet with its enrolment.
+    assert!(html.contains("id=\"verify-config\""));
+    assert!(html.contains("data-verify=\"pending\""));
+    assert!(html.contains("\"enrol\":"));
+}
+
+#[test]
+fn a_corrected_sheet_links_its_correction() {
+    let f = fixture();
+    let html = page(&f.reg, Lang::En, &Page::Table("T4".into()), None);
+    assert!(html.contains("Corrects") && html.contains("Corrected by"), "{}", excerpt(&html, "sheet-"));
+    assert!(html.contains("href=\"#sheet-"));
+}
+
+#[test]
+fn a_missing_table_and_unknown_registered_voters_say_so() {
+    let f = fixture();
+    let t2 = page(&f.reg, Lang::En, &Page::Table("T2".into()), None);
+    assert!(t2.contains("Registered voters: unknown."));
+    let t5 = page(&f.reg, Lang::En, &Page::Table("T5".into()), None);
+    assert!(t5.contains("No tally sheet has been submitted for this table."));
+    // The fixture declares 9 tables but lists 7: a unit's list is not known to be complete.
+    let m11 = page(&f.reg, Lang::En, &Page::Unit("M11".into()), None);
+    assert!(m11.contains("full list of tables is not known"), "{}", excerpt(&m11, "Tables reporting"));
+    assert!(m11.contains("tables do not declare their registered voters"), "{}", excerpt(&m11, "Registered"));
+}
+
+#[test]
+fn the_home_page_names_the_verdict_and_its_basis() {
+    let f = fixture();
+    let html = page(&f.reg, Lang::En, &Page::Home, None);
+    assert!(html.contains("Candidate a"));
+    assert!(html.contains("missing tables"), "{}", excerpt(&html, "verdict"));
+    assert!(html.contains("Bound on the missing voters"));
+    assert!(html.contains("Unit S1") && html.contains("Unit S2"));
+}
+
+#[test]
+fn queries_are_escaped_in_the_page() {
+    let f = fixture();
+    let html = page(&f.reg, Lang::Pt, &Page::Search, Some("<script>alert(1)</script>"));
+    assert!(!html.contains("<script>alert"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[test]
+fn server_search_finds_units_and_tables() {
+    let f = fixture();
+    let html = page(&f.reg, Lang::En, &Page::Search, Some("unit m1"));
+    assert!(html.contains("Unit M11") && html.contains("Unit M12"), "{}", excerpt(&html, "results"));
+    assert!(!html.contains(">Unit S2<"));
+    let html = page(&f.reg, Lang::En, &Page::Search, Some("t3"));
+    assert!(html.contains("../../en/t/T3/"), "{}", excerpt(&html, "results"));
+}

@@ -1,0 +1,170 @@
+//! `testigo site`: the public website as static files, beside a copy of the
+//! log and its photos, for any static host or CDN.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use testigo_site::{CheckpointInfo, SiteConfig, Snapshot};
+use testigo_store::{DataDir, DirBlobs};
+
+use super::log::read_vkey;
+
+/// Options of `testigo site`.
+#[derive(Args, Debug)]
+pub struct SiteArgs {
+    /// The log copy: a data directory or a mirror made by `testigo mirror`.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Where to write the site (created; must be empty or an earlier export).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The log's verifier key (file or key line) the pages tell readers to trust
+    /// (default: the copy's own log.vkey).
+    #[arg(long, value_name = "VKEY")]
+    pub key: Option<String>,
+    /// A cosigner's key (file or key line) the pages tell readers to trust; repeat for several.
+    #[arg(long = "cosigner", alias = "witness", value_name = "VKEY")]
+    pub cosigners: Vec<String>,
+    /// How many of the --cosigner keys must have cosigned a checkpoint (default: all of them).
+    #[arg(long, value_name = "K")]
+    pub quorum: Option<usize>,
+    /// Where the site will be published (e.g. https://results.example.org/), for the commands
+    /// shown to observers.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `testigo site`.
+pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let copy = DataDir::open_copy(&a.dir)?;
+    let log_dir = if a.dir.join("log").join("checkpoint").is_file() { a.dir.join("log") } else { a.dir.clone() };
+    let key = match &a.key {
+        Some(k) => read_vkey(k).context("--key")?,
+        None => {
+            let path = a.dir.join("log.vkey");
+            read_vkey(&path.display().to_string())
+                .with_context(|| format!("no --key given and {} is unreadable", path.display()))?
+        }
+    };
+    let mut cosigners = Vec::new();
+    for c in &a.cosigners {
+        cosigners.push(read_vkey(c).with_context(|| format!("--cosigner {c}"))?.to_vkey());
+    }
+    let quorum = a.quorum.unwrap_or(cosigners.len());
+    if quorum > cosigners.len() {
+        bail!("--quorum {quorum} is more than the {} --cosigner keys given", cosigners.len());
+    }
+    prepare_out(&a.out)?;
+
+    let (registry, size) = super::tally::load_registry(&a.dir)?;
+    let checkpoint = std::fs::read(log_dir.join("checkpoint")).context("reading the checkpoint")?;
+    let config = SiteConfig { log_vkey: key.to_vkey(), cosigners, quorum, public_url: a.public_url.clone() };
+    let info = CheckpointInfo::open(&checkpoint, &config).with_context(|| {
+        format!("the checkpoint of {} does not verify with the log key {}", a.dir.display(), config.log_vkey)
+    })?;
+    if info.size != size {
+        bail!("the log grew from {size} to {} entries while it was read: run `testigo site` again", info.size);
+    }
+    if info.cosigned.len() < quorum {
+        bail!(
+            "the checkpoint carries {} of the {quorum} cosignatures required: browsers would refuse it. \
+             Wait for the cosigners, or lower --quorum",
+            info.cosigned.len()
+        );
+    }
+    let mut snap = Snapshot::build(&registry, config, Some(info)).context("the log holds no election")?;
+    if let Ok(signer) = copy.signer() {
+        snap = snap.with_sums_key(signer);
+    }
+    let built = started.elapsed();
+
+    // The log first (tiles, then the checkpoint), so the pages never
+    // reference entries the copy lacks.
+    let mut log_files = 0u64;
+    copy_tree(&log_dir.join("tile"), &a.out.join("tile"), &mut log_files)?;
+    let mut photos = 0u64;
+    let blobs = if a.dir.join("log").join("checkpoint").is_file() {
+        DirBlobs::reader(copy.blobs())
+    } else {
+        DirBlobs::reader(a.dir.join("blob").join("sha256"))
+    };
+    let blob_dir = a.out.join("blob").join("sha256");
+    for s in registry.sheets() {
+        let Some(h) = s.photo_sha256() else { continue };
+        let dest = blob_dir.join(&h);
+        if dest.is_file() {
+            continue;
+        }
+        if let Some(bytes) = testigo_store::BlobStore::get(&blobs, &h).with_context(|| format!("reading photo {h}"))? {
+            write_file(&dest, &bytes)?;
+            photos += 1;
+        }
+    }
+    write_file(&a.out.join("checkpoint"), &checkpoint)?;
+    write_file(&a.out.join("log.vkey"), format!("{}\n", key.to_vkey()).as_bytes())?;
+
+    let out = a.out.clone();
+    let stats =
+        testigo_site::export(&registry, &snap, &mut |path: &str, bytes: &[u8]| write_file(&out.join(path), bytes))?;
+    if !a.quiet {
+        println!(
+            "wrote {} pages and {} files ({:.1} MB) for log size {size} to {}, with {log_files} log files and {photos} \
+             photos, in {:.1} s (tabulation {:.1} s)",
+            stats.pages,
+            stats.files,
+            stats.bytes as f64 / 1e6,
+            a.out.display(),
+            started.elapsed().as_secs_f64(),
+            built.as_secs_f64()
+        );
+        println!("serve it with any static web server, e.g.: python3 -m http.server -d {}", a.out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates `out`, refusing a non-empty directory that is not an earlier export.
+fn prepare_out(out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        let empty = std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))?.next().is_none();
+        if !empty && !out.join("assets").join("site.css").is_file() {
+            bail!("{} is not empty and not an earlier `testigo site` export: give a new directory", out.display());
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Copies a directory tree of log tiles (copies, not links: whoever edits
+/// the export must not be able to touch the log it came from).
+fn copy_tree(from: &Path, to: &Path, count: &mut u64) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(from) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", from.display())),
+    };
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type()?.is_dir() {
+            copy_tree(&src, &dst, count)?;
+        } else {
+            std::fs::copy(&src, &dst).with_context(|| format!("copying {}", src.display()))?;
+            *count += 1;
+        }
+    }
+    Ok(())
+}

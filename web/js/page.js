@@ -1,0 +1,128 @@
+// The table page's verification, run in the reader's browser. It trusts only
+// the keys printed on the page (the log key and the cosigners'), fetches the
+// checkpoint and the tiles it needs from the same copy of the log that served
+// the page, and checks every sheet shown: inclusion, its signature by the key
+// its enrolment names, the enrolment's inclusion and operator signature (the
+// operator key read from the proven election entry 0), and each photo's
+// SHA-256. It remembers the newest checkpoint verified (localStorage) and
+// refuses a copy that rolls back or forks from it.
+//
+// The verdict is exposed for automation as <html data-verify="pending" |
+// "verified" | "failed">. The words come from the page (its language's
+// catalog), never from here.
+
+import { verifyCheckpoint, verifyExtends, verifySheet, provenEntry, TileLog, parseVerifierKey } from "./verify.js";
+import { sha256, equalBytes } from "./merkle.js";
+import { openNote } from "./note.js";
+
+const html = document.documentElement;
+const config = JSON.parse(document.getElementById("verify-config").textContent);
+const status = document.getElementById("verify-status");
+const steps = document.getElementById("verify-steps");
+const text = config.text;
+const storageKey = (logKey) => `testigo:checkpoint:${logKey}`;
+
+function step(message, ok = true) {
+  const li = document.createElement("li");
+  li.textContent = `${ok ? "✓" : "✗"} ${message}`;
+  steps.append(li);
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fromHex(s) {
+  return Uint8Array.from(s.match(/../g) || [], (h) => parseInt(h, 16));
+}
+
+function b64(bytes) {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+// Reads the checkpoint; a server may have logged a sheet shown here a moment
+// before publishing the checkpoint that covers it, so wait briefly for it.
+async function currentCheckpoint(logKey, cosigners) {
+  const wanted = Math.max(0, ...config.sheets.map((s) => s.index + 1));
+  for (let attempt = 0; ; attempt++) {
+    const note = new TextDecoder().decode(await fetchBytes(`${config.log}checkpoint`));
+    const checkpoint = await verifyCheckpoint(note, logKey, cosigners, config.quorum);
+    if (checkpoint.size >= wanted || attempt >= 5) return checkpoint;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function run() {
+  const started = performance.now();
+  html.dataset.verify = "pending";
+  const logKey = await parseVerifierKey(config.logKey);
+  const cosigners = await Promise.all(config.cosigners.map(parseVerifierKey));
+  const checkpoint = await currentCheckpoint(logKey, cosigners).catch((e) => {
+    throw new Error(`checkpoint: ${e.message}`);
+  });
+  step(`${text.checkpoint} (${checkpoint.size}${checkpoint.cosignedBy.length ? `; ${checkpoint.cosignedBy.join(", ")}` : ""})`);
+
+  const log = new TileLog((path) => fetchBytes(`${config.log}${path}`), checkpoint.size);
+  let remembered = null;
+  try {
+    remembered = JSON.parse(localStorage.getItem(storageKey(config.logKey)) || "null");
+  } catch {
+    remembered = null;
+  }
+  if (remembered) {
+    const root = Uint8Array.from(atob(remembered.root), (c) => c.charCodeAt(0));
+    await verifyExtends(log, { size: remembered.size, root }, checkpoint).catch((e) => {
+      throw new Error(`checkpoint: ${e.message}`);
+    });
+    step(`${text.consistent} (${remembered.size} → ${checkpoint.size})`);
+  } else {
+    step(text.first);
+  }
+
+  const election = await provenEntry(log, checkpoint, 0);
+  if (election.kind !== "election") throw new Error(`entry 0 is a ${election.kind}, not the election`);
+  const operatorKey = await parseVerifierKey(election.value.operator);
+  await openNote(election.note, [operatorKey]).catch((e) => {
+    throw new Error(`entry 0 (the election): ${e.message}`);
+  });
+
+  for (const s of config.sheets) {
+    const { sheet } = await verifySheet(log, checkpoint, s.index, s.enrol, operatorKey);
+    step(`${text.sheet} ${s.index}`);
+    const qr = sheet.value.qr;
+    const pre = document.querySelector(`pre[data-qr-for="${s.index}"]`);
+    if (qr !== undefined && pre) {
+      pre.textContent = `${text.qr}\n${qr}`;
+      pre.hidden = false;
+    }
+    const logged = sheet.value.photo_sha256;
+    if (s.photo && logged !== s.photo) throw new Error(`sheet ${s.index}: the page shows photo ${s.photo}, the log names ${logged}`);
+    if (logged && document.querySelector(`img[src$="${logged}"]`)) {
+      const bytes = await fetchBytes(`${config.log}blob/sha256/${logged}`);
+      if (!equalBytes(await sha256(bytes), fromHex(logged))) {
+        throw new Error(`photo blob/sha256/${logged}: its SHA-256 is ${hex(await sha256(bytes))}`);
+      }
+      step(`${text.photo} ${s.index}`);
+    }
+  }
+
+  if (!remembered || checkpoint.size >= remembered.size) {
+    localStorage.setItem(storageKey(config.logKey), JSON.stringify({ size: checkpoint.size, root: b64(checkpoint.root) }));
+  }
+  const ms = Math.round(performance.now() - started);
+  html.dataset.verifyMs = String(ms);
+  status.textContent = text.verified;
+  html.dataset.verify = "verified";
+}
+
+run().catch((e) => {
+  status.textContent = `${text.failed}: ${e.message}`;
+  step(e.message, false);
+  html.dataset.verify = "failed";
+});
