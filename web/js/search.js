@@ -38,7 +38,7 @@ async function answer() {
   for (const e of hits.slice(0, 50)) {
     const li = document.createElement("li");
     const a = document.createElement("a");
-    a.href = `../${e.p}`;
+    a.href = e.p;
     a.textContent = e.k === "t" ? results.dataset.table.replace("%id", e.l) : e.l;
     const where = document.createElement("span");
     where.className = "muted";

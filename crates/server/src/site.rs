@@ -6,7 +6,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /` | redirect to `/{lang}/`, the language negotiated from `Accept-Language` |
-//! | `GET /{lang}/…` | the pages ([`testigo_site::Page`]); `/{lang}/search/?q=` answers searches |
+//! | `GET /{lang}/…` | the pages ([`testigo_site::Page`]); `/{lang}/search.html?q=` answers searches |
 //! | `GET /assets/…`, `GET /v1/openapi.json` | stylesheet, ES modules, the API description |
 //! | `GET /downloads/…` | open data and `SHA256SUMS` |
 
@@ -211,13 +211,7 @@ async fn page(
     let Some(lang) = Lang::from_code(&lang_code) else { return StatusCode::NOT_FOUND.into_response() };
     let path = format!("{lang_code}/{rest}");
     let site2 = site.clone();
-    let Some((lang, page)) = Page::parse(&path) else {
-        // `/es/t/X` → `/es/t/X/`: the pages link relatively from their directory.
-        if !path.ends_with('/') && Page::parse(&format!("{path}/")).is_some() {
-            return Redirect::permanent(&format!("/{path}/")).into_response();
-        }
-        return not_found(lang);
-    };
+    let Some((lang, page)) = Page::parse(&path) else { return not_found(lang) };
     let render = move |snap: Arc<Snapshot>| {
         let view = match &page {
             Page::Table(id) => Some(TableView::of(&site.node.registry(), id)?),

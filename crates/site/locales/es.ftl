@@ -1,199 +1,199 @@
-# testigo public site: English. Every string a reader sees is here.
-# Numbers arrive formatted as $name; $name_n is the same number for plural rules.
+# Sitio público de testigo: español. Aquí está cada texto que ve el lector.
+# Los números llegan formateados como $name; $name_n es el mismo número para las reglas de plural.
 
-skip-to-content = Skip to content
-nav-label = Site
-nav-results = Results
-nav-search = Find your table
-nav-bulletins = Official bulletins
-nav-downloads = Open data
-nav-observers = For observers
-language-label = Language
-breadcrumbs-label = You are here
-national = National
-unknown = unknown
-footer-log = Computed from the first { $size } entries of the public log.
-footer-verify = Check it yourself.
+skip-to-content = Saltar al contenido
+nav-label = Sitio
+nav-results = Resultados
+nav-search = Busque su mesa
+nav-bulletins = Boletines oficiales
+nav-downloads = Datos abiertos
+nav-observers = Para observadores
+language-label = Idioma
+breadcrumbs-label = Usted está aquí
+national = Nacional
+unknown = desconocido
+footer-log = Calculado a partir de las primeras { $size } entradas del registro público.
+footer-verify = Verifíquelo usted mismo.
 
-home-intro = Election day: { $date }. Every number here is computed from signed tally sheets in a public, append-only log that anyone can copy and check.
+home-intro = Día de la elección: { $date }. Cada cifra de esta página se calcula a partir de actas firmadas que están en un registro público, al que solo se pueden añadir entradas y que cualquier persona puede copiar y verificar.
 home-bulletins = { $n_n ->
-    [one] Compare the official bulletin with the signed sheets
-   *[other] Compare the { $n } official bulletins with the signed sheets
+    [one] Compare el boletín oficial con las actas firmadas
+   *[other] Compare los { $n } boletines oficiales con las actas firmadas
 }
-find-your-table = Find your table
+find-your-table = Busque su mesa
 
-coverage-tables = Tables reporting
-coverage-tables-value = { $reporting } of { $total }
-coverage-list-incomplete = The election declares more tables than are listed here, so this unit's full list of tables is not known.
-coverage-undeclared = Includes { $n } tables the election declares but no sheet or list names (counted as missing).
-coverage-registered = Registered voters covered
-coverage-registered-value = { $reporting } of { $total }
-coverage-registered-unknown = { $reporting } at reporting tables; the share is unknown because { $unknown } tables do not declare their registered voters
-voters-counted = Ballots counted
-table-states = Tables by evidence
+coverage-tables = Mesas con acta
+coverage-tables-value = { $reporting } de { $total }
+coverage-list-incomplete = La elección declara más mesas de las que aparecen aquí, así que no se conoce la lista completa de mesas de esta unidad.
+coverage-undeclared = Incluye { $n } mesas que la elección declara pero que ningún acta ni lista nombra (contadas como faltantes).
+coverage-registered = Electores inscritos cubiertos
+coverage-registered-value = { $reporting } de { $total }
+coverage-registered-unknown = { $reporting } en las mesas con acta; no se conoce la proporción porque { $unknown } mesas no declaran sus electores inscritos
+voters-counted = Votos escrutados
+table-states = Mesas según la evidencia
 
-state-corroborated = corroborated
-state-single = single source
-state-conflicting = conflicting
-state-missing = missing
+state-corroborated = corroborada
+state-single = una sola fuente
+state-conflicting = en conflicto
+state-missing = faltante
 
-verdict-decided = The missing sheets cannot change the winner: { $leader } leads { $rival } by { $worst } votes even in the worst case, more than the { $missing } voters the missing tables could hold.
-verdict-decided-at-cap = { $leader } leads { $rival } by { $worst } votes in the worst case. That is fewer than the { $missing } voters the missing tables could hold, so the result is settled only if turnout there is not extreme.
-verdict-cap = Settled if turnout at the missing tables is at most { $cap }.
-verdict-open = The missing sheets could still change the winner: { $leader } leads { $rival } by { $worst } votes in the worst case, and the missing tables could hold { $missing } voters.
-verdict-no-votes = No votes have been counted yet.
-verdict-tie = The two leading candidates are tied.
-basis-registered = Bound on the missing voters: the registered voters of the missing tables.
-basis-table-bound = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, the most any table may hold ({ $max }).
-basis-registry-remainder = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, what remains of the national registry.
+verdict-decided = Las actas faltantes no pueden cambiar al ganador: { $leader } aventaja a { $rival } por { $worst } votos incluso en el peor caso, más que los { $missing } electores que podrían tener las mesas faltantes.
+verdict-decided-at-cap = En el peor caso, { $leader } aventaja a { $rival } por { $worst } votos. Eso es menos que los { $missing } electores que podrían tener las mesas faltantes, así que el resultado solo está decidido si la participación en ellas no es extrema.
+verdict-cap = Decidido si la participación en las mesas faltantes no supera el { $cap }.
+verdict-open = Las actas faltantes todavía podrían cambiar al ganador: en el peor caso, { $leader } aventaja a { $rival } por { $worst } votos, y las mesas faltantes podrían tener { $missing } electores.
+verdict-no-votes = Todavía no se ha contado ningún voto.
+verdict-tie = Los dos candidatos más votados están empatados.
+basis-registered = Límite de los electores faltantes: los electores inscritos de las mesas faltantes.
+basis-table-bound = Límite de los electores faltantes: los electores inscritos donde están declarados y, para { $tables } mesas que no declaran ninguno, el máximo que puede tener una mesa ({ $max }).
+basis-registry-remainder = Límite de los electores faltantes: los electores inscritos donde están declarados y, para { $tables } mesas que no declaran ninguno, lo que queda del registro electoral nacional.
 
-results-caption = Votes by candidate (counted sheets)
-candidate = Candidate
-votes = Votes
-share = Share
-votes-range = between { $min } and { $max } depending on which conflicting sheet is right
+results-caption = Votos por candidato (actas contadas)
+candidate = Candidato
+votes = Votos
+share = Porcentaje
+votes-range = entre { $min } y { $max }, según cuál de las actas en conflicto sea la correcta
 children-heading = { $level } ({ $n })
-no-units = No units are listed.
-tables-reporting = Tables reporting
-leader = Leading
+no-units = No hay unidades en la lista.
+tables-reporting = Mesas con acta
+leader = Va adelante
 tables-heading = { $n_n ->
-    [one] One table
-   *[other] { $n } tables
+    [one] Una mesa
+   *[other] { $n } mesas
 }
-unit-id = Code { $id }
+unit-id = Código { $id }
 
-checkpoint-size = The log holds { $size } entries, signed by its operator.
-checkpoint-cosigned = Cosigned by { $name } at { $time }.
-checkpoint-no-cosigners = No independent cosigner is configured for this log.
-checkpoint-none = The log's checkpoint could not be verified with the key shown on the observers page.
-checkpoint-check-yourself = How to check the log yourself
+checkpoint-size = El registro, firmado por su operador, contiene { $size } entradas.
+checkpoint-cosigned = Cofirmado por { $name } el { $time }.
+checkpoint-no-cosigners = Este registro no tiene configurado ningún cofirmante independiente.
+checkpoint-none = No se pudo verificar el punto de control del registro con la clave que aparece en la página de observadores.
+checkpoint-check-yourself = Cómo verificar el registro usted mismo
 
-table-title = Table { $id }
-table-title-js = Table %id
-table-registered = { $n } registered voters.
-table-registered-unknown = Registered voters: unknown.
-table-no-sheets = No tally sheet has been submitted for this table.
-compare-caption = Every sheet side by side; differing counts are marked.
+table-title = Mesa { $id }
+table-title-js = Mesa %id
+table-registered = { $n } electores inscritos.
+table-registered-unknown = Electores inscritos: no se conocen.
+table-no-sheets = No se ha presentado ningún acta para esta mesa.
+compare-caption = Todas las actas lado a lado; los conteos que difieren están marcados.
 sheet-short = #{ $index }
-superseded = corrected
-differs = (differs)
-null-votes = Null votes
-blank-votes = Blank votes
-valid-votes = Valid votes
-sheet-heading = Sheet #{ $index }
-signed-by = Signed by
-source = Source
-source-witness = a witness at the table
-source-party_agent = a party agent
-source-official = the official result
-source-bulk_import = a published data set
-role-witness = witness
-role-party_agent = party agent
-role-importer = importer
-role-publisher = publisher
-role-observer = observer
-signed-at = Signed
-log-entry = Log entry
-log-entry-value = { $index } (key enrolled at entry { $enrol })
-receipt = receipt
-corrects = Corrects
-corrected-by = Corrected by
-flags = Flags
-flags-none = none
-flag-candidate_sum_mismatch = the candidates' votes do not add up to the printed valid votes; compare with the photo.
-flag-valid_plus_null_exceeds_voters = valid plus null (and blank) votes exceed the printed number of voters; compare with the photo.
-flag-voters_exceed_registered = more voters than registered voters at this table.
-flag-qr_mismatch = the sheet's QR code gives other counts than the typed ones; one of them is wrong.
-flag-conflicts_with_earlier = another source submitted different counts for this table; compare both.
-flag-qr_unreadable = the QR payload could not be decoded.
-flag-photo_qr_mismatch = the QR code read from the photo differs from the typed counts or names another table.
-qr-sheet = QR on the sheet
-qr-photo = QR in the photo
-qr-matches = matches the typed counts
-qr-mismatch = differs from the typed counts
-qr-unreadable = could not be read
-qr-no_code = no QR code
-qr-signature-verified = machine signature verified
-qr-signature-invalid = machine signature INVALID
-qr-signature-unknown_key = signed by an unknown key
-qr-signature-unsupported_format = signature format not supported
-qr-signature-missing = no machine signature
-qr-reading = read from the photo in log entry { $index }
-photo-alt = Photo of the tally sheet of entry { $index }
-photo-caption = Open the photo at full size to zoom in.
+superseded = corregida
+differs = (difiere)
+null-votes = Votos nulos
+blank-votes = Votos en blanco
+valid-votes = Votos válidos
+sheet-heading = Acta #{ $index }
+signed-by = Firmada por
+source = Fuente
+source-witness = un testigo en la mesa
+source-party_agent = un representante de partido
+source-official = el resultado oficial
+source-bulk_import = un conjunto de datos publicado
+role-witness = testigo
+role-party_agent = representante de partido
+role-importer = importador
+role-publisher = publicador
+role-observer = observador
+signed-at = Fecha de firma
+log-entry = Entrada del registro
+log-entry-value = { $index } (clave inscrita en la entrada { $enrol })
+receipt = comprobante
+corrects = Corrige
+corrected-by = Corregida por
+flags = Alertas
+flags-none = ninguna
+flag-candidate_sum_mismatch = los votos de los candidatos no suman los votos válidos impresos; compárelos con la foto.
+flag-valid_plus_null_exceeds_voters = los votos válidos más los nulos (y en blanco) superan el número de votantes impreso; compárelos con la foto.
+flag-voters_exceed_registered = hay más votantes que electores inscritos en esta mesa.
+flag-qr_mismatch = el código QR del acta da conteos distintos de los transcritos; uno de los dos está equivocado.
+flag-conflicts_with_earlier = otra fuente presentó conteos distintos para esta mesa; compare ambos.
+flag-qr_unreadable = no se pudo decodificar el contenido del QR.
+flag-photo_qr_mismatch = el código QR leído en la foto difiere de los conteos transcritos o corresponde a otra mesa.
+qr-sheet = QR del acta
+qr-photo = QR de la foto
+qr-matches = coincide con los conteos transcritos
+qr-mismatch = difiere de los conteos transcritos
+qr-unreadable = no se pudo leer
+qr-no_code = sin código QR
+qr-signature-verified = firma de la máquina verificada
+qr-signature-invalid = firma de la máquina NO VÁLIDA
+qr-signature-unknown_key = firmado con una clave desconocida
+qr-signature-unsupported_format = formato de firma no compatible
+qr-signature-missing = sin firma de la máquina
+qr-reading = leído de la foto en la entrada { $index } del registro
+photo-alt = Foto del acta de la entrada { $index }
+photo-caption = Abra la foto en tamaño completo para ampliarla.
 
-verify-heading = Verified in your browser
-verify-pending = Checking…
-verify-verified = Verified: this page shows exactly what the public log holds, signed by the keys below.
-verify-failed = Verification FAILED
-verify-step-checkpoint = checkpoint signed by the log and its cosigners
-verify-step-consistent = consistent with the checkpoint this browser verified before
-verify-step-first = first visit: this checkpoint is remembered for the next one
-verify-step-sheet = included in the log and signed by its enrolled key: sheet
-verify-step-photo = photo matches its logged SHA-256: sheet
-verify-qr-payload = QR payload as signed:
-verify-noscript = Verification needs JavaScript. Without it, check with `testigo verify` (see the observers page).
-verify-trust = Your browser trusts only the keys printed on the observers page; compare them with those published elsewhere.
-verify-keys-link = Keys and commands
+verify-heading = Verificado en su navegador
+verify-pending = Verificando…
+verify-verified = Verificado: esta página muestra exactamente lo que contiene el registro público, firmado con las claves que aparecen abajo.
+verify-failed = La verificación FALLÓ
+verify-step-checkpoint = punto de control firmado por el registro y sus cofirmantes
+verify-step-consistent = coherente con el punto de control que este navegador verificó antes
+verify-step-first = primera visita: este punto de control se recordará para la próxima
+verify-step-sheet = incluida en el registro y firmada con su clave inscrita: acta
+verify-step-photo = la foto coincide con su SHA-256 registrado: acta
+verify-qr-payload = Contenido del QR tal como fue firmado:
+verify-noscript = La verificación necesita JavaScript. Sin él, verifique con `testigo verify` (vea la página de observadores).
+verify-trust = Su navegador solo confía en las claves impresas en la página de observadores; compárelas con las publicadas en otros lugares.
+verify-keys-link = Claves y comandos
 
-search-label = Table code, centre, or place name
-search-placeholder = e.g. 010113042.01 or Simón Bolívar
-search-button = Search
-search-help = Type a table code, a polling centre's code or name, or the name of a state, municipality or parish. Accents and capitals do not matter; the start of each word is enough.
-search-none = Nothing matches “{ $q }”.
-search-none-js = Nothing matches “%q”.
+search-label = Código de mesa, centro o nombre de lugar
+search-placeholder = p. ej. 010113042.01 o Simón Bolívar
+search-button = Buscar
+search-help = Escriba un código de mesa, el código o nombre de un centro de votación, o el nombre de un estado, municipio o parroquia. No importan los acentos ni las mayúsculas; basta con el comienzo de cada palabra.
+search-none = No hay resultados para “{ $q }”.
+search-none-js = No hay resultados para “%q”.
 search-count = { $n_n ->
-    [one] One result.
-   *[other] { $n } results.
+    [one] Un resultado.
+   *[other] { $n } resultados.
 }
-search-count-js = Results: %n.
-search-more = Only the first { $max } are shown: type more to narrow the search.
+search-count-js = Resultados: %n.
+search-more = Solo se muestran los primeros { $max }: escriba más para acotar la búsqueda.
 
-bulletins-intro = Each figure an authority announced is compared with what the signed sheets allow. A figure outside that range is impossible whatever the missing sheets say.
-bulletins-assumptions = The exact assumptions
-bulletins-lower = Lowest possible value: the counted sheets, taking each conflicting table at its lowest, minus the tables a partial bulletin may leave out.
-bulletins-upper = Highest possible value: the counted sheets, taking each conflicting table at its highest, plus every voter the missing tables could hold (or the valid votes the bulletin leaves for them, if fewer).
-bulletins-round = Round percentages: a count that is exactly a round percentage of the total is rare by chance; several together suggest figures derived from percentages rather than counted.
-bulletins-none = No official bulletin is in the log.
-bulletin-consistent = Every announced figure is possible given the signed sheets.
+bulletins-intro = Cada cifra anunciada por una autoridad se compara con lo que permiten las actas firmadas. Una cifra fuera de ese rango es imposible, digan lo que digan las actas faltantes.
+bulletins-assumptions = Los supuestos exactos
+bulletins-lower = Valor mínimo posible: las actas contadas, tomando cada mesa en conflicto en su valor más bajo, menos las mesas que un boletín parcial puede dejar fuera.
+bulletins-upper = Valor máximo posible: las actas contadas, tomando cada mesa en conflicto en su valor más alto, más todos los electores que podrían tener las mesas faltantes (o los votos válidos que el boletín deja para ellas, si son menos).
+bulletins-round = Porcentajes redondos: es raro que, por azar, un conteo sea exactamente un porcentaje redondo del total; varios a la vez sugieren cifras obtenidas a partir de porcentajes en lugar de contadas.
+bulletins-none = No hay ningún boletín oficial en el registro.
+bulletin-consistent = Todas las cifras anunciadas son posibles, dadas las actas firmadas.
 bulletin-impossible = { $n_n ->
-    [one] One announced figure is impossible given the signed sheets.
-   *[other] { $n } announced figures are impossible given the signed sheets.
+    [one] Una cifra anunciada es imposible, dadas las actas firmadas.
+   *[other] { $n } cifras anunciadas son imposibles, dadas las actas firmadas.
 }
-bulletin-caption = Announced figures against the signed sheets
-figure = Figure
-announced = Announced
-sheets-allow = The signed sheets allow
-verdict = Verdict
-basis-r_miss = upper end: all voters of the missing tables
-basis-announced_valid = upper end: the bulletin's own valid votes left for the missing tables
-bound-consistent = possible
-bound-below_counted = impossible: below the signed sheets
-bound-above_possible = impossible: above what the sheets allow
-bound-excess = off by { $n }
-round-summary = { $exact } of { $tested } announced counts are exactly a { $decimals }-decimal percentage of the total.
-round-chance = By chance, about { $p }.
+bulletin-caption = Cifras anunciadas frente a las actas firmadas
+figure = Cifra
+announced = Anunciada
+sheets-allow = Lo que permiten las actas firmadas
+verdict = Veredicto
+basis-r_miss = extremo superior: todos los electores de las mesas faltantes
+basis-announced_valid = extremo superior: los votos válidos que el propio boletín deja para las mesas faltantes
+bound-consistent = posible
+bound-below_counted = imposible: por debajo de las actas firmadas
+bound-above_possible = imposible: por encima de lo que permiten las actas
+bound-excess = diferencia de { $n }
+round-summary = { $exact } de { $tested } conteos anunciados son exactamente un porcentaje del total con { $decimals } decimales.
+round-chance = Por azar, aproximadamente { $p }.
 
-downloads-intro = Results computed from the first { $size } log entries, for anyone to analyse.
-file = File
+downloads-intro = Resultados calculados a partir de las primeras { $size } entradas del registro, para que cualquiera los analice.
+file = Archivo
 bytes = Bytes
-file-tables-csv = one row per table and contest: state, counted sheet, votes
-file-tables-json = the same, as JSON
-file-units-csv = one row per unit at every level and contest: coverage, totals, certainty
-file-tally-json = the full tabulation, as served at /v1/tally
-sums-signed = checksums of these files, signed by the log key (a signed note)
-sums-unsigned = checksums of these files (this copy has no log key to sign them)
-openapi = The JSON API is described in
-mirror-heading = Mirror and verify the whole log
-mirror-intro = With testigo installed, these commands check every entry and copy the log, photos included, to the folder M; a copy can be served by any static web server.
+file-tables-csv = una fila por mesa y contienda: estado de la evidencia, acta contada, votos
+file-tables-json = lo mismo, en JSON
+file-units-csv = una fila por unidad en cada nivel y contienda: cobertura, totales, certeza
+file-tally-json = la totalización completa, tal como se sirve en /v1/tally
+sums-signed = sumas de verificación de estos archivos, firmadas con la clave del registro (una nota firmada)
+sums-unsigned = sumas de verificación de estos archivos (esta copia no tiene clave del registro para firmarlas)
+openapi = La API JSON se describe en
+mirror-heading = Copie y verifique el registro completo
+mirror-intro = Con testigo instalado, estos comandos verifican cada entrada y copian el registro, fotos incluidas, a la carpeta M; cualquier servidor web estático puede servir esa copia.
 
-observers-intro = Everything on this site follows from the log and these keys. Compare them with the ones the operator and the cosigners publish elsewhere (their websites, the press, the electoral body).
-log-key = The log's verifier key
-operator-key = The operator's key (signs the election and the enrolments)
-cosigners = Cosigners
-cosigners-none = No cosigner is configured: checkpoints carry only the log's own signature.
-cosigners-policy = A checkpoint counts only with cosignatures from { $quorum } of these { $n } independent cosigners:
-latest-checkpoint = The latest checkpoint
-check-yourself = Check it yourself
-check-yourself-intro = These commands verify every entry, copy the log and recompute the results on your own computer.
-not-found = This page does not exist. Search for your table or go back to the results.
+observers-intro = Todo lo que muestra este sitio se deriva del registro y de estas claves. Compárelas con las que el operador y los cofirmantes publican en otros lugares (sus sitios web, la prensa, el órgano electoral).
+log-key = La clave de verificación del registro
+operator-key = La clave del operador (firma la elección y las inscripciones de claves)
+cosigners = Cofirmantes
+cosigners-none = No hay ningún cofirmante configurado: los puntos de control solo llevan la firma del propio registro.
+cosigners-policy = Un punto de control solo cuenta si tiene las cofirmas de { $quorum } de estos { $n } cofirmantes independientes:
+latest-checkpoint = El punto de control más reciente
+check-yourself = Verifíquelo usted mismo
+check-yourself-intro = Estos comandos verifican cada entrada, copian el registro y recalculan los resultados en su propia computadora.
+not-found = Esta página no existe. Busque su mesa o vuelva a los resultados.

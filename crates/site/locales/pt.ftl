@@ -1,199 +1,199 @@
-# testigo public site: English. Every string a reader sees is here.
-# Numbers arrive formatted as $name; $name_n is the same number for plural rules.
+# Site público do testigo: português. Todo texto que o leitor vê está aqui.
+# Os números chegam formatados como $name; $name_n é o mesmo número, para as regras de plural.
 
-skip-to-content = Skip to content
+skip-to-content = Pular para o conteúdo
 nav-label = Site
-nav-results = Results
-nav-search = Find your table
-nav-bulletins = Official bulletins
-nav-downloads = Open data
-nav-observers = For observers
-language-label = Language
-breadcrumbs-label = You are here
-national = National
-unknown = unknown
-footer-log = Computed from the first { $size } entries of the public log.
-footer-verify = Check it yourself.
+nav-results = Resultados
+nav-search = Encontre sua mesa
+nav-bulletins = Boletins oficiais
+nav-downloads = Dados abertos
+nav-observers = Para observadores
+language-label = Idioma
+breadcrumbs-label = Você está aqui
+national = Nacional
+unknown = desconhecido
+footer-log = Calculado a partir das primeiras { $size } entradas do registro público.
+footer-verify = Confira você mesmo.
 
-home-intro = Election day: { $date }. Every number here is computed from signed tally sheets in a public, append-only log that anyone can copy and check.
+home-intro = Dia da eleição: { $date }. Cada número aqui é calculado a partir de atas assinadas, guardadas em um registro público ao qual só se podem acrescentar entradas e que qualquer pessoa pode copiar e conferir.
 home-bulletins = { $n_n ->
-    [one] Compare the official bulletin with the signed sheets
-   *[other] Compare the { $n } official bulletins with the signed sheets
+    [one] Compare o boletim oficial com as atas assinadas
+   *[other] Compare os { $n } boletins oficiais com as atas assinadas
 }
-find-your-table = Find your table
+find-your-table = Encontre sua mesa
 
-coverage-tables = Tables reporting
-coverage-tables-value = { $reporting } of { $total }
-coverage-list-incomplete = The election declares more tables than are listed here, so this unit's full list of tables is not known.
-coverage-undeclared = Includes { $n } tables the election declares but no sheet or list names (counted as missing).
-coverage-registered = Registered voters covered
-coverage-registered-value = { $reporting } of { $total }
-coverage-registered-unknown = { $reporting } at reporting tables; the share is unknown because { $unknown } tables do not declare their registered voters
-voters-counted = Ballots counted
-table-states = Tables by evidence
+coverage-tables = Mesas com ata
+coverage-tables-value = { $reporting } de { $total }
+coverage-list-incomplete = A eleição declara mais mesas do que as listadas aqui, então a lista completa de mesas desta unidade não é conhecida.
+coverage-undeclared = Inclui { $n } mesas que a eleição declara, mas que nenhuma ata ou lista menciona (contadas como faltantes).
+coverage-registered = Eleitores registrados cobertos
+coverage-registered-value = { $reporting } de { $total }
+coverage-registered-unknown = { $reporting } nas mesas com ata; a proporção é desconhecida porque { $unknown } mesas não declaram seus eleitores registrados
+voters-counted = Votos apurados
+table-states = Mesas por evidência
 
-state-corroborated = corroborated
-state-single = single source
-state-conflicting = conflicting
-state-missing = missing
+state-corroborated = corroborada
+state-single = fonte única
+state-conflicting = em conflito
+state-missing = faltante
 
-verdict-decided = The missing sheets cannot change the winner: { $leader } leads { $rival } by { $worst } votes even in the worst case, more than the { $missing } voters the missing tables could hold.
-verdict-decided-at-cap = { $leader } leads { $rival } by { $worst } votes in the worst case. That is fewer than the { $missing } voters the missing tables could hold, so the result is settled only if turnout there is not extreme.
-verdict-cap = Settled if turnout at the missing tables is at most { $cap }.
-verdict-open = The missing sheets could still change the winner: { $leader } leads { $rival } by { $worst } votes in the worst case, and the missing tables could hold { $missing } voters.
-verdict-no-votes = No votes have been counted yet.
-verdict-tie = The two leading candidates are tied.
-basis-registered = Bound on the missing voters: the registered voters of the missing tables.
-basis-table-bound = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, the most any table may hold ({ $max }).
-basis-registry-remainder = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, what remains of the national registry.
+verdict-decided = As atas faltantes não podem mudar o vencedor: { $leader } está à frente de { $rival } por { $worst } votos mesmo no pior caso, mais do que os { $missing } eleitores que as mesas faltantes poderiam ter.
+verdict-decided-at-cap = No pior caso, { $leader } está à frente de { $rival } por { $worst } votos. Isso é menos do que os { $missing } eleitores que as mesas faltantes poderiam ter, então o resultado só está definido se o comparecimento nelas não for extremo.
+verdict-cap = Definido se o comparecimento nas mesas faltantes for de no máximo { $cap }.
+verdict-open = As atas faltantes ainda podem mudar o vencedor: no pior caso, { $leader } está à frente de { $rival } por { $worst } votos, e as mesas faltantes poderiam ter { $missing } eleitores.
+verdict-no-votes = Nenhum voto foi contado ainda.
+verdict-tie = Os dois candidatos mais votados estão empatados.
+basis-registered = Limite de eleitores faltantes: os eleitores registrados das mesas faltantes.
+basis-table-bound = Limite de eleitores faltantes: os eleitores registrados onde declarados e, para { $tables } mesas que não declaram nenhum, o máximo que uma mesa pode ter ({ $max }).
+basis-registry-remainder = Limite de eleitores faltantes: os eleitores registrados onde declarados e, para { $tables } mesas que não declaram nenhum, o que resta do cadastro eleitoral nacional.
 
-results-caption = Votes by candidate (counted sheets)
-candidate = Candidate
-votes = Votes
-share = Share
-votes-range = between { $min } and { $max } depending on which conflicting sheet is right
+results-caption = Votos por candidato (atas contadas)
+candidate = Candidato
+votes = Votos
+share = Percentual
+votes-range = entre { $min } e { $max }, dependendo de qual ata em conflito estiver correta
 children-heading = { $level } ({ $n })
-no-units = No units are listed.
-tables-reporting = Tables reporting
-leader = Leading
+no-units = Nenhuma unidade listada.
+tables-reporting = Mesas com ata
+leader = Na liderança
 tables-heading = { $n_n ->
-    [one] One table
-   *[other] { $n } tables
+    [one] Uma mesa
+   *[other] { $n } mesas
 }
-unit-id = Code { $id }
+unit-id = Código { $id }
 
-checkpoint-size = The log holds { $size } entries, signed by its operator.
-checkpoint-cosigned = Cosigned by { $name } at { $time }.
-checkpoint-no-cosigners = No independent cosigner is configured for this log.
-checkpoint-none = The log's checkpoint could not be verified with the key shown on the observers page.
-checkpoint-check-yourself = How to check the log yourself
+checkpoint-size = O registro, assinado por seu operador, contém { $size } entradas.
+checkpoint-cosigned = Coassinado por { $name } em { $time }.
+checkpoint-no-cosigners = Nenhum coassinante independente está configurado para este registro.
+checkpoint-none = Não foi possível verificar o ponto de controle do registro com a chave mostrada na página de observadores.
+checkpoint-check-yourself = Como conferir o registro você mesmo
 
-table-title = Table { $id }
-table-title-js = Table %id
-table-registered = { $n } registered voters.
-table-registered-unknown = Registered voters: unknown.
-table-no-sheets = No tally sheet has been submitted for this table.
-compare-caption = Every sheet side by side; differing counts are marked.
+table-title = Mesa { $id }
+table-title-js = Mesa %id
+table-registered = { $n } eleitores registrados.
+table-registered-unknown = Eleitores registrados: desconhecido.
+table-no-sheets = Nenhuma ata foi enviada para esta mesa.
+compare-caption = Todas as atas lado a lado; as contagens divergentes estão marcadas.
 sheet-short = #{ $index }
-superseded = corrected
-differs = (differs)
-null-votes = Null votes
-blank-votes = Blank votes
-valid-votes = Valid votes
-sheet-heading = Sheet #{ $index }
-signed-by = Signed by
-source = Source
-source-witness = a witness at the table
-source-party_agent = a party agent
-source-official = the official result
-source-bulk_import = a published data set
-role-witness = witness
-role-party_agent = party agent
-role-importer = importer
-role-publisher = publisher
-role-observer = observer
-signed-at = Signed
-log-entry = Log entry
-log-entry-value = { $index } (key enrolled at entry { $enrol })
-receipt = receipt
-corrects = Corrects
-corrected-by = Corrected by
-flags = Flags
-flags-none = none
-flag-candidate_sum_mismatch = the candidates' votes do not add up to the printed valid votes; compare with the photo.
-flag-valid_plus_null_exceeds_voters = valid plus null (and blank) votes exceed the printed number of voters; compare with the photo.
-flag-voters_exceed_registered = more voters than registered voters at this table.
-flag-qr_mismatch = the sheet's QR code gives other counts than the typed ones; one of them is wrong.
-flag-conflicts_with_earlier = another source submitted different counts for this table; compare both.
-flag-qr_unreadable = the QR payload could not be decoded.
-flag-photo_qr_mismatch = the QR code read from the photo differs from the typed counts or names another table.
-qr-sheet = QR on the sheet
-qr-photo = QR in the photo
-qr-matches = matches the typed counts
-qr-mismatch = differs from the typed counts
-qr-unreadable = could not be read
-qr-no_code = no QR code
-qr-signature-verified = machine signature verified
-qr-signature-invalid = machine signature INVALID
-qr-signature-unknown_key = signed by an unknown key
-qr-signature-unsupported_format = signature format not supported
-qr-signature-missing = no machine signature
-qr-reading = read from the photo in log entry { $index }
-photo-alt = Photo of the tally sheet of entry { $index }
-photo-caption = Open the photo at full size to zoom in.
+superseded = corrigida
+differs = (diverge)
+null-votes = Votos nulos
+blank-votes = Votos em branco
+valid-votes = Votos válidos
+sheet-heading = Ata #{ $index }
+signed-by = Assinada por
+source = Fonte
+source-witness = uma testemunha na mesa
+source-party_agent = um fiscal de partido
+source-official = o resultado oficial
+source-bulk_import = um conjunto de dados publicado
+role-witness = testemunha
+role-party_agent = fiscal de partido
+role-importer = importador
+role-publisher = publicador
+role-observer = observador
+signed-at = Assinada em
+log-entry = Entrada do registro
+log-entry-value = { $index } (chave cadastrada na entrada { $enrol })
+receipt = recibo
+corrects = Corrige
+corrected-by = Corrigida por
+flags = Alertas
+flags-none = nenhum
+flag-candidate_sum_mismatch = os votos dos candidatos não somam os votos válidos impressos; compare com a foto.
+flag-valid_plus_null_exceeds_voters = os votos válidos mais os nulos (e em branco) ultrapassam o número impresso de votantes; compare com a foto.
+flag-voters_exceed_registered = há mais votantes do que eleitores registrados nesta mesa.
+flag-qr_mismatch = o código QR da ata dá contagens diferentes das digitadas; uma delas está errada.
+flag-conflicts_with_earlier = outra fonte enviou contagens diferentes para esta mesa; compare as duas.
+flag-qr_unreadable = não foi possível decodificar o conteúdo do QR.
+flag-photo_qr_mismatch = o código QR lido na foto difere das contagens digitadas ou indica outra mesa.
+qr-sheet = QR na ata
+qr-photo = QR na foto
+qr-matches = confere com as contagens digitadas
+qr-mismatch = difere das contagens digitadas
+qr-unreadable = não pôde ser lido
+qr-no_code = sem código QR
+qr-signature-verified = assinatura da máquina verificada
+qr-signature-invalid = assinatura da máquina INVÁLIDA
+qr-signature-unknown_key = assinado por uma chave desconhecida
+qr-signature-unsupported_format = formato de assinatura não suportado
+qr-signature-missing = sem assinatura da máquina
+qr-reading = lido da foto na entrada { $index } do registro
+photo-alt = Foto da ata da entrada { $index }
+photo-caption = Abra a foto em tamanho real para ampliar.
 
-verify-heading = Verified in your browser
-verify-pending = Checking…
-verify-verified = Verified: this page shows exactly what the public log holds, signed by the keys below.
-verify-failed = Verification FAILED
-verify-step-checkpoint = checkpoint signed by the log and its cosigners
-verify-step-consistent = consistent with the checkpoint this browser verified before
-verify-step-first = first visit: this checkpoint is remembered for the next one
-verify-step-sheet = included in the log and signed by its enrolled key: sheet
-verify-step-photo = photo matches its logged SHA-256: sheet
-verify-qr-payload = QR payload as signed:
-verify-noscript = Verification needs JavaScript. Without it, check with `testigo verify` (see the observers page).
-verify-trust = Your browser trusts only the keys printed on the observers page; compare them with those published elsewhere.
-verify-keys-link = Keys and commands
+verify-heading = Verificado no seu navegador
+verify-pending = Verificando…
+verify-verified = Verificado: esta página mostra exatamente o que o registro público contém, assinado pelas chaves abaixo.
+verify-failed = A verificação FALHOU
+verify-step-checkpoint = ponto de controle assinado pelo registro e por seus coassinantes
+verify-step-consistent = consistente com o ponto de controle que este navegador verificou antes
+verify-step-first = primeira visita: este ponto de controle será lembrado para a próxima
+verify-step-sheet = incluída no registro e assinada por sua chave cadastrada: ata
+verify-step-photo = a foto confere com seu SHA-256 registrado: ata
+verify-qr-payload = Conteúdo do QR tal como foi assinado:
+verify-noscript = A verificação precisa de JavaScript. Sem ele, confira com `testigo verify` (veja a página de observadores).
+verify-trust = Seu navegador confia apenas nas chaves impressas na página de observadores; compare-as com as publicadas em outros lugares.
+verify-keys-link = Chaves e comandos
 
-search-label = Table code, centre, or place name
-search-placeholder = e.g. 010113042.01 or Simón Bolívar
-search-button = Search
-search-help = Type a table code, a polling centre's code or name, or the name of a state, municipality or parish. Accents and capitals do not matter; the start of each word is enough.
-search-none = Nothing matches “{ $q }”.
-search-none-js = Nothing matches “%q”.
+search-label = Código da mesa, local de votação ou nome de lugar
+search-placeholder = ex.: 010113042.01 ou Simón Bolívar
+search-button = Buscar
+search-help = Digite um código de mesa, o código ou o nome de um local de votação, ou o nome de um estado, município ou paróquia. Acentos e maiúsculas não importam; basta o início de cada palavra.
+search-none = Nenhum resultado para “{ $q }”.
+search-none-js = Nenhum resultado para “%q”.
 search-count = { $n_n ->
-    [one] One result.
-   *[other] { $n } results.
+    [one] Um resultado.
+   *[other] { $n } resultados.
 }
-search-count-js = Results: %n.
-search-more = Only the first { $max } are shown: type more to narrow the search.
+search-count-js = Resultados: %n.
+search-more = Apenas os primeiros { $max } são mostrados: digite mais para refinar a busca.
 
-bulletins-intro = Each figure an authority announced is compared with what the signed sheets allow. A figure outside that range is impossible whatever the missing sheets say.
-bulletins-assumptions = The exact assumptions
-bulletins-lower = Lowest possible value: the counted sheets, taking each conflicting table at its lowest, minus the tables a partial bulletin may leave out.
-bulletins-upper = Highest possible value: the counted sheets, taking each conflicting table at its highest, plus every voter the missing tables could hold (or the valid votes the bulletin leaves for them, if fewer).
-bulletins-round = Round percentages: a count that is exactly a round percentage of the total is rare by chance; several together suggest figures derived from percentages rather than counted.
-bulletins-none = No official bulletin is in the log.
-bulletin-consistent = Every announced figure is possible given the signed sheets.
+bulletins-intro = Cada número anunciado por uma autoridade é comparado com o que as atas assinadas permitem. Um número fora desse intervalo é impossível, não importa o que digam as atas faltantes.
+bulletins-assumptions = As premissas exatas
+bulletins-lower = Menor valor possível: as atas contadas, tomando cada mesa em conflito pelo seu valor mais baixo, menos as mesas que um boletim parcial pode deixar de fora.
+bulletins-upper = Maior valor possível: as atas contadas, tomando cada mesa em conflito pelo seu valor mais alto, mais todos os eleitores que as mesas faltantes poderiam ter (ou os votos válidos que o boletim deixa para elas, se forem menos).
+bulletins-round = Percentuais redondos: é raro, por acaso, que uma contagem seja exatamente um percentual redondo do total; várias juntas sugerem números derivados de percentuais, e não contados.
+bulletins-none = Não há nenhum boletim oficial no registro.
+bulletin-consistent = Todos os números anunciados são possíveis, dadas as atas assinadas.
 bulletin-impossible = { $n_n ->
-    [one] One announced figure is impossible given the signed sheets.
-   *[other] { $n } announced figures are impossible given the signed sheets.
+    [one] Um número anunciado é impossível, dadas as atas assinadas.
+   *[other] { $n } números anunciados são impossíveis, dadas as atas assinadas.
 }
-bulletin-caption = Announced figures against the signed sheets
-figure = Figure
-announced = Announced
-sheets-allow = The signed sheets allow
-verdict = Verdict
-basis-r_miss = upper end: all voters of the missing tables
-basis-announced_valid = upper end: the bulletin's own valid votes left for the missing tables
-bound-consistent = possible
-bound-below_counted = impossible: below the signed sheets
-bound-above_possible = impossible: above what the sheets allow
-bound-excess = off by { $n }
-round-summary = { $exact } of { $tested } announced counts are exactly a { $decimals }-decimal percentage of the total.
-round-chance = By chance, about { $p }.
+bulletin-caption = Números anunciados comparados com as atas assinadas
+figure = Número
+announced = Anunciado
+sheets-allow = O que as atas assinadas permitem
+verdict = Veredito
+basis-r_miss = limite superior: todos os eleitores das mesas faltantes
+basis-announced_valid = limite superior: os votos válidos que o próprio boletim deixa para as mesas faltantes
+bound-consistent = possível
+bound-below_counted = impossível: abaixo das atas assinadas
+bound-above_possible = impossível: acima do que as atas permitem
+bound-excess = diferença de { $n }
+round-summary = { $exact } de { $tested } contagens anunciadas são exatamente um percentual do total com { $decimals } casas decimais.
+round-chance = Por acaso, cerca de { $p }.
 
-downloads-intro = Results computed from the first { $size } log entries, for anyone to analyse.
-file = File
+downloads-intro = Resultados calculados a partir das primeiras { $size } entradas do registro, para qualquer pessoa analisar.
+file = Arquivo
 bytes = Bytes
-file-tables-csv = one row per table and contest: state, counted sheet, votes
-file-tables-json = the same, as JSON
-file-units-csv = one row per unit at every level and contest: coverage, totals, certainty
-file-tally-json = the full tabulation, as served at /v1/tally
-sums-signed = checksums of these files, signed by the log key (a signed note)
-sums-unsigned = checksums of these files (this copy has no log key to sign them)
-openapi = The JSON API is described in
-mirror-heading = Mirror and verify the whole log
-mirror-intro = With testigo installed, these commands check every entry and copy the log, photos included, to the folder M; a copy can be served by any static web server.
+file-tables-csv = uma linha por mesa e disputa: situação da evidência, ata contada, votos
+file-tables-json = o mesmo, em JSON
+file-units-csv = uma linha por unidade em cada nível e disputa: cobertura, totais, grau de certeza
+file-tally-json = a apuração completa, como servida em /v1/tally
+sums-signed = somas de verificação destes arquivos, assinadas pela chave do registro (uma nota assinada)
+sums-unsigned = somas de verificação destes arquivos (esta cópia não tem chave do registro para assiná-las)
+openapi = A API JSON está descrita em
+mirror-heading = Copie e verifique o registro inteiro
+mirror-intro = Com o testigo instalado, estes comandos verificam cada entrada e copiam o registro, fotos incluídas, para a pasta M; qualquer servidor web estático pode servir essa cópia.
 
-observers-intro = Everything on this site follows from the log and these keys. Compare them with the ones the operator and the cosigners publish elsewhere (their websites, the press, the electoral body).
-log-key = The log's verifier key
-operator-key = The operator's key (signs the election and the enrolments)
-cosigners = Cosigners
-cosigners-none = No cosigner is configured: checkpoints carry only the log's own signature.
-cosigners-policy = A checkpoint counts only with cosignatures from { $quorum } of these { $n } independent cosigners:
-latest-checkpoint = The latest checkpoint
-check-yourself = Check it yourself
-check-yourself-intro = These commands verify every entry, copy the log and recompute the results on your own computer.
-not-found = This page does not exist. Search for your table or go back to the results.
+observers-intro = Tudo neste site decorre do registro e destas chaves. Compare-as com as que o operador e os coassinantes publicam em outros lugares (seus sites, a imprensa, o órgão eleitoral).
+log-key = A chave de verificação do registro
+operator-key = A chave do operador (assina a eleição e os cadastros de chaves)
+cosigners = Coassinantes
+cosigners-none = Nenhum coassinante está configurado: os pontos de controle levam apenas a assinatura do próprio registro.
+cosigners-policy = Um ponto de controle só vale com coassinaturas de { $quorum } destes { $n } coassinantes independentes:
+latest-checkpoint = O ponto de controle mais recente
+check-yourself = Confira você mesmo
+check-yourself-intro = Estes comandos verificam cada entrada, copiam o registro e recalculam os resultados no seu próprio computador.
+not-found = Esta página não existe. Procure sua mesa ou volte aos resultados.

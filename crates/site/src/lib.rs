@@ -108,7 +108,7 @@ pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
                         let u = geo.unit_at(i)?;
                         Some(ShardEntry {
                             k: "u",
-                            p: format!("u/{}/", paths::segment(geo.unit_id(u))),
+                            p: format!("u/{}.html", paths::segment(geo.unit_id(u))),
                             l: geo.unit_name(u),
                             c: geo.unit_parent(u).map_or("", |p| geo.unit_name(p)),
                             w: words,
@@ -118,7 +118,7 @@ pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
                         let t = geo.table_at(i)?;
                         Some(ShardEntry {
                             k: "t",
-                            p: format!("t/{}/", paths::segment(geo.table_id(t))),
+                            p: format!("t/{}.html", paths::segment(geo.table_id(t))),
                             l: geo.table_id(t),
                             c: geo.unit_name(geo.table_unit(t)),
                             w: words,
@@ -143,56 +143,81 @@ pub struct ExportStats {
     pub bytes: u64,
 }
 
+impl ExportStats {
+    fn add(self, other: ExportStats) -> ExportStats {
+        ExportStats {
+            pages: self.pages + other.pages,
+            files: self.files + other.files,
+            bytes: self.bytes + other.bytes,
+        }
+    }
+}
+
 /// Writes the whole site (not the log, which the caller copies beside it)
 /// through `sink(path, bytes)`: every page in every language, the search
-/// shards, assets and downloads. Deterministic: the same log gives the same
-/// bytes. Tables are rendered from `registry`, which must be the one
-/// `snap` was built from.
-pub fn export<E>(
+/// shards, assets and downloads. Pages are rendered in parallel, so `sink`
+/// is called from several threads, in no fixed order; what it receives is
+/// deterministic (the same log gives the same files, byte for byte).
+/// Tables are rendered from `registry`, which must be the one `snap` was
+/// built from.
+pub fn export<E: Send>(
     registry: &Registry,
     snap: &Snapshot,
-    sink: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>,
+    sink: &(dyn Fn(&str, &[u8]) -> Result<(), E> + Sync),
 ) -> Result<ExportStats, E> {
-    let mut stats = ExportStats::default();
-    let mut put = |path: &str, bytes: &[u8], page: bool, stats: &mut ExportStats| {
-        stats.bytes += bytes.len() as u64;
-        if page {
-            stats.pages += 1;
-        } else {
-            stats.files += 1;
-        }
-        sink(path, bytes)
+    use rayon::prelude::*;
+
+    let file = |path: &str, bytes: &[u8]| -> Result<ExportStats, E> {
+        sink(path, bytes)?;
+        Ok(ExportStats { pages: 0, files: 1, bytes: bytes.len() as u64 })
     };
-    put("index.html", root_page().as_bytes(), false, &mut stats)?;
-    put("assets/js/lang.js", LANG_SCRIPT.as_bytes(), false, &mut stats)?;
+    let page = |lang: Lang, page: &Page, view: Option<&TableView>| -> Result<ExportStats, E> {
+        match render(snap, lang, page, view, None, false) {
+            Some(html) => {
+                sink(&page.file(lang), html.as_bytes())?;
+                Ok(ExportStats { pages: 1, files: 0, bytes: html.len() as u64 })
+            }
+            None => Ok(ExportStats::default()),
+        }
+    };
+    let mut stats = file("index.html", root_page().as_bytes())?;
+    stats = stats.add(file("assets/js/lang.js", LANG_SCRIPT.as_bytes())?);
     for (path, _, body) in ASSETS {
-        put(path, body.as_bytes(), false, &mut stats)?;
+        stats = stats.add(file(path, body.as_bytes())?);
     }
     for (path, body) in search_shards(snap) {
-        put(&path, &body, false, &mut stats)?;
+        stats = stats.add(file(&path, &body)?);
     }
     let d = snap.downloads();
     for (name, body) in &d.files {
-        put(&format!("downloads/{name}"), body, false, &mut stats)?;
+        stats = stats.add(file(&format!("downloads/{name}"), body)?);
     }
-    put("downloads/SHA256SUMS", &d.sums, false, &mut stats)?;
+    stats = stats.add(file("downloads/SHA256SUMS", &d.sums)?);
     let geo = &snap.geo;
     for lang in LANGS {
-        let mut fixed = vec![Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers];
-        fixed.extend(geo.units().map(|u| Page::Unit(geo.unit_id(u).to_string())));
-        for page in fixed {
-            if let Some(html) = render(snap, lang, &page, None, None, false) {
-                put(&format!("{}index.html", page.dir(lang)), html.as_bytes(), true, &mut stats)?;
-            }
-        }
-        for t in geo.tables() {
-            let id = geo.table_id(t);
-            let Some(view) = TableView::of(registry, id) else { continue };
-            let page = Page::Table(id.to_string());
-            if let Some(html) = render(snap, lang, &page, Some(&view), None, false) {
-                put(&format!("{}index.html", page.dir(lang)), html.as_bytes(), true, &mut stats)?;
-            }
+        for p in [Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers] {
+            stats = stats.add(page(lang, &p, None)?);
         }
     }
-    Ok(stats)
+    let units = geo
+        .units()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|u| {
+            let p = Page::Unit(geo.unit_id(u).to_string());
+            LANGS.iter().try_fold(ExportStats::default(), |acc, lang| Ok(acc.add(page(*lang, &p, None)?)))
+        })
+        .try_reduce(ExportStats::default, |a, b| Ok(a.add(b)))?;
+    let tables = geo
+        .tables()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|t| {
+            let id = geo.table_id(t);
+            let Some(view) = TableView::of(registry, id) else { return Ok(ExportStats::default()) };
+            let p = Page::Table(id.to_string());
+            LANGS.iter().try_fold(ExportStats::default(), |acc, lang| Ok(acc.add(page(*lang, &p, Some(&view))?)))
+        })
+        .try_reduce(ExportStats::default, |a, b| Ok(a.add(b)))?;
+    Ok(stats.add(units).add(tables))
 }

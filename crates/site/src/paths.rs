@@ -1,6 +1,7 @@
 //! Where each page lives. One layout serves `testigo serve` and the static
-//! export alike: every page is `<lang>/<kind>/<segment>/index.html`, linked
-//! by a path relative to the page, so a copy works under any prefix of any
+//! export alike: `<lang>/` for the home page, `<lang>/<name>.html` for the
+//! others and `<lang>/<u|t>/<segment>.html` for units and tables, linked by
+//! paths relative to the page, so a copy works under any prefix of any
 //! static host.
 
 use crate::i18n::Lang;
@@ -25,51 +26,64 @@ pub enum Page {
 }
 
 impl Page {
-    /// The page's directory below the site root, ending in `/`
-    /// (`es/t/010113042.01/`).
-    pub fn dir(&self, lang: Lang) -> String {
+    /// The page's URL path below the site root (`es/`, `es/search.html`,
+    /// `es/t/010113042.01.html`): one file per page and no directory per
+    /// page, since creating a million directories is what an export of a
+    /// national election would spend its time on.
+    pub fn href(&self, lang: Lang) -> String {
         let l = lang.code();
         match self {
             Page::Home => format!("{l}/"),
-            Page::Unit(id) => format!("{l}/u/{}/", segment(id)),
-            Page::Table(id) => format!("{l}/t/{}/", segment(id)),
-            Page::Search => format!("{l}/search/"),
-            Page::Bulletins => format!("{l}/bulletins/"),
-            Page::Downloads => format!("{l}/downloads/"),
-            Page::Observers => format!("{l}/observers/"),
+            Page::Unit(id) => format!("{l}/u/{}.html", segment(id)),
+            Page::Table(id) => format!("{l}/t/{}.html", segment(id)),
+            Page::Search => format!("{l}/search.html"),
+            Page::Bulletins => format!("{l}/bulletins.html"),
+            Page::Downloads => format!("{l}/downloads.html"),
+            Page::Observers => format!("{l}/observers.html"),
+        }
+    }
+
+    /// The file a static copy holds the page in.
+    pub fn file(&self, lang: Lang) -> String {
+        match self {
+            Page::Home => format!("{}/index.html", lang.code()),
+            _ => self.href(lang),
         }
     }
 
     /// How deep the page's directory is: the number of `../` back to the root.
     pub fn depth(&self) -> usize {
         match self {
-            Page::Home => 1,
-            Page::Search | Page::Bulletins | Page::Downloads | Page::Observers => 2,
-            Page::Unit(_) | Page::Table(_) => 3,
+            Page::Home | Page::Search | Page::Bulletins | Page::Downloads | Page::Observers => 1,
+            Page::Unit(_) | Page::Table(_) => 2,
         }
     }
 
-    /// The relative prefix from this page to the site root (`../../../`).
+    /// The relative prefix from this page to the site root (`../../`).
     pub fn root(&self) -> String {
         "../".repeat(self.depth())
     }
 
-    /// The page a site path names (`es/t/X/` or `es/t/X/index.html`, no
+    /// The page a site path names (`es/`, `es/index.html`, `es/t/X.html`; no
     /// leading slash), with its language.
     pub fn parse(path: &str) -> Option<(Lang, Page)> {
-        let path = path.strip_suffix("index.html").unwrap_or(path);
-        let path = path.strip_suffix('/')?;
-        let mut parts = path.splitn(3, '/');
-        let lang = Lang::from_code(parts.next()?)?;
-        let page = match (parts.next(), parts.next()) {
-            (None, None) => Page::Home,
-            (Some("search"), None) => Page::Search,
-            (Some("bulletins"), None) => Page::Bulletins,
-            (Some("downloads"), None) => Page::Downloads,
-            (Some("observers"), None) => Page::Observers,
-            (Some("u"), Some(s)) => Page::Unit(unsegment(s)?),
-            (Some("t"), Some(s)) => Page::Table(unsegment(s)?),
-            _ => return None,
+        let (lang, rest) = path.split_once('/')?;
+        let lang = Lang::from_code(lang)?;
+        let page = match rest {
+            "" | "index.html" => Page::Home,
+            "search.html" => Page::Search,
+            "bulletins.html" => Page::Bulletins,
+            "downloads.html" => Page::Downloads,
+            "observers.html" => Page::Observers,
+            _ => {
+                let (kind, file) = rest.split_once('/')?;
+                let id = unsegment(file.strip_suffix(".html")?).filter(|id| !id.is_empty())?;
+                match kind {
+                    "u" => Page::Unit(id),
+                    "t" => Page::Table(id),
+                    _ => return None,
+                }
+            }
         };
         Some((lang, page))
     }
@@ -141,14 +155,18 @@ mod tests {
             Page::Observers,
         ] {
             for lang in crate::i18n::LANGS {
-                let dir = page.dir(lang);
-                assert_eq!(dir.matches('/').count(), page.depth());
-                assert_eq!(Page::parse(&dir), Some((lang, page.clone())));
-                assert_eq!(Page::parse(&format!("{dir}index.html")), Some((lang, page.clone())));
+                let href = page.href(lang);
+                assert_eq!(href.matches('/').count(), page.depth(), "{href}");
+                assert_eq!(Page::parse(&href), Some((lang, page.clone())));
+                assert_eq!(Page::parse(&page.file(lang)), Some((lang, page.clone())));
             }
         }
         assert_eq!(Page::parse("fr/"), None);
+        assert_eq!(Page::parse("es"), None);
         assert_eq!(Page::parse("es/t/"), None);
-        assert_eq!(Page::parse("es/t/a/b/"), None);
+        assert_eq!(Page::parse("es/t/.html"), None);
+        assert_eq!(Page::parse("es/t/a/b.html"), None);
+        assert_eq!(Page::parse("es/x/a.html"), None);
+        assert_eq!(Page::parse("es/t/a"), None);
     }
 }

@@ -37,12 +37,13 @@ async fn pages_render_and_unknown_ones_are_404() {
     let f = fixture(Limits::default());
     for (uri, has) in [
         ("/es/", "Router test"),
-        ("/pt/u/01/", "01"),
-        ("/en/t/01.1/", "Table 01.1"),
-        ("/en/search/?q=01.2", "../../en/t/01.2/"),
-        ("/es/bulletins/", "<h1>"),
-        ("/en/downloads/", "tables.csv"),
-        ("/en/observers/", &f.node.log_key().to_vkey()),
+        ("/es/index.html", "Router test"),
+        ("/pt/u/01.html", "01"),
+        ("/en/t/01.1.html", "Table 01.1"),
+        ("/en/search.html?q=01.2", "../en/t/01.2.html"),
+        ("/es/bulletins.html", "<h1>"),
+        ("/en/downloads.html", "tables.csv"),
+        ("/en/observers.html", &f.node.log_key().to_vkey()),
     ] {
         let (status, headers, body) = send_raw(&f.app, get(uri)).await;
         assert_eq!(status, StatusCode::OK, "{uri}");
@@ -51,19 +52,21 @@ async fn pages_render_and_unknown_ones_are_404() {
         assert!(body.contains(has), "{uri} lacks {has:?}");
         assert!(!body.contains('⟦'), "{uri}: a message is missing");
     }
-    for uri in ["/es/t/nope/", "/es/u/nope/", "/fr/", "/es/nothing/", "/es/t/a/b/"] {
+    for uri in ["/es/t/nope.html", "/es/u/nope.html", "/fr/", "/es/nothing.html", "/es/t/a/b.html", "/es/t/01.1"] {
         let (status, _, _) = send_raw(&f.app, get(uri)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
     }
-    // Pages link relatively from their directory: the slash is added.
-    let (status, headers, _) = send_raw(&f.app, get("/es/t/01.1")).await;
+    // The home page links relatively from its directory: the slash is added.
+    let (status, headers, _) = send_raw(&f.app, get("/es")).await;
     assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
-    assert_eq!(header_str(&headers, header::LOCATION), "/es/t/01.1/");
+    assert_eq!(header_str(&headers, header::LOCATION), "/es/");
 }
 
 /// Resolves `href` (relative, as pages write them) against the page at `page`.
 fn resolve(page: &str, href: &str) -> String {
-    let mut parts: Vec<&str> = page.trim_end_matches('/').split('/').collect();
+    // The page's directory, then the relative path.
+    let mut parts: Vec<&str> = page.split('/').collect();
+    parts.pop();
     for seg in href.split('/') {
         match seg {
             ".." => {
@@ -79,17 +82,17 @@ fn resolve(page: &str, href: &str) -> String {
 #[tokio::test]
 async fn a_new_sheet_shows_on_its_table_page_at_once_with_a_receipt_that_resolves() {
     let f = fixture(Limits::default());
-    let (_, _, before) = send_raw(&f.app, get("/en/t/01.1/")).await;
+    let (_, _, before) = send_raw(&f.app, get("/en/t/01.1.html")).await;
     assert!(text(&before).contains("No tally sheet has been submitted"));
     let (status, _, body) = send(&f.app, post_entry(&signed(&sheet("01.1"), &f.witness), "10.0.0.1")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let index = body["index"].as_u64().unwrap();
-    let (_, _, page) = send_raw(&f.app, get("/en/t/01.1/")).await;
+    let (_, _, page) = send_raw(&f.app, get("/en/t/01.1.html")).await;
     let page = text(&page);
     assert!(page.contains(&format!("Sheet #{index}")), "the new sheet is not on the page");
-    let href = format!("../../../v1/receipts/{index}");
+    let href = format!("../../v1/receipts/{index}");
     assert!(page.contains(&href));
-    let (status, _, receipt) = send_raw(&f.app, get(&resolve("/en/t/01.1/", &href))).await;
+    let (status, _, receipt) = send_raw(&f.app, get(&resolve("/en/t/01.1.html", &href))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(text(&receipt).contains(&format!("index {index}")) || !receipt.is_empty());
     // The totals follow within the snapshot's rebuild interval.

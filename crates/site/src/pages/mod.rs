@@ -34,7 +34,7 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// A link from this page to `target` in the same language.
     pub fn href(&self, target: &Page) -> String {
-        format!("{}{}", self.page.root(), target.dir(self.tr.lang))
+        format!("{}{}", self.page.root(), target.href(self.tr.lang))
     }
 
     /// A link from this page to a file below the site root.
@@ -69,7 +69,7 @@ pub fn layout(cx: &Ctx<'_>, title: &str, body: Markup, scripts: &[&str]) -> Mark
                 title { (title) " · " (snap.election.name) }
                 link rel="stylesheet" href=(cx.asset("assets/site.css"));
                 @for lang in LANGS {
-                    link rel="alternate" hreflang=(lang.code()) href=(format!("{}{}", cx.page.root(), cx.page.dir(lang)));
+                    link rel="alternate" hreflang=(lang.code()) href=(format!("{}{}", cx.page.root(), cx.page.href(lang)));
                 }
                 @for s in scripts { script type="module" src=(cx.asset(s)) {} }
             }
@@ -93,7 +93,7 @@ pub fn layout(cx: &Ctx<'_>, title: &str, body: Markup, scripts: &[&str]) -> Mark
                                     @if lang == cx.tr.lang {
                                         span aria-current="true" lang=(lang.code()) { (lang.native_name()) }
                                     } @else {
-                                        a href=(format!("{}{}", cx.page.root(), cx.page.dir(lang))) hreflang=(lang.code()) lang=(lang.code()) { (lang.native_name()) }
+                                        a href=(format!("{}{}", cx.page.root(), cx.page.href(lang))) hreflang=(lang.code()) lang=(lang.code()) { (lang.native_name()) }
                                     }
                                 }
                             }
