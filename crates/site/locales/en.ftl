@@ -20,10 +20,12 @@ home-bulletins = { $n_n ->
     [one] Compare the official bulletin with the signed sheets
    *[other] Compare the { $n } official bulletins with the signed sheets
 }
-find-your-table = Find your table
 
 coverage-tables = Tables reporting
 coverage-tables-value = { $reporting } of { $total }
+coverage-tables-listed = { $reporting } of the { $total } listed (the full list is not known)
+coverage-tables-listed-short = { $reporting } of { $total } listed
+coverage-list-incomplete-rows = The election declares more tables than are listed, so each unit's count is of the tables listed, not of all its tables.
 coverage-list-incomplete = The election declares more tables than are listed here, so this unit's full list of tables is not known.
 coverage-undeclared = Includes { $n } tables the election declares but no sheet or list names (counted as missing).
 coverage-registered = Registered voters covered
@@ -43,6 +45,8 @@ verdict-cap = Settled if turnout at the missing tables is at most { $cap }.
 verdict-open = The missing sheets could still change the winner: { $leader } leads { $rival } by { $worst } votes in the worst case, and the missing tables could hold { $missing } voters.
 verdict-no-votes = No votes have been counted yet.
 verdict-tie = The two leading candidates are tied.
+verdict-unit-counted = In the sheets counted here, { $leader } leads { $rival } by { $lead } votes.
+verdict-unit-unknown-list = Whether the missing sheets could change this unit's result is unknown: the election declares tables that no list places, and some could be in this unit.
 basis-registered = Bound on the missing voters: the registered voters of the missing tables.
 basis-table-bound = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, the most any table may hold ({ $max }).
 basis-registry-remainder = Bound on the missing voters: registered voters where declared, and for { $tables } tables that declare none, what remains of the national registry.
@@ -197,3 +201,16 @@ latest-checkpoint = The latest checkpoint
 check-yourself = Check it yourself
 check-yourself-intro = These commands verify every entry, copy the log and recompute the results on your own computer.
 not-found = This page does not exist. Search for your table or go back to the results.
+
+level-state = State
+level-municipality = Municipality
+level-parish = Parish
+level-centre = Polling centre
+level-center = Polling centre
+level-table = Table
+level-region = Region
+level-province = Province
+level-department = Department
+level-district = District
+level-zone = Zone
+level-section = Section

@@ -20,10 +20,12 @@ home-bulletins = { $n_n ->
     [one] Compare el boletín oficial con las actas firmadas
    *[other] Compare los { $n } boletines oficiales con las actas firmadas
 }
-find-your-table = Busque su mesa
 
 coverage-tables = Mesas con acta
 coverage-tables-value = { $reporting } de { $total }
+coverage-tables-listed = { $reporting } de las { $total } listadas (no se conoce la lista completa)
+coverage-tables-listed-short = { $reporting } de { $total } listadas
+coverage-list-incomplete-rows = La elección declara más mesas de las que están listadas, así que la cifra de cada unidad se refiere a las mesas listadas, no a todas sus mesas.
 coverage-list-incomplete = La elección declara más mesas de las que aparecen aquí, así que no se conoce la lista completa de mesas de esta unidad.
 coverage-undeclared = Incluye { $n } mesas que la elección declara pero que ningún acta ni lista nombra (contadas como faltantes).
 coverage-registered = Electores inscritos cubiertos
@@ -43,6 +45,8 @@ verdict-cap = Decidido si la participación en las mesas faltantes no supera el 
 verdict-open = Las actas faltantes todavía podrían cambiar al ganador: en el peor caso, { $leader } aventaja a { $rival } por { $worst } votos, y las mesas faltantes podrían tener { $missing } electores.
 verdict-no-votes = Todavía no se ha contado ningún voto.
 verdict-tie = Los dos candidatos más votados están empatados.
+verdict-unit-counted = En las actas contadas aquí, { $leader } aventaja a { $rival } por { $lead } votos.
+verdict-unit-unknown-list = No se sabe si las actas faltantes podrían cambiar el resultado de esta unidad: la elección declara mesas que ninguna lista ubica, y algunas podrían estar en esta unidad.
 basis-registered = Límite de los electores faltantes: los electores inscritos de las mesas faltantes.
 basis-table-bound = Límite de los electores faltantes: los electores inscritos donde están declarados y, para { $tables } mesas que no declaran ninguno, el máximo que puede tener una mesa ({ $max }).
 basis-registry-remainder = Límite de los electores faltantes: los electores inscritos donde están declarados y, para { $tables } mesas que no declaran ninguno, lo que queda del registro electoral nacional.
@@ -171,7 +175,10 @@ bound-consistent = posible
 bound-below_counted = imposible: por debajo de las actas firmadas
 bound-above_possible = imposible: por encima de lo que permiten las actas
 bound-excess = diferencia de { $n }
-round-summary = { $exact } de { $tested } conteos anunciados son exactamente un porcentaje del total con { $decimals } decimales.
+round-summary = { $exact } de { $tested } conteos anunciados son exactamente un porcentaje del total con { $decimals_n ->
+    [one] un decimal.
+   *[other] { $decimals } decimales.
+}
 round-chance = Por azar, aproximadamente { $p }.
 
 downloads-intro = Resultados calculados a partir de las primeras { $size } entradas del registro, para que cualquiera los analice.
@@ -197,3 +204,16 @@ latest-checkpoint = El punto de control más reciente
 check-yourself = Verifíquelo usted mismo
 check-yourself-intro = Estos comandos verifican cada entrada, copian el registro y recalculan los resultados en su propia computadora.
 not-found = Esta página no existe. Busque su mesa o vuelva a los resultados.
+
+level-state = Estado
+level-municipality = Municipio
+level-parish = Parroquia
+level-centre = Centro de votación
+level-center = Centro de votación
+level-table = Mesa
+level-region = Región
+level-province = Provincia
+level-department = Departamento
+level-district = Distrito
+level-zone = Zona
+level-section = Sección

@@ -20,10 +20,12 @@ home-bulletins = { $n_n ->
     [one] Compare o boletim oficial com as atas assinadas
    *[other] Compare os { $n } boletins oficiais com as atas assinadas
 }
-find-your-table = Encontre sua mesa
 
 coverage-tables = Mesas com ata
 coverage-tables-value = { $reporting } de { $total }
+coverage-tables-listed = { $reporting } das { $total } listadas (a lista completa não é conhecida)
+coverage-tables-listed-short = { $reporting } de { $total } listadas
+coverage-list-incomplete-rows = A eleição declara mais mesas do que as listadas, então o número de cada unidade se refere às mesas listadas, não a todas as suas mesas.
 coverage-list-incomplete = A eleição declara mais mesas do que as listadas aqui, então a lista completa de mesas desta unidade não é conhecida.
 coverage-undeclared = Inclui { $n } mesas que a eleição declara, mas que nenhuma ata ou lista menciona (contadas como faltantes).
 coverage-registered = Eleitores registrados cobertos
@@ -43,6 +45,8 @@ verdict-cap = Definido se o comparecimento nas mesas faltantes for de no máximo
 verdict-open = As atas faltantes ainda podem mudar o vencedor: no pior caso, { $leader } está à frente de { $rival } por { $worst } votos, e as mesas faltantes poderiam ter { $missing } eleitores.
 verdict-no-votes = Nenhum voto foi contado ainda.
 verdict-tie = Os dois candidatos mais votados estão empatados.
+verdict-unit-counted = Nas atas contadas aqui, { $leader } está à frente de { $rival } por { $lead } votos.
+verdict-unit-unknown-list = Não se sabe se as atas faltantes poderiam mudar o resultado desta unidade: a eleição declara mesas que nenhuma lista localiza, e algumas poderiam estar nesta unidade.
 basis-registered = Limite de eleitores faltantes: os eleitores registrados das mesas faltantes.
 basis-table-bound = Limite de eleitores faltantes: os eleitores registrados onde declarados e, para { $tables } mesas que não declaram nenhum, o máximo que uma mesa pode ter ({ $max }).
 basis-registry-remainder = Limite de eleitores faltantes: os eleitores registrados onde declarados e, para { $tables } mesas que não declaram nenhum, o que resta do cadastro eleitoral nacional.
@@ -171,7 +175,10 @@ bound-consistent = possível
 bound-below_counted = impossível: abaixo das atas assinadas
 bound-above_possible = impossível: acima do que as atas permitem
 bound-excess = diferença de { $n }
-round-summary = { $exact } de { $tested } contagens anunciadas são exatamente um percentual do total com { $decimals } casas decimais.
+round-summary = { $exact } de { $tested } contagens anunciadas são exatamente um percentual do total com { $decimals_n ->
+    [one] uma casa decimal.
+   *[other] { $decimals } casas decimais.
+}
 round-chance = Por acaso, cerca de { $p }.
 
 downloads-intro = Resultados calculados a partir das primeiras { $size } entradas do registro, para qualquer pessoa analisar.
@@ -197,3 +204,16 @@ latest-checkpoint = O ponto de controle mais recente
 check-yourself = Confira você mesmo
 check-yourself-intro = Estes comandos verificam cada entrada, copiam o registro e recalculam os resultados no seu próprio computador.
 not-found = Esta página não existe. Procure sua mesa ou volte aos resultados.
+
+level-state = Estado
+level-municipality = Município
+level-parish = Paróquia
+level-centre = Local de votação
+level-center = Local de votação
+level-table = Mesa
+level-region = Região
+level-province = Província
+level-department = Departamento
+level-district = Distrito
+level-zone = Zona
+level-section = Seção

@@ -182,6 +182,15 @@ impl Tr {
         }
     }
 
+    /// The message `id` if the catalog has one, else `fallback` (names that
+    /// come from the election itself, translated where the catalog knows them).
+    pub fn t_or(&self, id: &str, fallback: &str) -> String {
+        match bundles()[self.lang.index()].get_message(id) {
+            Some(_) => self.t(id),
+            None => fallback.to_string(),
+        }
+    }
+
     /// A whole number with the language's thousands separator.
     pub fn num(&self, n: u64) -> String {
         let (thousands, _) = self.lang.separators();

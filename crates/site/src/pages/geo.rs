@@ -15,6 +15,7 @@ pub fn home(cx: &Ctx<'_>) -> Markup {
     let body = html! {
         h1 { (snap.election.name) }
         p.lead { (cx.ta("home-intro", &[("date", Arg::Str(&snap.election.date))])) }
+        (search_form(cx, ""))
         (checkpoint_box(cx))
         @for (ci, contest) in snap.election.contests.iter().enumerate() {
             @if let Some(c) = snap.report.contests.get(ci) {
@@ -28,10 +29,6 @@ pub fn home(cx: &Ctx<'_>) -> Markup {
             }
         }
         (children_list(cx, &top, None))
-        section {
-            h2 { (cx.t("find-your-table")) }
-            (search_form(cx, ""))
-        }
     };
     layout(cx, &cx.t("nav-results"), body, &[])
 }
@@ -68,10 +65,12 @@ fn children_list(cx: &Ctx<'_>, units: &[UnitIx], parent: Option<UnitIx>) -> Mark
     let geo = &snap.geo;
     let level = units.first().map(|u| level_name(cx, geo.unit_level(*u))).unwrap_or_default();
     let contest = snap.election.contests.first();
+    let complete = super::list_is_complete(snap);
     html! {
         section aria-labelledby="children" {
             h2 id="children" { (cx.ta("children-heading", &[("level", Arg::Str(&level)), ("n", Arg::Num(units.len() as u64))])) }
             @if parent.is_none() && units.is_empty() { p { (cx.t("no-units")) } }
+            @if !complete { p.muted { (cx.t("coverage-list-incomplete-rows")) } }
             table.units {
                 thead { tr {
                     th scope="col" { (level) }
@@ -84,7 +83,8 @@ fn children_list(cx: &Ctx<'_>, units: &[UnitIx], parent: Option<UnitIx>) -> Mark
                         tr {
                             th scope="row" { a href=(cx.href(&Page::Unit(geo.unit_id(*u).to_string()))) { (geo.unit_name(*u)) } }
                             td.num { @if let Some(r) = r {
-                                (cx.ta("coverage-tables-value", &[("reporting", Arg::Num(r.tables.reporting)), ("total", Arg::Num(r.tables.total))]))
+                                @let id = if complete { "coverage-tables-value" } else { "coverage-tables-listed-short" };
+                                (cx.ta(id, &[("reporting", Arg::Num(r.tables.reporting)), ("total", Arg::Num(r.tables.total))]))
                             } }
                             td { @if let (Some(r), Some(contest)) = (r, contest) {
                                 @if let Some(l) = &r.certainty.leader { (candidate_name(contest, l)) }

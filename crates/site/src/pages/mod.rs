@@ -139,9 +139,11 @@ pub fn breadcrumbs(cx: &Ctx<'_>, unit: Option<UnitIx>, last: Option<&str>) -> Ma
     }
 }
 
-/// The name of geography level `level` as the election defines it.
+/// The name of geography level `level`: the election names its levels
+/// (`state`, `municipio`…); common ones are translated, others shown as named.
 pub fn level_name(cx: &Ctx<'_>, level: usize) -> String {
-    cx.snap.geo.levels().get(level).cloned().unwrap_or_default()
+    let name = cx.snap.geo.levels().get(level).cloned().unwrap_or_default();
+    cx.tr.t_or(&format!("level-{}", name.to_lowercase()), &name)
 }
 
 /// A candidate's display name.
@@ -162,8 +164,12 @@ pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: b
         dl.coverage {
             dt { (cx.t("coverage-tables")) }
             dd {
-                (cx.ta("coverage-tables-value", &[("reporting", Arg::Num(u.tables.reporting)), ("total", Arg::Num(u.tables.total))]))
-                " (" (tr.pct(u.coverage_tables_percent)) ")"
+                @if complete_list || national {
+                    (cx.ta("coverage-tables-value", &[("reporting", Arg::Num(u.tables.reporting)), ("total", Arg::Num(u.tables.total))]))
+                    " (" (tr.pct(u.coverage_tables_percent)) ")"
+                } @else {
+                    (cx.ta("coverage-tables-listed", &[("reporting", Arg::Num(u.tables.reporting)), ("total", Arg::Num(u.tables.total))]))
+                }
                 @if !complete_list && !national {
                     br; small { (cx.t("coverage-list-incomplete")) }
                 }
@@ -193,7 +199,11 @@ pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: b
                 (state_badge(cx, TableState::Missing)) " " (tr.num(u.tables.missing))
             }
         }
-        (verdict(cx, contest, u))
+        @if complete_list || national {
+            (verdict(cx, contest, u))
+        } @else {
+            (verdict_unknown_list(cx, contest, u))
+        }
         (results_chart(cx, contest, u))
     }
 }
@@ -247,6 +257,25 @@ pub fn verdict(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport) -> Markup {
             p { strong { (text) } }
             @if c.verdict != "no_votes" && c.r_miss > 0 { p.basis { (basis) } }
             @if c.tie { p { (cx.t("verdict-tie")) } }
+        }
+    }
+}
+
+/// A unit whose table list may be incomplete: tables the election declares
+/// but nobody listed could lie in it, so no bound on its missing voters holds
+/// and no verdict is given; only the counted lead.
+pub fn verdict_unknown_list(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport) -> Markup {
+    let c = &u.certainty;
+    let leader = c.leader.as_deref().map(|l| candidate_name(contest, l)).unwrap_or("");
+    let rival = c.rival.as_deref().map(|r| candidate_name(contest, r)).unwrap_or("");
+    html! {
+        div.verdict.muted {
+            @if c.verdict == "no_votes" {
+                p { strong { (cx.t("verdict-no-votes")) } }
+            } @else {
+                p { strong { (cx.ta("verdict-unit-counted", &[("leader", Arg::Str(leader)), ("rival", Arg::Str(rival)), ("lead", Arg::Num(c.lead.max(0) as u64))])) } }
+                p.basis { (cx.t("verdict-unit-unknown-list")) }
+            }
         }
     }
 }

@@ -109,6 +109,9 @@ fn a_missing_table_and_unknown_registered_voters_say_so() {
     let m11 = page(&f.reg, Lang::En, &Page::Unit("M11".into()), None);
     assert!(m11.contains("full list of tables is not known"), "{}", excerpt(&m11, "Tables reporting"));
     assert!(m11.contains("tables do not declare their registered voters"), "{}", excerpt(&m11, "Registered"));
+    // Tables nobody placed could be in M11: no verdict claims its result settled.
+    assert!(!m11.contains("cannot change the winner"), "{}", excerpt(&m11, "verdict"));
+    assert!(m11.contains("could change this unit's result is unknown"), "{}", excerpt(&m11, "verdict"));
 }
 
 #[test]
