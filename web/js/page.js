@@ -28,8 +28,11 @@ function step(message, ok = true) {
   steps.append(li);
 }
 
-async function fetchBytes(url) {
-  const response = await fetch(url, { cache: "no-store" });
+// Tiles, bundles and entries never change at a given path (a partial tile's
+// path names its width), so the browser's cache may keep them; only the
+// checkpoint must be fetched fresh.
+async function fetchBytes(url, cache = "default") {
+  const response = await fetch(url, { cache });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
@@ -51,10 +54,25 @@ function b64(bytes) {
 async function currentCheckpoint(logKey, cosigners) {
   const wanted = Math.max(0, ...config.sheets.map((s) => s.index + 1));
   for (let attempt = 0; ; attempt++) {
-    const note = new TextDecoder().decode(await fetchBytes(`${config.log}checkpoint`));
+    const note = new TextDecoder().decode(await fetchBytes(`${config.log}checkpoint`, "no-store"));
     const checkpoint = await verifyCheckpoint(note, logKey, cosigners, config.quorum);
     if (checkpoint.size >= wanted || attempt >= 5) return checkpoint;
     await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// The page must show what the signed sheet says: every count cell of sheet
+// `index` (data-k: a candidate id, "null" or "blank"; data-n: the count)
+// against the verified entry, and the cell's digits against data-n.
+function checkShown(index, value) {
+  for (const cell of document.querySelectorAll(`td[data-s="${index}"]`)) {
+    const k = cell.dataset.k;
+    const signed = k === "null" ? value.null : k === "blank" ? value.blank : (value.votes.get(k) ?? 0n);
+    const shown = cell.dataset.n;
+    const digits = cell.firstChild ? cell.firstChild.textContent.replace(/\D/g, "") : "";
+    if (signed === undefined ? shown !== "" : String(signed) !== shown || digits !== shown) {
+      throw new Error(`sheet ${index}: the page shows ${k} = ${digits || shown || "–"}, the signed sheet says ${signed ?? "nothing"}`);
+    }
   }
 }
 
@@ -85,7 +103,11 @@ async function run() {
     step(text.first);
   }
 
-  const election = await provenEntry(log, checkpoint, 0);
+  // The election and the enrolments, fetched one by one (a few hundred bytes)
+  // rather than in their entry bundle (megabytes of geography), and proven
+  // with the hash tiles all the same.
+  const entry = (i) => fetchBytes(`${config.log}v1/entries/${i}`);
+  const election = await provenEntry(log, checkpoint, 0, await entry(0));
   if (election.kind !== "election") throw new Error(`entry 0 is a ${election.kind}, not the election`);
   const operatorKey = await parseVerifierKey(election.value.operator);
   await openNote(election.note, [operatorKey]).catch((e) => {
@@ -93,7 +115,8 @@ async function run() {
   });
 
   for (const s of config.sheets) {
-    const { sheet } = await verifySheet(log, checkpoint, s.index, s.enrol, operatorKey);
+    const { sheet } = await verifySheet(log, checkpoint, s.index, s.enrol, operatorKey, await entry(s.enrol));
+    checkShown(s.index, sheet.value);
     step(`${text.sheet} ${s.index}`);
     const qr = sheet.value.qr;
     const pre = document.querySelector(`pre[data-qr-for="${s.index}"]`);

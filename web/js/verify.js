@@ -28,9 +28,13 @@ export async function verifyCheckpoint(note, logKey, cosigners = [], quorum = co
   return { ...checkpoint, cosignedBy, cosignedAt: opened.cosignedAt };
 }
 
-/** Reads entry `index` from the tiles, proves it into `checkpoint`, and decodes it. */
-export async function provenEntry(log, checkpoint, index) {
-  const bytes = await log.entry(index);
+/**
+ * Proves entry `index` into `checkpoint` and decodes it. Its bytes come from
+ * the entry bundle in the tiles, or are given (`bytes`, fetched on their
+ * own): either way the leaf hash must lead to the root through the hash tiles.
+ */
+export async function provenEntry(log, checkpoint, index, bytes) {
+  bytes ??= await log.entry(index);
   log.touched = new Set();
   try {
     await verifyInclusion(index, checkpoint.size, await leafHash(bytes), await log.inclusionProof(index), checkpoint.root);
@@ -46,12 +50,13 @@ export async function provenEntry(log, checkpoint, index) {
 /**
  * Checks a sheet at `index` end to end: its inclusion, its enrolment at
  * `enrolIndex` (included too, an `enrol` entry signed by the log's
- * operator), and the sheet's signature by the enrolled key.
+ * operator; its bytes may be given as `enrolBytes`), and the sheet's
+ * signature by the enrolled key.
  */
-export async function verifySheet(log, checkpoint, index, enrolIndex, operatorKey) {
+export async function verifySheet(log, checkpoint, index, enrolIndex, operatorKey, enrolBytes) {
   const sheet = await provenEntry(log, checkpoint, index);
   if (sheet.kind !== "sheet") throw new Error(`entry ${index} is a ${sheet.kind}, not a sheet`);
-  const enrol = await provenEntry(log, checkpoint, enrolIndex);
+  const enrol = await provenEntry(log, checkpoint, enrolIndex, enrolBytes);
   if (enrol.kind !== "enrol") throw new Error(`entry ${enrolIndex} is a ${enrol.kind}, not an enrolment`);
   if (enrolIndex >= index) throw new Error(`the enrolment (${enrolIndex}) comes after the sheet (${index})`);
   await openNote(enrol.note, [operatorKey]).catch((e) => {

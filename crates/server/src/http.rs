@@ -7,6 +7,7 @@
 //! | `GET /v1/tables/{id}` | every submission for a table, with log index, signer and flags |
 //! | `GET /v1/election` | the election definition and log status |
 //! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier |
+//! | `GET /v1/entries/{index}` | one logged entry's bytes (what browsers prove with hash tiles, without its whole bundle) |
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
 //! | `GET /`, `/{lang}/…`, `/assets/…`, `/downloads/…`, `/v1/openapi.json` | the public website ([`crate::site`]) |
@@ -124,6 +125,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/v1/election", get(election))
         .route("/v1/tally", get(tally))
         .route("/v1/receipts/{index}", get(receipt))
+        .route("/v1/entries/{index}", get(entry))
         .route("/blob/sha256/{hex}", get(blob))
         .with_state(state.clone())
         .merge(log)
@@ -362,6 +364,34 @@ async fn tally(State(st): State<AppState>) -> Response {
         Err(e) => {
             tracing::error!(error = %e, "tally task failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the tally could not be computed".into())
+        }
+    }
+}
+
+/// `GET /v1/entries/{index}`: one logged entry, byte for byte. A browser
+/// checking a table page reads the election and enrolment entries this way
+/// (a few hundred bytes each) instead of their entry bundles (megabytes of
+/// geography), and proves each with hash tiles like any other entry.
+async fn entry(State(st): State<AppState>, Path(index): Path<String>) -> Response {
+    let Ok(index) = index.parse::<u64>() else {
+        return error(StatusCode::NOT_FOUND, "not_found", format!("{index:?} is not a log index"));
+    };
+    let node = st.node.clone();
+    match tokio::task::spawn_blocking(move || node.entry_at(index)).await {
+        Ok(Ok(Some(bytes))) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                // An index names one entry forever.
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "not_found", format!("the log has no entry {index} yet")),
+        Ok(Err(e)) => submit_error(&e),
+        Err(e) => {
+            tracing::error!(error = %e, "entry task failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the entry could not be read".into())
         }
     }
 }

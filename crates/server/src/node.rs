@@ -476,6 +476,25 @@ impl Node {
         Ok(Receipt { extra: Some(entry), index, proof, checkpoint: checkpoint.to_vec() })
     }
 
+    /// The bytes of logged entry `index`, if the latest checkpoint covers it.
+    pub fn entry_at(&self, index: u64) -> Result<Option<Vec<u8>>, SubmitError> {
+        let checkpoint = self.checkpoint();
+        let size = testigo_tlog::checkpoint::open(&checkpoint, self.log_key(), &[])
+            .map_err(|e| {
+                tracing::error!(error = %e, "the latest checkpoint does not open with the log's own key");
+                SubmitError::Internal("the latest checkpoint cannot be read".into())
+            })?
+            .checkpoint
+            .size;
+        if index >= size {
+            return Ok(None);
+        }
+        self.reader.entry(index, size).map(Some).map_err(|e| {
+            tracing::error!(error = %e, index, "cannot read a logged entry");
+            SubmitError::Internal("cannot read the entry from the log".into())
+        })
+    }
+
     /// A receipt for any logged entry against the latest checkpoint, the
     /// entry in its `extra` line; `None` if the log is not that long yet.
     pub fn receipt_at(&self, index: u64) -> Result<Option<Receipt>, SubmitError> {

@@ -132,6 +132,17 @@ pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The log entries a static copy serves one by one at `v1/entries/<index>`
+/// (as `testigo serve` serves any): the election (entry 0) and every
+/// enrolment a sheet's signer was enrolled by, which table pages prove with
+/// hash tiles instead of fetching their large entry bundles.
+pub fn entries_served(registry: &Registry) -> Vec<u64> {
+    let mut out: Vec<u64> = std::iter::once(0).chain(registry.sheets().map(|s| s.signer().index)).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// What an export wrote.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ExportStats {

@@ -82,17 +82,20 @@ fn verify_box(cx: &Ctx<'_>, view: &TableView) -> Markup {
 /// first current sheet's is marked (in words for screen readers, not only colour).
 fn comparison(cx: &Ctx<'_>, contest: &Contest, sheets: &[&SheetInfo]) -> Markup {
     let reference = sheets.iter().find(|s| s.superseded_by.is_none()).unwrap_or(&sheets[0]);
-    let mut rows: Vec<(String, Vec<Option<u64>>, Option<u64>)> = contest
+    // (label, key the browser checks the cell against, each sheet's value, the reference value)
+    type Row = (String, String, Vec<Option<u64>>, Option<u64>);
+    let mut rows: Vec<Row> = contest
         .candidates
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            (c.name.clone(), sheets.iter().map(|s| s.votes.get(i).copied()).collect(), reference.votes.get(i).copied())
+            let values = sheets.iter().map(|s| s.votes.get(i).copied()).collect();
+            (c.name.clone(), c.id.clone(), values, reference.votes.get(i).copied())
         })
         .collect();
-    rows.push((cx.t("null-votes"), sheets.iter().map(|s| Some(s.null)).collect(), Some(reference.null)));
+    rows.push((cx.t("null-votes"), "null".into(), sheets.iter().map(|s| Some(s.null)).collect(), Some(reference.null)));
     if sheets.iter().any(|s| s.blank.is_some()) {
-        rows.push((cx.t("blank-votes"), sheets.iter().map(|s| s.blank).collect(), reference.blank));
+        rows.push((cx.t("blank-votes"), "blank".into(), sheets.iter().map(|s| s.blank).collect(), reference.blank));
     }
     html! {
         div.scroll {
@@ -109,12 +112,12 @@ fn comparison(cx: &Ctx<'_>, contest: &Contest, sheets: &[&SheetInfo]) -> Markup 
                     }
                 } }
                 tbody {
-                    @for (name, values, reference) in &rows {
+                    @for (name, key, values, reference) in &rows {
                         tr {
                             th scope="row" { (name) }
-                            @for v in values {
+                            @for (s, v) in sheets.iter().zip(values) {
                                 @let differs = v != reference;
-                                td.num.differs[differs] {
+                                td.num.differs[differs] data-s=(s.index) data-k=(key) data-n=(v.map(|v| v.to_string()).unwrap_or_default()) {
                                     @match v { Some(v) => (cx.tr.num(*v)), None => "–" }
                                     @if differs { span.sr-only { " " (cx.t("differs")) } }
                                 }

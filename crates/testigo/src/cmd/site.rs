@@ -107,6 +107,13 @@ pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
             photos += 1;
         }
     }
+    // The election and enrolment entries, one file each (what table pages prove).
+    let reader = testigo_tlog::reader::LogReader::new(copy.storage()?, 64);
+    for index in testigo_site::entries_served(&registry) {
+        let bytes = reader.entry(index, size).with_context(|| format!("reading log entry {index}"))?;
+        write_file(&a.out.join("v1").join("entries").join(index.to_string()), &bytes)?;
+        log_files += 1;
+    }
     write_file(&a.out.join("checkpoint"), &checkpoint)?;
     write_file(&a.out.join("log.vkey"), format!("{}\n", key.to_vkey()).as_bytes())?;
 
