@@ -13,6 +13,7 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,7 +21,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use testigo_note::Signer;
-use testigo_site::{CheckpointInfo, Lang, Page, SiteConfig, Snapshot, TableView};
+use testigo_site::{table_version, CheckpointInfo, Lang, Page, SiteConfig, Snapshot, TableView};
 
 use crate::node::Node;
 
@@ -40,6 +41,16 @@ pub struct SiteOptions {
     pub public_url: Option<String>,
 }
 
+/// Rendered pages kept for reuse: enough for the tables a busy evening
+/// asks for most (about 6 KB each, so at most some 50 MB).
+pub const CACHED_PAGES: usize = 8192;
+
+/// A rendered page: which language, which page, which search.
+type PageKey = (Lang, Page, String);
+
+/// A rendered page with the version it shows: (snapshot log size, [`table_version`]).
+type CachedPage = ((u64, u64), Bytes);
+
 /// The site's shared state.
 pub struct Site {
     node: Arc<Node>,
@@ -47,6 +58,8 @@ pub struct Site {
     sums_key: Option<Signer>,
     current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
     building: Mutex<()>,
+    /// Pages with the version they were rendered at: (snapshot log size, table version).
+    pages: Mutex<lru::LruCache<PageKey, CachedPage>>,
 }
 
 impl Site {
@@ -60,7 +73,10 @@ impl Site {
         };
         // SHA256SUMS is signed with the log key when the data directory has it.
         let sums_key = node.dir().signer().ok();
-        Arc::new(Site { node, config, sums_key, current: RwLock::new(None), building: Mutex::new(()) })
+        let pages = Mutex::new(lru::LruCache::new(
+            std::num::NonZeroUsize::new(CACHED_PAGES).unwrap_or(std::num::NonZeroUsize::MIN),
+        ));
+        Arc::new(Site { node, config, sums_key, current: RwLock::new(None), building: Mutex::new(()), pages })
     }
 
     fn build(&self) -> Option<Arc<Snapshot>> {
@@ -131,13 +147,13 @@ pub fn routes(site: Arc<Site>) -> Router {
         .with_state(site)
 }
 
-fn html(body: String) -> Response {
+fn html(body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -212,13 +228,32 @@ async fn page(
     let path = format!("{lang_code}/{rest}");
     let site2 = site.clone();
     let Some((lang, page)) = Page::parse(&path) else { return not_found(lang) };
-    let render = move |snap: Arc<Snapshot>| {
-        let view = match &page {
+    let q = if matches!(page, Page::Search) { query.q.clone().unwrap_or_default() } else { String::new() };
+    if q.len() > 200 {
+        return not_found(lang);
+    }
+    let render = move |snap: Arc<Snapshot>| -> Option<Bytes> {
+        // A page is rendered again only when what it shows may have changed.
+        let table_version = match &page {
+            Page::Table(id) => table_version(&site.node.registry(), id)?,
+            _ => 0,
+        };
+        let version = (snap.log_size, table_version);
+        let key = (lang, page, q);
+        if let Some((v, body)) = site.pages.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            if *v == version {
+                return Some(body.clone());
+            }
+        }
+        let (lang, page, q) = &key;
+        let view = match page {
             Page::Table(id) => Some(TableView::of(&site.node.registry(), id)?),
             _ => None,
         };
-        let q = matches!(page, Page::Search).then(|| query.q.clone().unwrap_or_default());
-        testigo_site::render(&snap, lang, &page, view.as_ref(), q.as_deref(), true)
+        let search = matches!(page, Page::Search).then_some(q.as_str());
+        let body = Bytes::from(testigo_site::render(&snap, *lang, page, view.as_ref(), search, true)?);
+        site.pages.lock().unwrap_or_else(|p| p.into_inner()).put(key, (version, body.clone()));
+        Some(body)
     };
     // Rendering from a built snapshot takes microseconds: done here. Only
     // the first snapshot (a full tabulation) is built off the async workers.

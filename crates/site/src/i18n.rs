@@ -99,7 +99,7 @@ fn bundles() -> &'static [Bundle; 3] {
     static BUNDLES: OnceLock<[Bundle; 3]> = OnceLock::new();
     BUNDLES.get_or_init(|| {
         LANGS.map(|lang| {
-            let id: LanguageIdentifier = lang.code().parse().expect("a valid language code");
+            let id: LanguageIdentifier = lang.code().parse().unwrap_or_default();
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Unicode isolation marks would end up inside attributes and
             // search results; the pages set `dir` where it matters.
@@ -112,9 +112,31 @@ fn bundles() -> &'static [Bundle; 3] {
     })
 }
 
+/// Every message of every catalog that takes no argument, formatted.
+fn plain() -> &'static [std::collections::HashMap<String, String>; 3] {
+    static PLAIN: OnceLock<[std::collections::HashMap<String, String>; 3]> = OnceLock::new();
+    PLAIN.get_or_init(|| {
+        LANGS.map(|lang| {
+            let bundle = &bundles()[lang.index()];
+            message_ids(lang)
+                .into_iter()
+                .filter_map(|id| {
+                    let pattern = bundle.get_message(&id)?.value()?;
+                    let mut errors = Vec::new();
+                    // Without arguments a message that needs one reports an error: not plain.
+                    let text = bundle.format_pattern(pattern, None, &mut errors).into_owned();
+                    errors.is_empty().then_some((id, text))
+                })
+                .collect()
+        })
+    })
+}
+
 /// Message ids of a catalog, for the completeness test.
 pub fn message_ids(lang: Lang) -> Vec<String> {
-    let resource = FluentResource::try_new(SOURCES[lang.index()].to_string()).expect("catalog parses");
+    // A catalog with syntax errors still lists the messages it parsed (the
+    // bundle refuses to start on it, and a test fails on it).
+    let resource = FluentResource::try_new(SOURCES[lang.index()].to_string()).unwrap_or_else(|(partial, _)| partial);
     resource
         .entries()
         .filter_map(|e| match e {
@@ -149,7 +171,12 @@ impl Tr {
 
     /// The message `id`.
     pub fn t(&self, id: &str) -> String {
-        self.args(id, &[])
+        // Messages without arguments are formatted once per language: a
+        // page uses dozens, and a server renders thousands of pages a second.
+        match plain()[self.lang.index()].get(id) {
+            Some(text) => text.clone(),
+            None => self.args(id, &[]),
+        }
     }
 
     /// The message `id` with named arguments.
@@ -197,7 +224,7 @@ impl Tr {
         let digits = n.to_string();
         let mut out = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(thousands);
             }
             out.push(c);

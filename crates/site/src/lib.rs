@@ -19,7 +19,7 @@ pub mod search;
 
 pub use downloads::Downloads;
 pub use i18n::{Lang, Tr, LANGS};
-pub use model::{CheckpointInfo, SheetInfo, SiteConfig, Snapshot, TableView};
+pub use model::{table_version, CheckpointInfo, SheetInfo, SiteConfig, Snapshot, TableView};
 pub use paths::Page;
 
 use pages::Ctx;
@@ -143,6 +143,10 @@ pub fn entries_served(registry: &Registry) -> Vec<u64> {
     out
 }
 
+/// Where [`export`] puts each file: called with its path below the site
+/// root and its bytes, from several threads.
+pub type Sink<'a, E> = dyn Fn(&str, &[u8]) -> Result<(), E> + Sync + 'a;
+
 /// What an export wrote.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ExportStats {
@@ -171,11 +175,7 @@ impl ExportStats {
 /// deterministic (the same log gives the same files, byte for byte).
 /// Tables are rendered from `registry`, which must be the one `snap` was
 /// built from.
-pub fn export<E: Send>(
-    registry: &Registry,
-    snap: &Snapshot,
-    sink: &(dyn Fn(&str, &[u8]) -> Result<(), E> + Sync),
-) -> Result<ExportStats, E> {
+pub fn export<E: Send>(registry: &Registry, snap: &Snapshot, sink: &Sink<'_, E>) -> Result<ExportStats, E> {
     use rayon::prelude::*;
 
     let file = |path: &str, bytes: &[u8]| -> Result<ExportStats, E> {

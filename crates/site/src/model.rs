@@ -221,6 +221,21 @@ pub struct TableView {
     pub sheets: Vec<SheetInfo>,
 }
 
+/// What a table page shows changes only with these: the log size of the
+/// snapshot behind its states, and the newest log entry about one of its
+/// sheets (the sheet itself or the photo reading it was checked against).
+/// `None` if the geography has no such table.
+pub fn table_version(registry: &Registry, id: &str) -> Option<u64> {
+    let table = registry.geography().find_table(id)?;
+    Some(
+        registry
+            .sheets_for_table(table)
+            .map(|s| s.index().max(s.photo_qr_check().and_then(|q| q.reading).unwrap_or(0)) + 1)
+            .max()
+            .unwrap_or(0),
+    )
+}
+
 impl TableView {
     /// The view of table `id`, or `None` if the geography has no such table.
     pub fn of(registry: &Registry, id: &str) -> Option<TableView> {

@@ -7,7 +7,7 @@
 use crate::i18n::Lang;
 
 /// A page of the site.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Page {
     /// The national result.
     Home,

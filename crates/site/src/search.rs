@@ -17,6 +17,9 @@ pub enum Hit {
     Table(usize),
 }
 
+/// One static shard: its key (a word start) and each target with all its words.
+pub type Shard<'a> = (String, Vec<(Hit, Vec<&'a str>)>);
+
 /// Most results one answer lists; the reader is asked to type more beyond it.
 pub const MAX_RESULTS: usize = 50;
 
@@ -31,7 +34,7 @@ pub fn words(text: &str) -> Vec<String> {
     let mut out: Vec<String> =
         folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect();
     let whole: String = folded.split_whitespace().collect::<Vec<_>>().join(" ");
-    if !whole.contains(' ') && !out.iter().any(|w| *w == whole) && !whole.is_empty() {
+    if !whole.contains(' ') && !out.contains(&whole) && !whole.is_empty() {
         out.insert(0, whole);
     }
     out
@@ -112,7 +115,7 @@ impl SearchIndex {
     /// characters of a word, every target having a word with that start, with
     /// all its words, so a browser answers any query from the one shard its
     /// first word selects.
-    pub fn shards(&self) -> Vec<(String, Vec<(Hit, Vec<&str>)>)> {
+    pub fn shards(&self) -> Vec<Shard<'_>> {
         let mut words_of: Vec<Vec<&str>> = vec![Vec::new(); self.units as usize + self.table_total()];
         for (w, t) in &self.words {
             words_of[*t as usize].push(w);

@@ -8,15 +8,33 @@ import { createServer } from "node:net";
 export const TESTIGO_BIN = process.env.TESTIGO_BIN || "/work/main/target/debug/testigo";
 
 const running = new Set();
-process.on("exit", () => {
+function killAll() {
   for (const child of running) {
     try {
-      child.kill("SIGKILL");
+      child.stdin?.end();
+      child.kill("SIGTERM");
     } catch {
       // already gone
     }
   }
-});
+}
+process.on("exit", killAll);
+
+/** Synchronous clean-ups to run if the process is interrupted by a signal. */
+export const onInterrupt = [];
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    killAll();
+    for (const f of onInterrupt) {
+      try {
+        f();
+      } catch {
+        // best effort
+      }
+    }
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[signal]);
+  });
+}
 
 /** Runs a command to completion; rejects with its output if it fails. */
 export function run(cmd, args, { timeoutMs = 120_000, cwd } = {}) {
@@ -59,14 +77,25 @@ export function freePort() {
   });
 }
 
+// Runs "$@" and sends it SIGTERM when its standard input closes: when stop()
+// closes it, or when this Node process dies in any way (even SIGKILL, when no
+// exit handler runs), so a server never outlives the test.
+const STOP_ON_EOF = `exec 3<&0
+"$@" <&- 3<&- & c=$!
+{ read -r _ <&3; kill -TERM "$c" 2>/dev/null; } &
+w=$!
+wait "$c"; s=$?
+kill "$w" 2>/dev/null
+exit $s`;
+
 /**
  * Starts `testigo serve --dir DIR` on a free port and waits for its
  * "serving on http://…" line. Returns { url, child, stop() }.
  */
 export async function startServe(dir, { timeoutMs = 60_000 } = {}) {
   const port = await freePort();
-  const child = spawn(TESTIGO_BIN, ["serve", "--dir", dir, "--addr", `127.0.0.1:${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
+  const child = spawn("/bin/sh", ["-c", STOP_ON_EOF, "sh", TESTIGO_BIN, "serve", "--dir", dir, "--addr", `127.0.0.1:${port}`], {
+    stdio: ["pipe", "pipe", "pipe"],
   });
   running.add(child);
   let out = "";
@@ -75,8 +104,8 @@ export async function startServe(dir, { timeoutMs = 60_000 } = {}) {
   exited.then(() => running.delete(child));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.stdin.end(); // the wrapper then sends testigo SIGTERM and waits for it
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
     await exited;
     clearTimeout(timer);
   };

@@ -72,16 +72,12 @@ pub fn bulletins(cx: &Ctx<'_>) -> Markup {
                 li { (cx.t("bulletins-round")) }
             }
         }
-        @let mut any = false;
         @for (ci, contest) in snap.election.contests.iter().enumerate() {
             @if let Some(c) = snap.report.contests.get(ci) {
-                @for b in &c.official {
-                    @let _ = { any = true; };
-                    (bulletin(cx, contest, b))
-                }
+                @for b in &c.official { (bulletin(cx, contest, b)) }
             }
         }
-        @if !any { p { (cx.t("bulletins-none")) } }
+        @if snap.report.contests.iter().all(|c| c.official.is_empty()) { p { (cx.t("bulletins-none")) } }
     };
     layout(cx, &cx.t("nav-bulletins"), body, &[])
 }

@@ -118,8 +118,20 @@ pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
     write_file(&a.out.join("log.vkey"), format!("{}\n", key.to_vkey()).as_bytes())?;
 
     let out = a.out.clone();
-    let stats =
-        testigo_site::export(&registry, &snap, &mut |path: &str, bytes: &[u8]| write_file(&out.join(path), bytes))?;
+    // Pages share a few directories: create each once, not once per page.
+    let made: std::sync::Mutex<std::collections::HashSet<PathBuf>> = Default::default();
+    let sink = |path: &str, bytes: &[u8]| -> anyhow::Result<()> {
+        let path = out.join(path);
+        if let Some(parent) = path.parent() {
+            let mut made = made.lock().unwrap_or_else(|p| p.into_inner());
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                made.insert(parent.to_path_buf());
+            }
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+    };
+    let stats = testigo_site::export(&registry, &snap, &sink)?;
     if !a.quiet {
         println!(
             "wrote {} pages and {} files ({:.1} MB) for log size {size} to {}, with {log_files} log files and {photos} \
