@@ -25,6 +25,8 @@ function segment(key) {
 }
 
 async function answer() {
+  document.getElementById("q").value = query;
+  const levels = JSON.parse(results.dataset.levels || "[]");
   const qwords = words(query);
   if (qwords.length === 0) return;
   const prefix = Number(results.dataset.prefix);
@@ -42,7 +44,8 @@ async function answer() {
     a.textContent = e.k === "t" ? results.dataset.table.replace("%id", e.l) : e.l;
     const where = document.createElement("span");
     where.className = "muted";
-    where.textContent = e.c ? ` ${e.c}` : "";
+    const level = e.v === undefined ? "" : levels[e.v] || "";
+    where.textContent = " " + [level, e.c].filter((x) => x).join(" · ");
     li.append(a, where);
     list.append(li);
   }

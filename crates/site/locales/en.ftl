@@ -126,7 +126,7 @@ qr-reading = read from the photo in log entry { $index }
 photo-alt = Photo of the tally sheet of entry { $index }
 photo-caption = Open the photo at full size to zoom in.
 
-verify-heading = Verified in your browser
+verify-heading = Verification in your browser
 verify-pending = Checking…
 verify-verified = Verified: this page shows exactly what the public log holds, signed by the keys below.
 verify-failed = Verification FAILED

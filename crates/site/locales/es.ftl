@@ -126,7 +126,7 @@ qr-reading = leído de la foto en la entrada { $index } del registro
 photo-alt = Foto del acta de la entrada { $index }
 photo-caption = Abra la foto en tamaño completo para ampliarla.
 
-verify-heading = Verificado en su navegador
+verify-heading = Verificación en su navegador
 verify-pending = Verificando…
 verify-verified = Verificado: esta página muestra exactamente lo que contiene el registro público, firmado con las claves que aparecen abajo.
 verify-failed = La verificación FALLÓ

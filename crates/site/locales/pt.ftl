@@ -126,7 +126,7 @@ qr-reading = lido da foto na entrada { $index } do registro
 photo-alt = Foto da ata da entrada { $index }
 photo-caption = Abra a foto em tamanho real para ampliar.
 
-verify-heading = Verificado no seu navegador
+verify-heading = Verificação no seu navegador
 verify-pending = Verificando…
 verify-verified = Verificado: esta página mostra exatamente o que o registro público contém, assinado pelas chaves abaixo.
 verify-failed = A verificação FALHOU

@@ -111,6 +111,7 @@ pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
                             p: format!("u/{}.html", paths::segment(geo.unit_id(u))),
                             l: geo.unit_name(u),
                             c: geo.unit_parent(u).map_or("", |p| geo.unit_name(p)),
+                            v: Some(geo.unit_level(u)),
                             w: words,
                         })
                     }
@@ -121,6 +122,7 @@ pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
                             p: format!("t/{}.html", paths::segment(geo.table_id(t))),
                             l: geo.table_id(t),
                             c: geo.unit_name(geo.table_unit(t)),
+                            v: None,
                             w: words,
                         })
                     }

@@ -155,6 +155,9 @@ pub struct ShardEntry<'a> {
     pub l: &'a str,
     /// Where it is (parent unit's name), for telling namesakes apart.
     pub c: &'a str,
+    /// A unit's level (the page names it in its language).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub v: Option<usize>,
     /// Its words.
     pub w: Vec<&'a str>,
 }

@@ -71,7 +71,7 @@ fn children_list(cx: &Ctx<'_>, units: &[UnitIx], parent: Option<UnitIx>) -> Mark
             h2 id="children" { (cx.ta("children-heading", &[("level", Arg::Str(&level)), ("n", Arg::Num(units.len() as u64))])) }
             @if parent.is_none() && units.is_empty() { p { (cx.t("no-units")) } }
             @if !complete { p.muted { (cx.t("coverage-list-incomplete-rows")) } }
-            table.units {
+            div.scroll { table.units {
                 thead { tr {
                     th scope="col" { (level) }
                     th scope="col" { (cx.t("tables-reporting")) }
@@ -92,7 +92,7 @@ fn children_list(cx: &Ctx<'_>, units: &[UnitIx], parent: Option<UnitIx>) -> Mark
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }

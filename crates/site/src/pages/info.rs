@@ -50,7 +50,9 @@ pub fn search(cx: &Ctx<'_>, query: Option<&str>) -> Markup {
                 }
             }
         } @else {
+            @let levels: Vec<String> = (0..geo.levels().len()).map(|l| super::level_name(cx, l)).collect();
             div id="results" data-index=(cx.asset("search-index/")) data-prefix=(SHARD_PREFIX)
+                data-levels=(serde_json::to_string(&levels).unwrap_or_default())
                 data-none=(cx.t("search-none-js")) data-count=(cx.t("search-count-js")) data-table=(cx.t("table-title-js")) {}
         }
     };

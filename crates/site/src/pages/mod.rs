@@ -287,7 +287,7 @@ pub fn results_chart(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport) -> Markup 
     rows.sort_by(|a, b| b.votes.cmp(&a.votes).then(a.id.cmp(&b.id)));
     let max = rows.first().map(|r| r.votes).unwrap_or(0).max(1);
     html! {
-        table.results {
+        div.scroll { table.results {
             caption { (cx.t("results-caption")) }
             thead { tr { th scope="col" { (cx.t("candidate")) } th scope="col" { (cx.t("votes")) } th scope="col" { (cx.t("share")) } } }
             tbody {
@@ -307,7 +307,7 @@ pub fn results_chart(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport) -> Markup 
                     }
                 }
             }
-        }
+        } }
     }
 }
 
