@@ -8,7 +8,7 @@
 // it, and SITE_OLD. Screenshots, axe results, page weights and the measured
 // verification times go to web/e2e/artifacts/.
 //
-// Environment: TESTIGO_BIN (default /work/main/target/debug/testigo),
+// Environment: TESTIGO_BIN (default target/debug/testigo of this checkout),
 // CHROMIUM (default /usr/bin/chromium), TESTIGO_E2E_TMPDIR (where the logs
 // and sites are built; default /dev/shm when it has room, else the system
 // temp dir), TESTIGO_E2E_KEEP=1 to keep that directory.

@@ -24,16 +24,38 @@ function segment(key) {
   }).join("");
 }
 
+// The shard a query word is answered from: the longest key of the manifest
+// that starts it. A split key holds only the words equal to it, so it
+// answers a longer word (with nothing) but not the word itself.
+function shardFor(manifest, word) {
+  const chars = Array.from(word);
+  for (let n = chars.length; n > 0; n--) {
+    const key = chars.slice(0, n).join("");
+    const entry = manifest[key];
+    if (!entry) continue;
+    const [targets, split] = entry;
+    if (split && key === word) return null;
+    return { key, targets };
+  }
+  return { key: null, targets: 0 };
+}
+
 async function answer() {
   document.getElementById("q").value = query;
   const levels = JSON.parse(results.dataset.levels || "[]");
   const qwords = words(query);
   if (qwords.length === 0) return;
-  const prefix = Number(results.dataset.prefix);
-  const first = qwords.reduce((a, b) => (b.length > a.length ? b : a));
-  const key = Array.from(first).slice(0, prefix).join("");
-  const response = await fetch(`${results.dataset.index}${segment(key)}.json`);
-  const entries = response.ok ? await response.json() : [];
+  const manifest = (await (await fetch(`${results.dataset.index}index.json`)).json()).k;
+  // The query's rarest usable word chooses the one shard to fetch.
+  const usable = qwords.map((w) => shardFor(manifest, w)).filter((s) => s && s.targets <= Number(results.dataset.skip));
+  usable.sort((a, b) => a.targets - b.targets);
+  const say = (text) => {
+    const p = document.createElement("p");
+    p.textContent = text;
+    results.replaceChildren(p);
+  };
+  if (usable.length === 0) return say(results.dataset.more.replace("%q", query));
+  const entries = usable[0].key === null ? [] : await (await fetch(`${results.dataset.index}${segment(usable[0].key)}.json`)).json();
   const hits = entries.filter((e) => qwords.every((q) => e.w.some((w) => w.startsWith(q))));
   const list = document.createElement("ol");
   list.className = "hits";

@@ -146,6 +146,7 @@ search-button = Search
 search-help = Type a table code, a polling centre's code or name, or the name of a state, municipality or parish. Accents and capitals do not matter; the start of each word is enough.
 search-none = Nothing matches “{ $q }”.
 search-none-js = Nothing matches “%q”.
+search-more-js = Too many places match “%q”: add another word or more of the code.
 search-count = { $n_n ->
     [one] One result.
    *[other] { $n } results.

@@ -146,6 +146,7 @@ search-button = Buscar
 search-help = Escriba un código de mesa, el código o nombre de un centro de votación, o el nombre de un estado, municipio o parroquia. No importan los acentos ni las mayúsculas; basta con el comienzo de cada palabra.
 search-none = No hay resultados para “{ $q }”.
 search-none-js = No hay resultados para “%q”.
+search-more-js = Demasiados lugares coinciden con “%q”: agregue otra palabra o más dígitos del código.
 search-count = { $n_n ->
     [one] Un resultado.
    *[other] { $n } resultados.

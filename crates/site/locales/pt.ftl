@@ -146,6 +146,7 @@ search-button = Buscar
 search-help = Digite um código de mesa, o código ou o nome de um local de votação, ou o nome de um estado, município ou paróquia. Acentos e maiúsculas não importam; basta o início de cada palavra.
 search-none = Nenhum resultado para “{ $q }”.
 search-none-js = Nenhum resultado para “%q”.
+search-more-js = Lugares demais correspondem a “%q”: acrescente outra palavra ou mais dígitos do código.
 search-count = { $n_n ->
     [one] Um resultado.
    *[other] { $n } resultados.

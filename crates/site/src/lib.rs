@@ -84,54 +84,61 @@ pub fn render(
         Page::Search => pages::search(&cx, query),
         Page::Bulletins => pages::bulletins(&cx),
         Page::Downloads => {
-            let d = snap.downloads();
-            pages::downloads(&cx, &d.listing(), d.signed)
+            let l = snap.listing();
+            pages::downloads(&cx, &l.files, l.signed)
         }
         Page::Observers => pages::observers(&cx),
     };
     Some(markup.into_string())
 }
 
-/// The static search index: one JSON file per [`search::SHARD_PREFIX`]
-/// characters (`search-index/<segment>.json`), each an array of
-/// [`ShardEntry`].
-pub fn search_shards(snap: &Snapshot) -> Vec<(String, Vec<u8>)> {
+/// The static search index, file by file through `put`: the manifest
+/// `search-index/index.json` (`{"k": {key: [results, split]}}`, see
+/// [`search::SearchIndex::shard_keys`]), then one shard per key,
+/// `search-index/<segment(key)>.json`, an array of [`ShardEntry`] (shards
+/// over [`search::SHARD_SKIP`] results are left out). One shard is in
+/// memory at a time.
+pub fn search_shards<E>(snap: &Snapshot, put: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>) -> Result<(), E> {
     let geo = &snap.geo;
-    snap.search
-        .shards()
-        .into_iter()
-        .map(|(key, entries)| {
-            let rows: Vec<ShardEntry<'_>> = entries
-                .into_iter()
-                .filter_map(|(hit, words)| match hit {
-                    Hit::Unit(i) => {
-                        let u = geo.unit_at(i)?;
-                        Some(ShardEntry {
-                            k: "u",
-                            p: format!("u/{}.html", paths::segment(geo.unit_id(u))),
-                            l: geo.unit_name(u),
-                            c: geo.unit_parent(u).map_or("", |p| geo.unit_name(p)),
-                            v: Some(geo.unit_level(u)),
-                            w: words,
-                        })
-                    }
-                    Hit::Table(i) => {
-                        let t = geo.table_at(i)?;
-                        Some(ShardEntry {
-                            k: "t",
-                            p: format!("t/{}.html", paths::segment(geo.table_id(t))),
-                            l: geo.table_id(t),
-                            c: geo.unit_name(geo.table_unit(t)),
-                            v: None,
-                            w: words,
-                        })
-                    }
-                })
-                .collect();
-            let body = serde_json::to_vec(&rows).unwrap_or_default();
-            (format!("search-index/{}.json", paths::segment(&key)), body)
-        })
-        .collect()
+    let keys = snap.search.shard_keys();
+    let manifest: serde_json::Map<String, serde_json::Value> =
+        keys.iter().map(|k| (k.key.clone(), serde_json::json!([k.targets, u8::from(k.split)]))).collect();
+    put("search-index/index.json", serde_json::json!({ "k": manifest }).to_string().as_bytes())?;
+    let words_of = snap.search.words_by_target();
+    for key in keys.iter().filter(|k| k.targets <= search::SHARD_SKIP) {
+        let rows: Vec<ShardEntry<'_>> = snap
+            .search
+            .shard(key, &words_of)
+            .into_iter()
+            .filter_map(|(hit, words)| match hit {
+                Hit::Unit(i) => {
+                    let u = geo.unit_at(i)?;
+                    Some(ShardEntry {
+                        k: "u",
+                        p: format!("u/{}.html", paths::segment(geo.unit_id(u))),
+                        l: geo.unit_name(u),
+                        c: geo.unit_parent(u).map_or("", |p| geo.unit_name(p)),
+                        v: Some(geo.unit_level(u)),
+                        w: words,
+                    })
+                }
+                Hit::Table(i) => {
+                    let t = geo.table_at(i)?;
+                    Some(ShardEntry {
+                        k: "t",
+                        p: format!("t/{}.html", paths::segment(geo.table_id(t))),
+                        l: geo.table_id(t),
+                        c: geo.unit_name(geo.table_unit(t)),
+                        v: None,
+                        w: words,
+                    })
+                }
+            })
+            .collect();
+        let body = serde_json::to_vec(&rows).unwrap_or_default();
+        put(&format!("search-index/{}.json", paths::segment(&key.key)), &body)?;
+    }
+    Ok(())
 }
 
 /// The log entries a static copy serves one by one at `v1/entries/<index>`
@@ -198,14 +205,14 @@ pub fn export<E: Send>(registry: &Registry, snap: &Snapshot, sink: &Sink<'_, E>)
     for (path, _, body) in ASSETS {
         stats = stats.add(file(path, body.as_bytes())?);
     }
-    for (path, body) in search_shards(snap) {
-        stats = stats.add(file(&path, &body)?);
-    }
-    let d = snap.downloads();
-    for (name, body) in &d.files {
-        stats = stats.add(file(&format!("downloads/{name}"), body)?);
-    }
-    stats = stats.add(file("downloads/SHA256SUMS", &d.sums)?);
+    search_shards(snap, &mut |path: &str, body: &[u8]| -> Result<(), E> {
+        stats = stats.add(file(path, body)?);
+        Ok(())
+    })?;
+    snap.write_downloads(&mut |path: &str, body: &[u8]| -> Result<(), E> {
+        stats = stats.add(file(path, body)?);
+        Ok(())
+    })?;
     let geo = &snap.geo;
     for lang in LANGS {
         for p in [Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers] {

@@ -9,7 +9,7 @@ use testigo_note::{Signer, Verifier};
 use testigo_tally::report::UnitReport;
 use testigo_tally::{Evidence, TableState, Tally, TallyReport};
 
-use crate::downloads::Downloads;
+use crate::downloads::{Downloads, Listing};
 use crate::search::SearchIndex;
 
 /// What the site shows that the log does not hold: the keys a reader should
@@ -92,6 +92,8 @@ pub struct Snapshot {
     sums_key: Option<Signer>,
     /// The downloads, built on first use.
     downloads: OnceLock<Downloads>,
+    /// What the downloads page lists (from the downloads, or set by an export that wrote them).
+    listing: OnceLock<Listing>,
 }
 
 impl Snapshot {
@@ -125,6 +127,7 @@ impl Snapshot {
             operator_vkey,
             sums_key: None,
             downloads: OnceLock::new(),
+            listing: OnceLock::new(),
         })
     }
 
@@ -137,6 +140,22 @@ impl Snapshot {
     /// The downloads (built once per snapshot).
     pub fn downloads(&self) -> &Downloads {
         self.downloads.get_or_init(|| crate::downloads::build(self, self.sums_key.as_ref()))
+    }
+
+    /// What the downloads page lists.
+    pub fn listing(&self) -> &Listing {
+        self.listing.get_or_init(|| {
+            let d = self.downloads();
+            Listing { files: d.listing(), sums: d.sums.clone(), signed: d.signed }
+        })
+    }
+
+    /// Writes the downloads through `put`, one file in memory at a time, and
+    /// keeps their listing for the downloads page.
+    pub fn write_downloads<E>(&self, put: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>) -> Result<(), E> {
+        let listing = crate::downloads::write_all(self, self.sums_key.as_ref(), put)?;
+        let _ = self.listing.set(listing);
+        Ok(())
     }
 
     /// The report row of `unit` in contest `c`.

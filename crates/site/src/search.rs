@@ -17,14 +17,36 @@ pub enum Hit {
     Table(usize),
 }
 
-/// One static shard: its key (a word start) and each target with all its words.
-pub type Shard<'a> = (String, Vec<(Hit, Vec<&'a str>)>);
+/// Most results a static shard should hold (about 150 KB of JSON); only a
+/// word shared by more results than this (`centro`, a state's code) makes a
+/// bigger one, and a browser prefers a query's rarer words.
+pub const SHARD_TARGETS: usize = 1000;
+
+/// A shard of the static search index.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShardKey {
+    /// The word start it answers for.
+    pub key: String,
+    /// How many results it holds.
+    pub targets: usize,
+    /// Whether it was split: it then holds only results with a word equal
+    /// to the key (longer words are in longer keys).
+    pub split: bool,
+}
+
+fn distinct(targets: impl Iterator<Item = u32>) -> usize {
+    let mut v: Vec<u32> = targets.collect();
+    v.sort_unstable();
+    v.dedup();
+    v.len()
+}
 
 /// Most results one answer lists; the reader is asked to type more beyond it.
 pub const MAX_RESULTS: usize = 50;
 
-/// Characters of a word that choose its shard in the static export.
-pub const SHARD_PREFIX: usize = 2;
+/// Shards over this many results are not written: a query made only of
+/// such common words ("centro") is asked for one more word.
+pub const SHARD_SKIP: usize = 20_000;
 
 /// Lower case, accents dropped, anything but letters and digits a word break:
 /// `"Simón Bolívar"` → `["simon", "bolivar"]`. Ids keep their dots and
@@ -111,32 +133,66 @@ impl SearchIndex {
         (result.into_iter().map(|t| self.hit(t)).collect(), more)
     }
 
-    /// The static export's shards: for each distinct first [`SHARD_PREFIX`]
-    /// characters of a word, every target having a word with that start, with
-    /// all its words, so a browser answers any query from the one shard its
-    /// first word selects.
-    pub fn shards(&self) -> Vec<Shard<'_>> {
+    /// The static export's shard keys: word starts chosen so that no shard
+    /// holds more than [`SHARD_TARGETS`] results where that can be helped.
+    /// Words are grouped by their first character; a group
+    /// over the limit is split by one more character, recursively, and then
+    /// keeps only the words equal to its key (`split`). A browser answers a
+    /// query word from the longest key that starts it, and a query from its
+    /// word with the smallest shard.
+    pub fn shard_keys(&self) -> Vec<ShardKey> {
+        let mut out = Vec::new();
+        self.split_keys(0, self.words.len(), 1, &mut out);
+        out
+    }
+
+    /// Keys for `self.words[lo..hi]`, all sharing their first `len - 1`
+    /// characters and all at least `len` characters long.
+    fn split_keys(&self, lo: usize, hi: usize, len: usize, out: &mut Vec<ShardKey>) {
+        let mut i = lo;
+        while i < hi {
+            let key: String = self.words[i].0.chars().take(len).collect();
+            let mut j = i;
+            while j < hi && self.words[j].0.starts_with(key.as_str()) {
+                j += 1;
+            }
+            let targets = distinct(self.words[i..j].iter().map(|(_, t)| *t));
+            // Words longer than the key can go to longer keys; words equal to it cannot.
+            let longer = self.words[i..j].iter().any(|(w, _)| w.chars().count() > len);
+            if targets <= SHARD_TARGETS || !longer {
+                out.push(ShardKey { key, targets, split: false });
+            } else {
+                let exact_end = i + self.words[i..j].iter().take_while(|(w, _)| **w == *key).count();
+                let exact = distinct(self.words[i..exact_end].iter().map(|(_, t)| *t));
+                out.push(ShardKey { key, targets: exact, split: true });
+                self.split_keys(exact_end, j, len + 1, out);
+            }
+            i = j;
+        }
+    }
+
+    /// Every target's words, for writing shards (one pass over the index).
+    pub fn words_by_target(&self) -> Vec<Vec<&str>> {
         let mut words_of: Vec<Vec<&str>> = vec![Vec::new(); self.units as usize + self.table_total()];
         for (w, t) in &self.words {
             words_of[*t as usize].push(w);
         }
-        let mut shards: Vec<(String, Vec<u32>)> = Vec::new();
-        for (w, t) in &self.words {
-            let key: String = w.chars().take(SHARD_PREFIX).collect();
-            match shards.last_mut() {
-                Some((k, ts)) if *k == key => ts.push(*t),
-                _ => shards.push((key, vec![*t])),
-            }
-        }
-        shards
-            .into_iter()
-            .map(|(key, mut ts)| {
-                ts.sort_unstable();
-                ts.dedup();
-                let entries = ts.into_iter().map(|t| (self.hit(t), words_of[t as usize].clone())).collect();
-                (key, entries)
-            })
-            .collect()
+        words_of
+    }
+
+    /// The results of shard `k` with all their words (`words_of` from
+    /// [`SearchIndex::words_by_target`]): those having a word starting with
+    /// the key, or, for a split key, equal to it.
+    pub fn shard<'a>(&'a self, k: &ShardKey, words_of: &[Vec<&'a str>]) -> Vec<(Hit, Vec<&'a str>)> {
+        let start = self.words.partition_point(|(w, _)| **w < *k.key);
+        let mut targets: Vec<u32> = self.words[start..]
+            .iter()
+            .take_while(|(w, _)| if k.split { **w == *k.key } else { w.starts_with(k.key.as_str()) })
+            .map(|(_, t)| *t)
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        targets.into_iter().map(|t| (self.hit(t), words_of[t as usize].clone())).collect()
     }
 
     fn table_total(&self) -> usize {

@@ -4,12 +4,6 @@ mod cmd;
 
 use clap::Parser;
 
-// A server renders pages by the thousand per second and keeps the most asked
-// for: glibc's allocator spent a quarter of its time on that churn
-// (BENCHMARKS.md, "The public website").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The exit status of a process killed by SIGPIPE (128 + 13), which is what
 /// a C tool writing into a closed pipe ends with.
 const BROKEN_PIPE_EXIT: i32 = 141;

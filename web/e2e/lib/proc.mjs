@@ -4,8 +4,9 @@
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 
-export const TESTIGO_BIN = process.env.TESTIGO_BIN || "/work/main/target/debug/testigo";
+export const TESTIGO_BIN = process.env.TESTIGO_BIN || fileURLToPath(new URL("../../../target/debug/testigo", import.meta.url));
 
 const running = new Set();
 function killAll() {

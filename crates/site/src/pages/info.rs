@@ -7,7 +7,7 @@ use super::geo::search_form;
 use super::{candidate_name, layout, utc, Ctx};
 use crate::i18n::Arg;
 use crate::paths::Page;
-use crate::search::{Hit, MAX_RESULTS, SHARD_PREFIX};
+use crate::search::{Hit, MAX_RESULTS, SHARD_SKIP};
 
 /// `/{lang}/search/`. With `query` (a server answering `?q=`) the results
 /// are in the page; without (a static copy) the page's script answers from
@@ -51,7 +51,7 @@ pub fn search(cx: &Ctx<'_>, query: Option<&str>) -> Markup {
             }
         } @else {
             @let levels: Vec<String> = (0..geo.levels().len()).map(|l| super::level_name(cx, l)).collect();
-            div id="results" data-index=(cx.asset("search-index/")) data-prefix=(SHARD_PREFIX)
+            div id="results" data-index=(cx.asset("search-index/")) data-skip=(SHARD_SKIP) data-more=(cx.t("search-more-js"))
                 data-levels=(serde_json::to_string(&levels).unwrap_or_default())
                 data-none=(cx.t("search-none-js")) data-count=(cx.t("search-count-js")) data-table=(cx.t("table-title-js")) {}
         }
