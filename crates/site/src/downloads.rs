@@ -160,11 +160,7 @@ pub struct Listing {
 
 /// Generates each file in turn, hands it to `put` (`downloads/<name>`) and
 /// drops it, then `downloads/SHA256SUMS`: one file in memory at a time.
-pub fn write_all<E>(
-    snap: &Snapshot,
-    log_key: Option<&Signer>,
-    put: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>,
-) -> Result<Listing, E> {
+pub fn write_all<E>(snap: &Snapshot, log_key: Option<&Signer>, put: &mut crate::Put<'_, E>) -> Result<Listing, E> {
     let mut files = Vec::new();
     for name in FILES {
         let bytes = file(snap, name).unwrap_or_default();

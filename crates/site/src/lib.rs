@@ -98,7 +98,7 @@ pub fn render(
 /// `search-index/<segment(key)>.json`, an array of [`ShardEntry`] (shards
 /// over [`search::SHARD_SKIP`] results are left out). One shard is in
 /// memory at a time.
-pub fn search_shards<E>(snap: &Snapshot, put: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>) -> Result<(), E> {
+pub fn search_shards<E>(snap: &Snapshot, put: &mut crate::Put<'_, E>) -> Result<(), E> {
     let geo = &snap.geo;
     let keys = snap.search.shard_keys();
     let manifest: serde_json::Map<String, serde_json::Value> =
@@ -151,6 +151,9 @@ pub fn entries_served(registry: &Registry) -> Vec<u64> {
     out.dedup();
     out
 }
+
+/// Where one thread writes files one after another: path below the site root, bytes.
+pub type Put<'a, E> = dyn FnMut(&str, &[u8]) -> Result<(), E> + 'a;
 
 /// Where [`export`] puts each file: called with its path below the site
 /// root and its bytes, from several threads.

@@ -152,7 +152,7 @@ impl Snapshot {
 
     /// Writes the downloads through `put`, one file in memory at a time, and
     /// keeps their listing for the downloads page.
-    pub fn write_downloads<E>(&self, put: &mut dyn FnMut(&str, &[u8]) -> Result<(), E>) -> Result<(), E> {
+    pub fn write_downloads<E>(&self, put: &mut crate::Put<'_, E>) -> Result<(), E> {
         let listing = crate::downloads::write_all(self, self.sums_key.as_ref(), put)?;
         let _ = self.listing.set(listing);
         Ok(())
