@@ -85,6 +85,8 @@ impl Site {
         let info = checkpoint.and_then(|c| CheckpointInfo::open(&c, &self.config));
         let snap = Snapshot::build(&reg, self.config.clone(), info)?;
         drop(reg);
+        // The search index is built with the snapshot, not on the first search.
+        snap.search();
         let snap = match &self.sums_key {
             Some(k) => snap.with_sums_key(k.clone()),
             None => snap,

@@ -4,6 +4,7 @@
 //! be taken for a checkpoint).
 
 use std::fmt::Write as _;
+use std::io::Write;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -48,25 +49,32 @@ struct TableRow<'a> {
 /// The download files, in the order the page lists them.
 pub const FILES: [&str; 4] = ["tables.csv", "tables.json", "units.csv", "tally.json"];
 
-/// One download file of `snap` (one of [`FILES`]).
+/// One download file of `snap` (one of [`FILES`]), in memory.
 pub fn file(snap: &Snapshot, name: &str) -> Option<Vec<u8>> {
-    match name {
-        "tables.csv" => Some(tables(snap, false)),
-        "tables.json" => Some(tables(snap, true)),
-        "units.csv" => Some(snap.report.to_csv().into_bytes()),
-        "tally.json" => {
-            // Written in place: for a national election the report is hundreds of megabytes.
-            let mut out = format!("{{\"log_size\":{},\"report\":", snap.log_size).into_bytes();
-            serde_json::to_writer(&mut out, &snap.report).ok()?;
-            out.push(b'}');
-            Some(out)
-        }
-        _ => None,
-    }
+    let mut out = Vec::new();
+    write_file(snap, name, &mut out).ok()?.then_some(out)
 }
 
-/// Each table and contest: as CSV (`json` false) or a JSON array.
-fn tables(snap: &Snapshot, json: bool) -> Vec<u8> {
+/// Writes download `name` to `w` as it is generated (a national election's
+/// tally is hundreds of megabytes: it never sits in memory whole). `false`
+/// if there is no such file.
+pub fn write_file(snap: &Snapshot, name: &str, w: &mut dyn Write) -> std::io::Result<bool> {
+    match name {
+        "tables.csv" => tables(snap, false, w)?,
+        "tables.json" => tables(snap, true, w)?,
+        "units.csv" => w.write_all(snap.report.to_csv().as_bytes())?,
+        "tally.json" => {
+            write!(w, "{{\"log_size\":{},\"report\":", snap.log_size)?;
+            serde_json::to_writer(&mut *w, &snap.report)?;
+            w.write_all(b"}")?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Each table and contest: as CSV (`json` false) or a JSON array, row by row.
+fn tables(snap: &Snapshot, json: bool, w: &mut dyn Write) -> std::io::Result<()> {
     let mut cand_ids: Vec<&str> = Vec::new();
     for c in &snap.election.contests {
         for cand in &c.candidates {
@@ -86,12 +94,14 @@ fn tables(snap: &Snapshot, json: bool) -> Vec<u8> {
         }
         out.push_str(",null,blank\n");
     }
+    w.write_all(out.as_bytes())?;
     let rows = snap.evidence.rows();
     let geo = &snap.geo;
     let mut first = true;
     for ct in &snap.tally.contests {
         let contest = &snap.election.contests[ct.contest];
         for t in geo.tables() {
+            out.clear();
             let chosen = ct.chosen(t).map(|r| &rows[r as usize]);
             let votes = chosen.map(|r| snap.evidence.votes(r));
             let row = TableRow {
@@ -138,12 +148,13 @@ fn tables(snap: &Snapshot, json: bool) -> Vec<u8> {
                 let _ = writeln!(out, ",{},{}", opt(row.null), opt(row.blank));
             }
             first = false;
+            w.write_all(out.as_bytes())?;
         }
     }
     if json {
-        out.push_str("]\n");
+        w.write_all(b"]\n")?;
     }
-    out.into_bytes()
+    Ok(())
 }
 
 /// What the downloads page lists: each file's name, size and SHA-256, and
@@ -158,18 +169,51 @@ pub struct Listing {
     pub signed: bool,
 }
 
-/// Generates each file in turn, hands it to `put` (`downloads/<name>`) and
-/// drops it, then `downloads/SHA256SUMS`: one file in memory at a time.
-pub fn write_all<E>(snap: &Snapshot, log_key: Option<&Signer>, put: &mut crate::Put<'_, E>) -> Result<Listing, E> {
+/// Streams each file to its writer (`stream("downloads/<name>", write)`),
+/// hashing it on the way, then puts `downloads/SHA256SUMS`: no file is ever
+/// whole in memory.
+pub fn write_all<E>(
+    snap: &Snapshot,
+    log_key: Option<&Signer>,
+    put: &mut crate::Put<'_, E>,
+    stream: &mut crate::Stream<'_, E>,
+) -> Result<Listing, E> {
     let mut files = Vec::new();
     for name in FILES {
-        let bytes = file(snap, name).unwrap_or_default();
-        put(&format!("downloads/{name}"), &bytes)?;
-        files.push((name.to_string(), bytes.len() as u64, hex::encode(Sha256::digest(&bytes))));
+        let mut hashed = Hashed { sha: Sha256::new(), bytes: 0 };
+        stream(&format!("downloads/{name}"), &mut |w: &mut dyn Write| {
+            let mut tee = Tee { inner: w, hashed: &mut hashed };
+            write_file(snap, name, &mut tee).map(|_| ())
+        })?;
+        files.push((name.to_string(), hashed.bytes, hex::encode(hashed.sha.finalize())));
     }
     let listing = listing(snap, log_key, files);
     put("downloads/SHA256SUMS", &listing.sums)?;
     Ok(listing)
+}
+
+struct Hashed {
+    sha: Sha256,
+    bytes: u64,
+}
+
+/// A writer that hashes what passes through it.
+struct Tee<'a> {
+    inner: &'a mut dyn Write,
+    hashed: &'a mut Hashed,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hashed.sha.update(&buf[..n]);
+        self.hashed.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn listing(snap: &Snapshot, log_key: Option<&Signer>, files: Vec<(String, u64, String)>) -> Listing {

@@ -100,14 +100,16 @@ pub fn render(
 /// memory at a time.
 pub fn search_shards<E>(snap: &Snapshot, put: &mut crate::Put<'_, E>) -> Result<(), E> {
     let geo = &snap.geo;
-    let keys = snap.search.shard_keys();
+    // A temporary index, dropped once the shards are written: a static
+    // export never searches, and for a national election it is hundreds of MB.
+    let index = search::SearchIndex::build(geo);
+    let keys = index.shard_keys();
     let manifest: serde_json::Map<String, serde_json::Value> =
         keys.iter().map(|k| (k.key.clone(), serde_json::json!([k.targets, u8::from(k.split)]))).collect();
     put("search-index/index.json", serde_json::json!({ "k": manifest }).to_string().as_bytes())?;
-    let words_of = snap.search.words_by_target();
+    let words_of = index.words_by_target();
     for key in keys.iter().filter(|k| k.targets <= search::SHARD_SKIP) {
-        let rows: Vec<ShardEntry<'_>> = snap
-            .search
+        let rows: Vec<ShardEntry<'_>> = index
             .shard(key, &words_of)
             .into_iter()
             .filter_map(|(hit, words)| match hit {
@@ -155,6 +157,14 @@ pub fn entries_served(registry: &Registry) -> Vec<u64> {
 /// Where one thread writes files one after another: path below the site root, bytes.
 pub type Put<'a, E> = dyn FnMut(&str, &[u8]) -> Result<(), E> + 'a;
 
+/// Files [`export`] streams rather than puts (the downloads).
+const FILES_STREAMED: u64 = downloads::FILES.len() as u64;
+
+/// Where a large file is streamed: called with its path and a function that
+/// writes it to the writer given.
+pub type Stream<'a, E> =
+    dyn FnMut(&str, &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<(), E> + 'a;
+
 /// Where [`export`] puts each file: called with its path below the site
 /// root and its bytes, from several threads.
 pub type Sink<'a, E> = dyn Fn(&str, &[u8]) -> Result<(), E> + Sync + 'a;
@@ -181,13 +191,18 @@ impl ExportStats {
 }
 
 /// Writes the whole site (not the log, which the caller copies beside it)
-/// through `sink(path, bytes)`: every page in every language, the search
-/// shards, assets and downloads. Pages are rendered in parallel, so `sink`
+/// through `sink(path, bytes)` (the downloads through `stream`): every page
+/// in every language, the search shards, assets and downloads. Pages are rendered in parallel, so `sink`
 /// is called from several threads, in no fixed order; what it receives is
 /// deterministic (the same log gives the same files, byte for byte).
 /// Tables are rendered from `registry`, which must be the one `snap` was
 /// built from.
-pub fn export<E: Send>(registry: &Registry, snap: &Snapshot, sink: &Sink<'_, E>) -> Result<ExportStats, E> {
+pub fn export<E: Send>(
+    registry: &Registry,
+    snap: &Snapshot,
+    sink: &Sink<'_, E>,
+    stream: &mut Stream<'_, E>,
+) -> Result<ExportStats, E> {
     use rayon::prelude::*;
 
     let file = |path: &str, bytes: &[u8]| -> Result<ExportStats, E> {
@@ -212,10 +227,14 @@ pub fn export<E: Send>(registry: &Registry, snap: &Snapshot, sink: &Sink<'_, E>)
         stats = stats.add(file(path, body)?);
         Ok(())
     })?;
-    snap.write_downloads(&mut |path: &str, body: &[u8]| -> Result<(), E> {
-        stats = stats.add(file(path, body)?);
-        Ok(())
-    })?;
+    snap.write_downloads(
+        &mut |path: &str, body: &[u8]| -> Result<(), E> {
+            stats = stats.add(file(path, body)?);
+            Ok(())
+        },
+        stream,
+    )?;
+    stats.files += FILES_STREAMED;
     let geo = &snap.geo;
     for lang in LANGS {
         for p in [Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers] {

@@ -84,8 +84,9 @@ pub struct Snapshot {
     pub evidence: Evidence,
     /// Per contest, per unit (geography order): its row in `report.contests[c].units`.
     unit_rows: Vec<Vec<u32>>,
-    /// Search over table ids, unit ids and names.
-    pub search: SearchIndex,
+    /// Search over table ids, unit ids and names, built on the first search
+    /// (an export builds its shards from a temporary one instead).
+    search: OnceLock<SearchIndex>,
     /// Operator key line, from the election entry.
     pub operator_vkey: String,
     /// Signs `SHA256SUMS` of the downloads, when the log key is at hand.
@@ -111,7 +112,6 @@ impl Snapshot {
                 geo.units().map(|u| by_id.get(geo.unit_id(u)).copied().unwrap_or(u32::MAX)).collect()
             })
             .collect();
-        let search = SearchIndex::build(&geo);
         let operator_vkey = election.operator.clone();
         Some(Snapshot {
             config,
@@ -123,7 +123,7 @@ impl Snapshot {
             tally,
             evidence,
             unit_rows,
-            search,
+            search: OnceLock::new(),
             operator_vkey,
             sums_key: None,
             downloads: OnceLock::new(),
@@ -142,6 +142,11 @@ impl Snapshot {
         self.downloads.get_or_init(|| crate::downloads::build(self, self.sums_key.as_ref()))
     }
 
+    /// The search index.
+    pub fn search(&self) -> &SearchIndex {
+        self.search.get_or_init(|| SearchIndex::build(&self.geo))
+    }
+
     /// What the downloads page lists.
     pub fn listing(&self) -> &Listing {
         self.listing.get_or_init(|| {
@@ -150,10 +155,10 @@ impl Snapshot {
         })
     }
 
-    /// Writes the downloads through `put`, one file in memory at a time, and
-    /// keeps their listing for the downloads page.
-    pub fn write_downloads<E>(&self, put: &mut crate::Put<'_, E>) -> Result<(), E> {
-        let listing = crate::downloads::write_all(self, self.sums_key.as_ref(), put)?;
+    /// Streams the downloads (see [`crate::downloads::write_all`]) and keeps
+    /// their listing for the downloads page.
+    pub fn write_downloads<E>(&self, put: &mut crate::Put<'_, E>, stream: &mut crate::Stream<'_, E>) -> Result<(), E> {
+        let listing = crate::downloads::write_all(self, self.sums_key.as_ref(), put, stream)?;
         let _ = self.listing.set(listing);
         Ok(())
     }

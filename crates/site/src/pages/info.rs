@@ -21,7 +21,7 @@ pub fn search(cx: &Ctx<'_>, query: Option<&str>) -> Markup {
         p { (cx.t("search-help")) }
         (search_form(cx, q))
         @if query.is_some() {
-            @let (hits, more) = snap.search.query(q);
+            @let (hits, more) = snap.search().query(q);
             div id="results" data-answered="1" {
                 @if q.is_empty() {
                 } @else if hits.is_empty() {

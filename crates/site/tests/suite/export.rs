@@ -11,12 +11,17 @@ use crate::snapshot;
 fn exported(reg: &testigo_election::Registry) -> BTreeMap<String, Vec<u8>> {
     let snap = snapshot(reg);
     let files = std::sync::Mutex::new(BTreeMap::new());
-    export(reg, &snap, &|path: &str, bytes: &[u8]| -> Result<(), std::convert::Infallible> {
+    let put = |path: &str, bytes: &[u8]| -> Result<(), std::io::Error> {
         let fresh = files.lock().unwrap().insert(path.to_string(), bytes.to_vec()).is_none();
         assert!(fresh, "{path} written twice");
         Ok(())
-    })
-    .unwrap();
+    };
+    let mut stream = |path: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>| {
+        let mut bytes = Vec::new();
+        write(&mut bytes)?;
+        put(path, &bytes)
+    };
+    export(reg, &snap, &put, &mut stream).unwrap();
     files.into_inner().unwrap()
 }
 

@@ -131,7 +131,18 @@ pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
         }
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
     };
-    let stats = testigo_site::export(&registry, &snap, &sink)?;
+    let mut stream = |path: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>| {
+        let path = out.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        write(&mut w)
+            .and_then(|()| std::io::Write::flush(&mut w))
+            .with_context(|| format!("writing {}", path.display()))
+    };
+    let stats = testigo_site::export(&registry, &snap, &sink, &mut stream)?;
     if !a.quiet {
         println!(
             "wrote {} pages and {} files ({:.1} MB) for log size {size} to {}, with {log_files} log files and {photos} \
