@@ -46,7 +46,7 @@ pub const MAX_RESULTS: usize = 50;
 
 /// Shards over this many results are not written: a query made only of
 /// such common words ("centro") is asked for one more word.
-pub const SHARD_SKIP: usize = 20_000;
+pub const SHARD_SKIP: usize = 5_000;
 
 /// Lower case, accents dropped, anything but letters and digits a word break:
 /// `"Simón Bolívar"` → `["simon", "bolivar"]`. Ids keep their dots and
