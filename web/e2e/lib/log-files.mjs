@@ -5,18 +5,11 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 
-export const WIDTH = 256;
+// The tile path rules are the site's own (web/js/tiles.js), not a second copy.
+import { indexPath } from "../../js/tiles.js";
 
-/** Tile index as C2SP writes it: 1234 → "x001/234", 5 → "005". */
-export function indexPath(n) {
-  const groups = [String(n % 1000).padStart(3, "0")];
-  n = Math.floor(n / 1000);
-  while (n > 0) {
-    groups.unshift(`x${String(n % 1000).padStart(3, "0")}`);
-    n = Math.floor(n / 1000);
-  }
-  return groups.join("/");
-}
+export const WIDTH = 256;
+export { indexPath };
 
 /**
  * Every file of tile `n` at `level` (a number, or "entries" for bundles) in
