@@ -114,7 +114,8 @@ impl ServeArgs {
             witnesses: Vec::new(),
             bu_keys: Vec::new(),
             no_read_photos: false,
-            public_url: None,
+            // The demos run where the reader is: the observers' commands can name the real address.
+            public_url: Some(format!("http://{addr}/")),
         }
     }
 }
