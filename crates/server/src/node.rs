@@ -476,16 +476,19 @@ impl Node {
         Ok(Receipt { extra: Some(entry), index, proof, checkpoint: checkpoint.to_vec() })
     }
 
-    /// The bytes of logged entry `index`, if the latest checkpoint covers it.
-    pub fn entry_at(&self, index: u64) -> Result<Option<Vec<u8>>, SubmitError> {
+    /// The latest checkpoint and the tree size it covers.
+    fn latest(&self) -> Result<(Arc<Vec<u8>>, u64), SubmitError> {
         let checkpoint = self.checkpoint();
-        let size = testigo_tlog::checkpoint::open(&checkpoint, self.log_key(), &[])
-            .map_err(|e| {
-                tracing::error!(error = %e, "the latest checkpoint does not open with the log's own key");
-                SubmitError::Internal("the latest checkpoint cannot be read".into())
-            })?
-            .checkpoint
-            .size;
+        let opened = testigo_tlog::checkpoint::open(&checkpoint, self.log_key(), &[]).map_err(|e| {
+            tracing::error!(error = %e, "the latest checkpoint does not open with the log's own key");
+            SubmitError::Internal("the latest checkpoint cannot be read".into())
+        })?;
+        let size = opened.checkpoint.size;
+        Ok((checkpoint, size))
+    }
+
+    /// Entry `index` of the tree of `size` entries; `None` past its end.
+    fn entry_in(&self, index: u64, size: u64) -> Result<Option<Vec<u8>>, SubmitError> {
         if index >= size {
             return Ok(None);
         }
@@ -495,22 +498,17 @@ impl Node {
         })
     }
 
+    /// The bytes of logged entry `index`, if the latest checkpoint covers it.
+    pub fn entry_at(&self, index: u64) -> Result<Option<Vec<u8>>, SubmitError> {
+        let (_, size) = self.latest()?;
+        self.entry_in(index, size)
+    }
+
     /// A receipt for any logged entry against the latest checkpoint, the
     /// entry in its `extra` line; `None` if the log is not that long yet.
     pub fn receipt_at(&self, index: u64) -> Result<Option<Receipt>, SubmitError> {
-        let checkpoint = self.checkpoint();
-        let opened = testigo_tlog::checkpoint::open(&checkpoint, self.log_key(), &[]).map_err(|e| {
-            tracing::error!(error = %e, "the latest checkpoint does not open with the log's own key");
-            SubmitError::Internal("the latest checkpoint cannot be read".into())
-        })?;
-        let size = opened.checkpoint.size;
-        if index >= size {
-            return Ok(None);
-        }
-        let entry = self.reader.entry(index, size).map_err(|e| {
-            tracing::error!(error = %e, index, "cannot read a logged entry");
-            SubmitError::Internal("cannot read the entry from the log".into())
-        })?;
+        let (checkpoint, size) = self.latest()?;
+        let Some(entry) = self.entry_in(index, size)? else { return Ok(None) };
         self.receipt(entry, index, size, &checkpoint).map(Some)
     }
 

@@ -10,6 +10,7 @@
 //! | `GET /assets/…`, `GET /v1/openapi.json` | stylesheet, ES modules, the API description |
 //! | `GET /downloads/…` | open data and `SHA256SUMS` |
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,9 @@ pub struct Site {
     sums_key: Option<Signer>,
     current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
     building: Mutex<()>,
+    /// Whether a background rebuild is under way: at most one is started,
+    /// however many requests find the snapshot stale meanwhile.
+    rebuilding: AtomicBool,
     /// Pages with the version they were rendered at: (snapshot log size, table version).
     pages: Mutex<lru::LruCache<PageKey, CachedPage>>,
 }
@@ -76,7 +80,15 @@ impl Site {
         let pages = Mutex::new(lru::LruCache::new(
             std::num::NonZeroUsize::new(CACHED_PAGES).unwrap_or(std::num::NonZeroUsize::MIN),
         ));
-        Arc::new(Site { node, config, sums_key, current: RwLock::new(None), building: Mutex::new(()), pages })
+        Arc::new(Site {
+            node,
+            config,
+            sums_key,
+            current: RwLock::new(None),
+            building: Mutex::new(()),
+            rebuilding: AtomicBool::new(false),
+            pages,
+        })
     }
 
     fn build(&self) -> Option<Arc<Snapshot>> {
@@ -103,9 +115,12 @@ impl Site {
         match current {
             Some((snap, _)) if snap.log_size == size => Some(snap),
             Some((snap, built)) => {
-                if built.elapsed() >= REBUILD_EVERY {
+                if built.elapsed() >= REBUILD_EVERY && !self.rebuilding.swap(true, Ordering::AcqRel) {
                     let site = self.clone();
-                    std::thread::spawn(move || site.rebuild());
+                    std::thread::spawn(move || {
+                        site.rebuild();
+                        site.rebuilding.store(false, Ordering::Release);
+                    });
                 }
                 Some(snap)
             }
@@ -181,17 +196,19 @@ async fn lang_root(Path(lang): Path<String>) -> Response {
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
-    match testigo_site::asset(&format!("assets/{path}")) {
-        Some((content_type, body)) => {
-            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    embedded(&format!("assets/{path}"))
 }
 
 async fn openapi() -> Response {
-    match testigo_site::asset("v1/openapi.json") {
-        Some((content_type, body)) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
+    embedded("v1/openapi.json")
+}
+
+/// A file embedded in the binary ([`testigo_site::ASSETS`]).
+fn embedded(path: &str) -> Response {
+    match testigo_site::asset(path) {
+        Some((content_type, body)) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -201,7 +218,7 @@ async fn download(State(site): State<Arc<Site>>, Path(name): Path<String>) -> Re
         let snap = site.snapshot()?;
         let d = snap.downloads();
         if name == "SHA256SUMS" {
-            return Some(("text/plain; charset=utf-8", d.sums.clone()));
+            return Some(("text/plain; charset=utf-8", d.listing.sums.clone()));
         }
         let body = d.files.iter().find(|(n, _)| *n == name)?.1.clone();
         let content_type = if name.ends_with(".json") { "application/json" } else { "text/csv; charset=utf-8" };

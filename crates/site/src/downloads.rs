@@ -13,22 +13,13 @@ use testigo_tally::report::csv_field;
 
 use crate::model::Snapshot;
 
-/// The files of the downloads page, with their checksums.
+/// The files of the downloads page in memory, with their listing.
 #[derive(Clone, Debug)]
 pub struct Downloads {
-    /// (file name, contents), in the order the page lists them.
+    /// (file name, contents), in [`FILES`] order.
     pub files: Vec<(String, Vec<u8>)>,
-    /// `SHA256SUMS`: a signed note when signed, else plain `sha256sum` lines.
-    pub sums: Vec<u8>,
-    /// Whether `sums` carries the log key's signature.
-    pub signed: bool,
-}
-
-impl Downloads {
-    /// (name, size, hex SHA-256) of each file, for the page.
-    pub fn listing(&self) -> Vec<(String, u64, String)> {
-        self.files.iter().map(|(n, b)| (n.clone(), b.len() as u64, hex::encode(Sha256::digest(b)))).collect()
-    }
+    /// Their sizes and checksums, and `SHA256SUMS`.
+    pub listing: Listing,
 }
 
 #[derive(Serialize)]
@@ -235,8 +226,7 @@ pub fn build(snap: &Snapshot, log_key: Option<&Signer>) -> Downloads {
     let files: Vec<(String, Vec<u8>)> =
         FILES.iter().map(|name| (name.to_string(), file(snap, name).unwrap_or_default())).collect();
     let hashed = files.iter().map(|(n, b)| (n.clone(), b.len() as u64, hex::encode(Sha256::digest(b)))).collect();
-    let Listing { sums, signed, .. } = listing(snap, log_key, hashed);
-    Downloads { files, sums, signed }
+    Downloads { listing: listing(snap, log_key, hashed), files }
 }
 
 /// `SHA256SUMS` as a signed note: a header line, then `sha256sum` lines.

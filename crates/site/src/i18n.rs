@@ -232,15 +232,6 @@ impl Tr {
         out
     }
 
-    /// A signed whole number.
-    pub fn signed(&self, n: i64) -> String {
-        if n < 0 {
-            format!("−{}", self.num(n.unsigned_abs()))
-        } else {
-            self.num(n as u64)
-        }
-    }
-
     /// A percentage with two decimals, or the word for unknown.
     pub fn pct(&self, p: Option<f64>) -> String {
         match p {
@@ -285,6 +276,5 @@ mod tests {
         assert_eq!(Tr::new(Lang::En).num(21_392_464), "21,392,464");
         assert_eq!(Tr::new(Lang::En).num(999), "999");
         assert_eq!(Tr::new(Lang::Pt).pct(Some(83.456)), "83,46 %");
-        assert_eq!(Tr::new(Lang::En).signed(-1200), "−1,200");
     }
 }

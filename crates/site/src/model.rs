@@ -87,8 +87,6 @@ pub struct Snapshot {
     /// Search over table ids, unit ids and names, built on the first search
     /// (an export builds its shards from a temporary one instead).
     search: OnceLock<SearchIndex>,
-    /// Operator key line, from the election entry.
-    pub operator_vkey: String,
     /// Signs `SHA256SUMS` of the downloads, when the log key is at hand.
     sums_key: Option<Signer>,
     /// The downloads, built on first use.
@@ -112,7 +110,6 @@ impl Snapshot {
                 geo.units().map(|u| by_id.get(geo.unit_id(u)).copied().unwrap_or(u32::MAX)).collect()
             })
             .collect();
-        let operator_vkey = election.operator.clone();
         Some(Snapshot {
             config,
             log_size: registry.next_index(),
@@ -124,7 +121,6 @@ impl Snapshot {
             evidence,
             unit_rows,
             search: OnceLock::new(),
-            operator_vkey,
             sums_key: None,
             downloads: OnceLock::new(),
             listing: OnceLock::new(),
@@ -149,10 +145,7 @@ impl Snapshot {
 
     /// What the downloads page lists.
     pub fn listing(&self) -> &Listing {
-        self.listing.get_or_init(|| {
-            let d = self.downloads();
-            Listing { files: d.listing(), sums: d.sums.clone(), signed: d.signed }
-        })
+        self.listing.get_or_init(|| self.downloads().listing.clone())
     }
 
     /// Streams the downloads (see [`crate::downloads::write_all`]) and keeps

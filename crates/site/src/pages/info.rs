@@ -194,7 +194,7 @@ pub fn observers(cx: &Ctx<'_>) -> Markup {
         h2 { (cx.t("log-key")) }
         pre.key { code id="log-key" { (config.log_vkey.trim()) } }
         h2 { (cx.t("operator-key")) }
-        pre.key { code { (snap.operator_vkey.trim()) } }
+        pre.key { code { (snap.election.operator.trim()) } }
         h2 { (cx.t("cosigners")) }
         @if config.cosigners.is_empty() {
             p { (cx.t("cosigners-none")) }

@@ -44,7 +44,9 @@ pub struct SiteArgs {
 pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let copy = DataDir::open_copy(&a.dir)?;
-    let log_dir = if a.dir.join("log").join("checkpoint").is_file() { a.dir.join("log") } else { a.dir.clone() };
+    // A data directory keeps its log in log/ and photos in blobs/; a mirror is laid out as the URLs.
+    let data_dir = a.dir.join("log").join("checkpoint").is_file();
+    let log_dir = if data_dir { a.dir.join("log") } else { a.dir.clone() };
     let key = match &a.key {
         Some(k) => read_vkey(k).context("--key")?,
         None => {
@@ -62,6 +64,7 @@ pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
         bail!("--quorum {quorum} is more than the {} --cosigner keys given", cosigners.len());
     }
     prepare_out(&a.out)?;
+    let out = Out { root: a.out.clone(), made: Default::default() };
 
     let (registry, size) = super::tally::load_registry(&a.dir)?;
     let checkpoint = std::fs::read(log_dir.join("checkpoint")).context("reading the checkpoint")?;
@@ -90,20 +93,15 @@ pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
     let mut log_files = 0u64;
     copy_tree(&log_dir.join("tile"), &a.out.join("tile"), &mut log_files)?;
     let mut photos = 0u64;
-    let blobs = if a.dir.join("log").join("checkpoint").is_file() {
-        DirBlobs::reader(copy.blobs())
-    } else {
-        DirBlobs::reader(a.dir.join("blob").join("sha256"))
-    };
-    let blob_dir = a.out.join("blob").join("sha256");
+    let blobs = DirBlobs::reader(if data_dir { copy.blobs() } else { a.dir.join("blob").join("sha256") });
     for s in registry.sheets() {
         let Some(h) = s.photo_sha256() else { continue };
-        let dest = blob_dir.join(&h);
-        if dest.is_file() {
+        let dest = format!("blob/sha256/{h}");
+        if a.out.join(&dest).is_file() {
             continue;
         }
         if let Some(bytes) = testigo_store::BlobStore::get(&blobs, &h).with_context(|| format!("reading photo {h}"))? {
-            write_file(&dest, &bytes)?;
+            out.write(&dest, &bytes)?;
             photos += 1;
         }
     }
@@ -111,36 +109,18 @@ pub fn run(a: SiteArgs) -> anyhow::Result<ExitCode> {
     let reader = testigo_tlog::reader::LogReader::new(copy.storage()?, 64);
     for index in testigo_site::entries_served(&registry) {
         let bytes = reader.entry(index, size).with_context(|| format!("reading log entry {index}"))?;
-        write_file(&a.out.join("v1").join("entries").join(index.to_string()), &bytes)?;
+        out.write(&format!("v1/entries/{index}"), &bytes)?;
         log_files += 1;
     }
-    write_file(&a.out.join("checkpoint"), &checkpoint)?;
-    write_file(&a.out.join("log.vkey"), format!("{}\n", key.to_vkey()).as_bytes())?;
+    out.write("checkpoint", &checkpoint)?;
+    out.write("log.vkey", format!("{}\n", key.to_vkey()).as_bytes())?;
 
-    let out = a.out.clone();
-    // Pages share a few directories: create each once, not once per page.
-    let made: std::sync::Mutex<std::collections::HashSet<PathBuf>> = Default::default();
-    let sink = |path: &str, bytes: &[u8]| -> anyhow::Result<()> {
-        let path = out.join(path);
-        if let Some(parent) = path.parent() {
-            let mut made = made.lock().unwrap_or_else(|p| p.into_inner());
-            if !made.contains(parent) {
-                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-                made.insert(parent.to_path_buf());
-            }
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
-    };
+    let sink = |path: &str, bytes: &[u8]| out.write(path, bytes);
     let mut stream = |path: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>| {
-        let path = out.join(path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut w = std::io::BufWriter::new(file);
+        let mut w = std::io::BufWriter::new(out.create(path)?);
         write(&mut w)
             .and_then(|()| std::io::Write::flush(&mut w))
-            .with_context(|| format!("writing {}", path.display()))
+            .with_context(|| format!("writing {}", a.out.join(path).display()))
     };
     let stats = testigo_site::export(&registry, &snap, &sink, &mut stream)?;
     if !a.quiet {
@@ -170,11 +150,36 @@ fn prepare_out(out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+/// The export's directory: files written below it, each directory created
+/// once (pages share a few directories; called from several threads).
+struct Out {
+    root: PathBuf,
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+}
+
+impl Out {
+    /// The path of `rel`, its directory created.
+    fn prepare(&self, rel: &str) -> anyhow::Result<PathBuf> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            let mut made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                made.insert(parent.to_path_buf());
+            }
+        }
+        Ok(path)
     }
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.prepare(rel)?;
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+    }
+
+    fn create(&self, rel: &str) -> anyhow::Result<std::fs::File> {
+        let path = self.prepare(rel)?;
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))
+    }
 }
 
 /// Copies a directory tree of log tiles (copies, not links: whoever edits
