@@ -1,7 +1,7 @@
 //! Geography entries: the units and tables of an election, split into
 //! chunks that each fit comfortably in one log entry.
 
-use crate::geography::{Geography, Table, Unit};
+use crate::geography::{Declared, Geography, Table, Unit};
 use serde::{Deserialize, Serialize};
 
 /// Largest canonical JSON a chunk is allowed to grow to, leaving room under
@@ -19,6 +19,10 @@ pub struct GeographyChunk {
     /// Tables, each after its unit.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<Table>,
+    /// Totals declared for units of this or an earlier chunk (each unit at
+    /// most once per chunk), after its units and tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<Declared>,
 }
 
 fn json_len<T: Serialize>(v: &T) -> usize {
@@ -29,7 +33,7 @@ fn json_len<T: Serialize>(v: &T) -> usize {
 
 /// Splits a geography into chunks whose canonical JSON stays within
 /// [`CHUNK_JSON_BUDGET`]: all units first (in insertion order, so parents
-/// precede children), then all tables. Applying the chunks in order to an
+/// precede children), then all tables, then the declared totals. Applying the chunks in order to an
 /// empty geography with the same levels rebuilds it exactly.
 pub fn geography_chunks(geo: &Geography) -> Vec<GeographyChunk> {
     // `{"units":[` + `],"tables":[` + `]}` framing.
@@ -38,7 +42,7 @@ pub fn geography_chunks(geo: &Geography) -> Vec<GeographyChunk> {
     let mut cur = GeographyChunk::default();
     let mut size = FRAME;
     let mut push = |cur: &mut GeographyChunk, size: &mut usize, len: usize| {
-        if *size + len + 1 > CHUNK_JSON_BUDGET && (!cur.units.is_empty() || !cur.tables.is_empty()) {
+        if *size + len + 1 > CHUNK_JSON_BUDGET && !cur.is_empty() {
             chunks.push(std::mem::take(cur));
             *size = FRAME;
         }
@@ -54,8 +58,19 @@ pub fn geography_chunks(geo: &Geography) -> Vec<GeographyChunk> {
         push(&mut cur, &mut size, json_len(&table));
         cur.tables.push(table);
     }
-    if !cur.units.is_empty() || !cur.tables.is_empty() {
+    for d in geo.declarations() {
+        push(&mut cur, &mut size, json_len(d));
+        cur.declared.push(d.clone());
+    }
+    if !cur.is_empty() {
         chunks.push(cur);
     }
     chunks
+}
+
+impl GeographyChunk {
+    /// Whether it adds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.tables.is_empty() && self.declared.is_empty()
+    }
 }

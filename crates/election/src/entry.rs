@@ -145,8 +145,14 @@ pub struct Dataset {
     pub name: String,
     /// SHA-256 of the data set file, 64 lowercase hex digits.
     pub sha256: String,
-    /// Row of the data set this sheet comes from.
+    /// Row of the data set this sheet comes from (for a CSV, the line in
+    /// the file, the header being line 1).
     pub row: u64,
+    /// Where the row itself points, as the data set gives it: the URL of the
+    /// scanned sheet, an archive reference. Kept so that two sources' rows
+    /// can be traced back to what each looked at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// A tally sheet (acta): one table's figures for one contest.
@@ -161,14 +167,21 @@ pub struct Sheet {
     pub contest: String,
     /// Where the figures come from.
     pub source: Source,
-    /// Votes per candidate id (candidates not listed count as 0).
+    /// Votes per candidate id (candidates not listed count as 0, unless
+    /// listed in [`Self::not_reported`]).
     pub votes: BTreeMap<String, u64>,
+    /// Candidate ids whose votes the source does not report (sorted, no
+    /// repeats, none of them in [`Self::votes`]). A figure not reported is
+    /// never compared with another sheet's, so it creates no conflict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_reported: Vec<String>,
     /// Valid votes, as printed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid: Option<u64>,
-    /// Null (spoilt) votes.
-    pub null: u64,
-    /// Blank votes, where printed separately.
+    /// Null (spoilt) votes; `None` when the source does not report them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null: Option<u64>,
+    /// Blank votes, where printed separately (`None`: not reported).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blank: Option<u64>,
     /// Voters who voted, as printed.
@@ -314,6 +327,29 @@ pub struct Trust {
     pub signed_at: u64,
 }
 
+/// Signed by an enrolled `importer` key after a bulk import: what file was
+/// imported, so that anyone holding a copy can check that the logged sheets
+/// are exactly its rows (`testigo import --check`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportManifest {
+    /// The election id.
+    pub election: String,
+    /// The data set's name, as its sheets' [`Dataset::name`].
+    pub name: String,
+    /// SHA-256 of the file as imported (uncompressed), 64 lowercase hex
+    /// digits, as its sheets' [`Dataset::sha256`].
+    pub sha256: String,
+    /// The layout it was read as (e.g. `testigo-csv`, `venezuela-2024`).
+    pub format: String,
+    /// Data rows in the file.
+    pub rows: u64,
+    /// Sheets logged from it (rows refused at intake are not).
+    pub sheets: u64,
+    /// When it was signed, unix seconds.
+    pub signed_at: u64,
+}
+
 /// The kind of an entry, as written on its first line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -333,6 +369,8 @@ pub enum Kind {
     Reading,
     /// [`Entry::Trust`].
     Trust,
+    /// [`Entry::Import`].
+    Import,
 }
 
 impl Kind {
@@ -347,6 +385,7 @@ impl Kind {
             Kind::Bulletin => "bulletin",
             Kind::Reading => "reading",
             Kind::Trust => "trust",
+            Kind::Import => "import",
         }
     }
 
@@ -361,6 +400,7 @@ impl Kind {
             Kind::Bulletin,
             Kind::Reading,
             Kind::Trust,
+            Kind::Import,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -392,6 +432,8 @@ pub enum Entry {
     Reading(PhotoReading),
     /// Operator-signed: keys trusted to sign documents of a QR format.
     Trust(Trust),
+    /// Signed by an enrolled importer key: the manifest of a bulk import.
+    Import(ImportManifest),
 }
 
 /// Errors encoding or decoding entries.
@@ -436,6 +478,7 @@ impl Entry {
             Entry::Bulletin(_) => Kind::Bulletin,
             Entry::Reading(_) => Kind::Reading,
             Entry::Trust(_) => Kind::Trust,
+            Entry::Import(_) => Kind::Import,
         }
     }
 
@@ -450,6 +493,7 @@ impl Entry {
             Entry::Bulletin(v) => to_json(v),
             Entry::Reading(v) => to_json(v),
             Entry::Trust(v) => to_json(v),
+            Entry::Import(v) => to_json(v),
         }
     }
 
@@ -540,7 +584,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
     }
     let kind = Kind::parse(kind).ok_or_else(|| {
         EntryError::Malformed(format!(
-            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading or trust"
+            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading, trust or import"
         ))
     })?;
     let entry = match kind {
@@ -552,6 +596,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
         Kind::Bulletin => Entry::Bulletin(parse_canonical(kind, json)?),
         Kind::Reading => Entry::Reading(parse_canonical(kind, json)?),
         Kind::Trust => Entry::Trust(parse_canonical(kind, json)?),
+        Kind::Import => Entry::Import(parse_canonical(kind, json)?),
     };
     Ok((entry, note))
 }

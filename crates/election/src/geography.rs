@@ -36,6 +36,26 @@ pub struct Table {
     pub registered: Option<u64>,
 }
 
+/// Totals declared for a unit by a source outside the sheets (an official
+/// gazette, the authority's list of tables): what the unit's coverage and
+/// the bound on its missing votes are measured against. Logged in
+/// operator-signed geography entries; a later declaration for the same unit
+/// replaces the earlier one (both stay in the log).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Declared {
+    /// The unit id.
+    pub unit: String,
+    /// Voting tables in the unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<u64>,
+    /// Registered voters in the unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<u64>,
+    /// Where the figures come from (publication, date, URL).
+    pub source: String,
+}
+
 /// Position of a unit in its [`Geography`]; only meaningful there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnitIx(pub(crate) u32);
@@ -124,6 +144,14 @@ pub enum GeoError {
     /// More than 2³²−1 units or tables.
     #[error("too many units or tables (limit 4294967294)")]
     TooMany,
+    /// A declaration of totals that cannot be used.
+    #[error("declared totals for unit {unit:?}: {why}")]
+    BadDeclared {
+        /// The unit id.
+        unit: String,
+        /// What is wrong.
+        why: &'static str,
+    },
 }
 
 /// The hierarchy of units and tables of one election, with indexes for lookup
@@ -140,6 +168,8 @@ pub struct Geography {
     table_ids: StrIndex,
     table_unit: Vec<u32>,
     table_registered: Vec<Option<u64>>,
+    /// Declared totals by unit position (few units have them).
+    unit_declared: std::collections::HashMap<u32, Declared>,
 }
 
 impl Geography {
@@ -333,6 +363,51 @@ impl Geography {
             self.insert_table(t)?;
         }
         Ok(())
+    }
+
+    /// Checks declarations of totals, for units already present or among
+    /// `new_units` (the units of the same entry): each names a unit, declares
+    /// at least one total, and names its source.
+    pub fn check_declared(&self, declared: &[Declared], new_units: &[Unit]) -> Result<(), GeoError> {
+        let mut seen = std::collections::HashSet::new();
+        for d in declared {
+            let bad = |why| GeoError::BadDeclared { unit: d.unit.clone(), why };
+            if self.find_unit(&d.unit).is_none() && !new_units.iter().any(|u| u.id == d.unit) {
+                return Err(bad("no such unit: add it first (or in the same entry)"));
+            }
+            if d.tables.is_none() && d.registered.is_none() {
+                return Err(bad("declares neither tables nor registered voters"));
+            }
+            if name_problem(&d.source).is_some() {
+                return Err(bad("its source must be named (non-empty, no control characters)"));
+            }
+            if !seen.insert(d.unit.as_str()) {
+                return Err(bad("declared twice in one entry"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records declarations checked by [`Self::check_declared`] (units must
+    /// be present by now); a unit's later declaration replaces its earlier one.
+    pub fn set_declared(&mut self, declared: &[Declared]) {
+        for d in declared {
+            if let Some(u) = self.find_unit(&d.unit) {
+                self.unit_declared.insert(u.0, d.clone());
+            }
+        }
+    }
+
+    /// The totals declared for a unit, if any.
+    pub fn declared(&self, u: UnitIx) -> Option<&Declared> {
+        self.unit_declared.get(&u.0)
+    }
+
+    /// Every declaration in force, in unit order.
+    pub fn declarations(&self) -> Vec<&Declared> {
+        let mut out: Vec<(&u32, &Declared)> = self.unit_declared.iter().collect();
+        out.sort_by_key(|(u, _)| **u);
+        out.into_iter().map(|(_, d)| d).collect()
     }
 
     /// The unit at dense position `i` (as [`UnitIx::get`] gives), if there is one.

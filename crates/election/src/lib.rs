@@ -36,16 +36,16 @@ pub use chunk::{geography_chunks, GeographyChunk, CHUNK_JSON_BUDGET};
 pub use codes::{Flag, FlagSet, Rejection, FLAG_CODES, REJECTION_CODES};
 pub use enrolment::{Enrolment, Revocation};
 pub use entry::{
-    decode, encode_signed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError, Kind, PhotoReading, Revoke,
+    decode, encode_signed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError, ImportManifest, Kind, PhotoReading, Revoke,
     Role, Sheet, Source, Trust, TrustedKey, FORMAT, MAX_ENTRY_BYTES,
 };
-pub use geography::{GeoError, Geography, Table, TableIx, Unit, UnitIx};
+pub use geography::{Declared, GeoError, Geography, Table, TableIx, Unit, UnitIx};
 pub use ids::MAX_ID_BYTES;
 pub use load::{load_ballot, load_election, load_election_for_operator, load_tables_csv, LoadError};
 pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, DEFAULT_MAX_TABLE_VOTERS};
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
 pub use registry::{
-    Applied, LoggedBulletin, LoggedTrust, Prepared, Registry, SheetCounts, SheetView, MAX_READING_CODES, MAX_TRUST_KEYS,
+    Applied, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry, SheetCounts, SheetView, MAX_READING_CODES, MAX_TRUST_KEYS,
 };
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};

@@ -7,6 +7,7 @@
 
 use crate::entry::TrustedKey;
 use crate::model::{Contest, ElectionDef};
+use crate::registry::SheetCounts;
 use std::collections::BTreeMap;
 
 /// The counts a QR payload carries.
@@ -139,14 +140,13 @@ pub struct QrCheck {
 }
 
 /// Checks `payloads` (alternatives: the first that matches wins) against a
-/// sheet's typed figures: `votes` in the contest's candidate order.
+/// sheet's typed figures (`counts`; figures it does not report are not compared).
 pub fn check_payloads(
     decoder: &dyn QrDecoder,
     election: &ElectionDef,
     contest: &Contest,
     table: &str,
-    votes: &[u64],
-    null: u64,
+    counts: &SheetCounts<'_>,
     payloads: &[String],
 ) -> QrCheck {
     let mut best: Option<(QrOutcome, QrReading)> = None;
@@ -154,7 +154,7 @@ pub fn check_payloads(
         let reading = decoder.read(election, contest, payload);
         let outcome = match &reading.counts {
             Err(_) => QrOutcome::Unreadable,
-            Ok(c) if counts_match(contest, table, votes, null, c) => QrOutcome::Matches,
+            Ok(c) if counts_match(contest, table, counts, c) => QrOutcome::Matches,
             Ok(_) => QrOutcome::Mismatch,
         };
         // Prefer a match, then a readable mismatch, then the first unreadable.
@@ -182,14 +182,17 @@ pub fn check_payloads(
     }
 }
 
-fn counts_match(contest: &Contest, table: &str, votes: &[u64], null: u64, counts: &QrCounts) -> bool {
+/// Whether a QR's counts match the sheet's on every figure the sheet
+/// reports (a figure the sheet does not report cannot contradict the code).
+fn counts_match(contest: &Contest, table: &str, typed: &SheetCounts<'_>, counts: &QrCounts) -> bool {
     let table_differs = counts.table.as_deref().is_some_and(|t| t != table);
-    let null_differs = counts.null.is_some_and(|n| n != null);
+    let null_differs = matches!((counts.null, typed.null), (Some(q), Some(t)) if q != t);
     let unknown_candidate = counts.votes.keys().any(|c| contest.candidate_position(c).is_none());
     let votes_differ = contest
         .candidates
         .iter()
-        .zip(votes)
-        .any(|(cand, &typed)| counts.votes.get(&cand.id).copied().unwrap_or(0) != typed);
+        .zip(typed.votes)
+        .enumerate()
+        .any(|(k, (cand, &v))| typed.reports(k) && counts.votes.get(&cand.id).copied().unwrap_or(0) != v);
     !(table_differs || null_differs || unknown_candidate || votes_differ)
 }

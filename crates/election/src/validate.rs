@@ -9,6 +9,7 @@ use crate::codes::{Flag, FlagSet, Rejection};
 use crate::entry::{Sheet, Source};
 use crate::ids::{id_problem, name_problem};
 use crate::model::{Contest, ElectionDef};
+use crate::registry::SheetCounts;
 
 /// Seconds a sheet's `signed_at` may differ from the server clock at submission.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 15 * 60;
@@ -61,17 +62,42 @@ pub(crate) fn check_fields(sheet: &Sheet) -> Result<(), Rejection> {
 }
 
 /// Maps the sheet's votes onto the contest's candidate order (absent
-/// candidates count 0).
-pub(crate) fn resolve_votes(contest: &Contest, sheet: &Sheet) -> Result<Box<[u64]>, Rejection> {
-    let mut votes = vec![0u64; contest.candidates.len()];
-    for (cand, &n) in &sheet.votes {
-        let pos = contest.candidate_position(cand).ok_or_else(|| Rejection::UnknownCandidate {
+/// candidates count 0) and its not-reported candidates onto positions;
+/// refuses unknown candidates, a not-reported list that is not sorted and
+/// free of repeats or that names a candidate with votes, and a sheet that
+/// reports no figure at all.
+pub(crate) fn resolve_votes(contest: &Contest, sheet: &Sheet) -> Result<(Box<[u64]>, Box<[u16]>), Rejection> {
+    let position = |cand: &String| {
+        contest.candidate_position(cand).ok_or_else(|| Rejection::UnknownCandidate {
             contest: contest.id.clone(),
             candidate: if id_problem(cand).is_some() { format!("{cand:?}") } else { cand.clone() },
-        })?;
-        votes[pos] = n;
+        })
+    };
+    let mut votes = vec![0u64; contest.candidates.len()];
+    for (cand, &n) in &sheet.votes {
+        votes[position(cand)?] = n;
     }
-    Ok(votes.into_boxed_slice())
+    let mut not_reported = Vec::with_capacity(sheet.not_reported.len());
+    for (i, cand) in sheet.not_reported.iter().enumerate() {
+        if i > 0 && sheet.not_reported[i - 1] >= *cand {
+            return Err(Rejection::Malformed("not_reported must be sorted and without repeats".into()));
+        }
+        if sheet.votes.contains_key(cand) {
+            return Err(Rejection::Malformed(format!(
+                "candidate {cand:?} is both counted and listed as not reported: drop one"
+            )));
+        }
+        // MAX_CANDIDATES keeps positions within u16.
+        not_reported.push(position(cand)? as u16);
+    }
+    not_reported.sort_unstable();
+    let nothing = not_reported.len() == votes.len() && sheet.null.is_none() && sheet.blank.is_none();
+    if nothing {
+        return Err(Rejection::Malformed(
+            "the sheet reports no figure at all (every candidate not reported, no null or blank votes)".into(),
+        ));
+    }
+    Ok((votes.into_boxed_slice(), not_reported.into_boxed_slice()))
 }
 
 /// Valid votes as the sheet means them: printed if given, else the sum.
@@ -102,7 +128,7 @@ pub(crate) fn check_bounds(
     }
     let fields = [
         ("valid", sheet.valid),
-        ("null", Some(sheet.null)),
+        ("null", sheet.null),
         ("blank", sheet.blank),
         ("voters", sheet.voters),
         ("registered", sheet.registered),
@@ -112,26 +138,31 @@ pub(crate) fn check_bounds(
             return Err(out(name.to_string(), n));
         }
     }
-    let total = effective_valid(sheet, votes).saturating_add(sheet.null).saturating_add(sheet.blank.unwrap_or(0));
+    let total =
+        effective_valid(sheet, votes).saturating_add(sheet.null.unwrap_or(0)).saturating_add(sheet.blank.unwrap_or(0));
     if total > bound {
         return Err(out("valid + null + blank".to_string(), total));
     }
     Ok(())
 }
 
-/// Arithmetic consistency flags:
+/// Arithmetic consistency flags (figures not reported count 0, so a sum is
+/// a lower bound, and the sum of candidates is not checked at all when one
+/// is not reported):
 /// - `candidate_sum_mismatch`: valid is printed and the votes do not add up to it;
 /// - `valid_plus_null_exceeds_voters`: voters is printed and valid (printed,
 ///   else the sum) + null + blank exceeds it;
 /// - `voters_exceed_registered`: voters (printed, else valid + null + blank)
 ///   exceeds registered (the table's if known, else as printed).
-pub(crate) fn consistency_flags(sheet: &Sheet, votes: &[u64], table_registered: Option<u64>) -> FlagSet {
+pub(crate) fn consistency_flags(sheet: &Sheet, counts: &SheetCounts<'_>, table_registered: Option<u64>) -> FlagSet {
     let mut flags = FlagSet::default();
+    let votes = counts.votes;
     let sum = votes.iter().fold(0u64, |a, &v| a.saturating_add(v));
-    if sheet.valid.is_some_and(|v| v != sum) {
+    if counts.not_reported.is_empty() && sheet.valid.is_some_and(|v| v != sum) {
         flags.insert(Flag::CandidateSumMismatch);
     }
-    let cast = effective_valid(sheet, votes).saturating_add(sheet.null).saturating_add(sheet.blank.unwrap_or(0));
+    let cast =
+        effective_valid(sheet, votes).saturating_add(sheet.null.unwrap_or(0)).saturating_add(sheet.blank.unwrap_or(0));
     if sheet.voters.is_some_and(|v| cast > v) {
         flags.insert(Flag::ValidPlusNullExceedsVoters);
     }

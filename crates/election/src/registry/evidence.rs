@@ -6,6 +6,7 @@
 use super::readings::ReadingRec;
 use crate::codes::{Flag, FlagSet};
 use crate::model::{Contest, ElectionDef};
+use super::sheets::SheetCounts;
 use crate::qr::{check_payloads, QrCheck, QrDecoder, QrOutcome};
 use crate::validate::is_sha256_hex;
 
@@ -29,14 +30,13 @@ pub(super) struct QrSubject<'a> {
     pub(super) election: &'a ElectionDef,
     pub(super) contest: &'a Contest,
     pub(super) table: &'a str,
-    pub(super) votes: &'a [u64],
-    pub(super) null: u64,
+    pub(super) counts: SheetCounts<'a>,
 }
 
 impl QrSubject<'_> {
     /// Checks QR payloads against the sheet.
     pub(super) fn check(&self, decoder: &dyn QrDecoder, payloads: &[String]) -> QrCheck {
-        check_payloads(decoder, self.election, self.contest, self.table, self.votes, self.null, payloads)
+        check_payloads(decoder, self.election, self.contest, self.table, &self.counts, payloads)
     }
 
     /// Checks a photo's codes (joined by the decoder into payloads) against

@@ -36,6 +36,7 @@
 mod auth;
 mod bulletins;
 mod evidence;
+mod imports;
 mod prepare;
 mod readings;
 mod sheets;
@@ -46,6 +47,7 @@ mod view;
 mod tests;
 
 pub use bulletins::LoggedBulletin;
+pub use imports::LoggedImport;
 pub use prepare::Prepared;
 pub use readings::MAX_READING_CODES;
 pub use sheets::SheetCounts;
@@ -109,6 +111,7 @@ enum Plan {
     },
     Sheet(SheetPlan),
     Bulletin(Box<LoggedBulletin>),
+    Import(Box<LoggedImport>),
     /// A photo reading and, per sheet showing that photo, its new photo check and flags.
     Reading {
         photo: [u8; 32],
@@ -169,6 +172,8 @@ pub struct Registry {
     sheets_by_photo: HashMap<[u8; 32], Vec<u32>>,
     // bulletins.rs
     bulletins: Vec<LoggedBulletin>,
+    // imports.rs
+    imports: Vec<LoggedImport>,
     // readings.rs
     /// Latest reading per photo hash.
     readings: HashMap<[u8; 32], ReadingRec>,
@@ -187,6 +192,7 @@ impl std::fmt::Debug for Registry {
             .field("enrolments", &self.enrolments.len())
             .field("sheets", &self.sheets.len())
             .field("bulletins", &self.bulletins.len())
+            .field("imports", &self.imports.len())
             .field("next_index", &self.next_index)
             .field("qr_decoder", &self.qr.is_some())
             .field("trusts", &self.trusts.len())
@@ -319,6 +325,7 @@ impl Registry {
                 verify_operator(operator, kind, &signed)?;
                 self.geography
                     .check_chunk(&chunk.units, &chunk.tables)
+                    .and_then(|()| self.geography.check_declared(&chunk.declared, &chunk.units))
                     .map_err(|e| Rejection::InvalidDefinition(e.to_string()))?;
                 Ok(Plan::Geography(chunk))
             }
@@ -332,6 +339,7 @@ impl Registry {
             }
             Entry::Sheet(s) => self.plan_sheet(election, at, &signed, s),
             Entry::Bulletin(b) => self.plan_bulletin(election, at, &signed, b),
+            Entry::Import(m) => self.plan_import(election, at, &signed, m),
             Entry::Reading(r) => {
                 verify_operator(operator, kind, &signed)?;
                 self.plan_reading(election, at.index, r)
@@ -356,6 +364,7 @@ impl Registry {
             Plan::Geography(chunk) => {
                 // Checked when planning; add_chunk re-checks and is all-or-nothing.
                 let _ = self.geography.add_chunk(&chunk.units, &chunk.tables);
+                self.geography.set_declared(&chunk.declared);
                 self.table_head.resize(self.geography.table_count(), NONE);
                 Applied::new(index, Kind::Geography)
             }
@@ -363,6 +372,7 @@ impl Registry {
             Plan::Revoke { enrolment, reason } => self.commit_revoke(index, enrolment, reason),
             Plan::Sheet(p) => self.commit_sheet(index, p),
             Plan::Bulletin(b) => self.commit_bulletin(index, *b),
+            Plan::Import(m) => self.commit_import(index, *m),
             Plan::Reading { photo, rec, updates } => self.commit_reading(index, photo, rec, updates),
             Plan::Trust { rec, decoder, rechecks } => self.commit_trust(index, *rec, decoder, rechecks),
         };

@@ -71,8 +71,7 @@ impl Registry {
                     election,
                     contest: &election.contests[sheet.contest as usize],
                     table: self.geography.table_id(TableIx(sheet.table)),
-                    votes: &sheet.votes,
-                    null: sheet.null,
+                    counts: sheet.counts(),
                 };
                 let check = subject.check_photo(decoder, &rec);
                 let mut flags = sheet.flags;

@@ -20,37 +20,66 @@ use crate::validate::{check_bounds, check_fields, consistency_flags, resolve_vot
 /// (and flagged when they do not add up), but no tally counts them.
 #[derive(Clone, Copy, Debug)]
 pub struct SheetCounts<'a> {
-    /// Votes per candidate, in the contest's candidate order.
+    /// Votes per candidate, in the contest's candidate order (0 where not
+    /// reported).
     pub votes: &'a [u64],
-    /// Null (spoilt) votes.
-    pub null: u64,
-    /// Blank votes, if the sheet prints them.
+    /// Positions of the candidates whose votes the sheet does not report,
+    /// ascending (usually none).
+    pub not_reported: &'a [u16],
+    /// Null (spoilt) votes, if reported.
+    pub null: Option<u64>,
+    /// Blank votes, if reported (printed separately).
     pub blank: Option<u64>,
 }
 
 impl SheetCounts<'_> {
     /// Whether two sheets for the same table and contest record the same
-    /// result, so that either could be counted: every candidate's votes,
-    /// the null votes and the blank votes are equal. An unprinted blank
-    /// count is taken as 0.
+    /// result: every figure *both* report is equal — each candidate's votes,
+    /// the null votes and the blank votes. A figure one of them does not
+    /// report is not compared: "not reported" never makes a conflict.
     ///
     /// This is the one definition of "agree": the registry flags a sheet
     /// `conflicts_with_earlier` when it does not agree with a current sheet
-    /// of another key, and the tally groups agreeing sheets into variants.
+    /// of another key, and the tally groups sheets into variants with it.
     ///
-    /// Why blank votes are compared: a tally counts them (they are part of
-    /// the ballots cast and of turnout), so two sheets that differ only in
-    /// blank votes lead to different totals depending on which is counted;
-    /// treating them as one record would let one silently stand in for the
-    /// other. Null votes are compared for the same reason.
+    /// Why blank and null votes are compared: a tally counts them (they are
+    /// part of the ballots cast and of turnout), so two sheets that differ
+    /// only there lead to different totals depending on which is counted.
     ///
-    /// Why an unprinted blank count is 0: that is how a tally counts it, and
-    /// it keeps agreement an equivalence (reflexive, symmetric, transitive),
-    /// which grouping sheets into variants needs. Were "not printed" to agree
-    /// with any figure, a sheet without blank votes would agree with two
-    /// sheets that disagree with each other.
+    /// Why not-reported figures are skipped: a source that never transcribed
+    /// null votes (a decode of candidate totals, say) says nothing about
+    /// them; treating its silence as 0 would invent a disagreement with
+    /// every sheet that did. The price is that agreement is no longer
+    /// transitive (A and C may disagree while B, silent on the figure,
+    /// agrees with both), so the tally merges a variant's figures as it
+    /// grows and compares each sheet with the merge
+    /// (`testigo_tally::tally`): a table has two variants exactly when two
+    /// of its sheets disagree, as this flag says.
     pub fn agrees_with(&self, other: &SheetCounts<'_>) -> bool {
-        self.votes == other.votes && self.null == other.null && self.blank.unwrap_or(0) == other.blank.unwrap_or(0)
+        let both = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        if !both(self.null, other.null) || !both(self.blank, other.blank) {
+            return false;
+        }
+        if self.not_reported.is_empty() && other.not_reported.is_empty() {
+            return self.votes == other.votes;
+        }
+        self.votes.len() == other.votes.len()
+            && (0..self.votes.len()).all(|k| {
+                !self.reports(k) || !other.reports(k) || self.votes[k] == other.votes[k]
+            })
+    }
+
+    /// Whether the sheet reports the votes of the candidate at position `k`.
+    pub fn reports(&self, k: usize) -> bool {
+        u16::try_from(k).map_or(true, |k| self.not_reported.binary_search(&k).is_err())
+    }
+
+    /// Whether every figure is reported.
+    pub fn is_complete(&self) -> bool {
+        self.not_reported.is_empty() && self.null.is_some()
     }
 }
 
@@ -61,7 +90,9 @@ pub(super) struct SheetRec {
     pub(super) index: u64,
     pub(super) signed_at: u64,
     pub(super) votes: Box<[u64]>,
-    pub(super) null: u64,
+    /// Candidate positions not reported (empty for almost every sheet).
+    pub(super) not_reported: Box<[u16]>,
+    pub(super) null: Option<u64>,
     pub(super) blank: Option<u64>,
     pub(super) supersedes: Option<u64>,
     pub(super) superseded_by: Option<u64>,
@@ -79,7 +110,7 @@ pub(super) struct SheetRec {
 impl SheetRec {
     /// The counts the sheet records.
     pub(super) fn counts(&self) -> SheetCounts<'_> {
-        SheetCounts { votes: &self.votes, null: self.null, blank: self.blank }
+        SheetCounts { votes: &self.votes, not_reported: &self.not_reported, null: self.null, blank: self.blank }
     }
 }
 
@@ -132,9 +163,10 @@ impl Registry {
         }
         let (ci, contest) =
             election.contest(&sheet.contest).ok_or_else(|| Rejection::UnknownContest(sheet.contest.clone()))?;
-        let votes = resolve_votes(contest, &sheet)?;
+        let (votes, not_reported) = resolve_votes(contest, &sheet)?;
         let registered = geo.table_registered(t);
         check_bounds(election, contest, registered, &sheet, &votes)?;
+        let counts = SheetCounts { votes: &votes, not_reported: &not_reported, null: sheet.null, blank: sheet.blank };
         let slot = Slot { table: t, contest: ci, signer: ei };
         let superseded = match sheet.supersedes {
             Some(si) => Some(self.check_supersedes(si, at.index, slot)?),
@@ -146,12 +178,12 @@ impl Registry {
         if let Some((_, r)) = current.iter().find(|(_, r)| r.signer as usize == ei) {
             return Err(Rejection::DuplicateSheet { earlier: r.index });
         }
-        let mut flags = consistency_flags(&sheet, &votes, registered);
+        let mut flags = consistency_flags(&sheet, &counts, registered);
         // check_fields refused any photo hash that is not 64 lowercase hex digits.
         let photo = sheet.photo_sha256.as_deref().and_then(parse_sha256);
         let mut evidence = SheetEvidence { photo, ..SheetEvidence::default() };
         if let Some(decoder) = self.qr.as_deref() {
-            let subject = QrSubject { election, contest, table: &sheet.table, votes: &votes, null: sheet.null };
+            let subject = QrSubject { election, contest, table: &sheet.table, counts };
             if let Some(payload) = &sheet.qr {
                 let check = subject.check(decoder, std::slice::from_ref(payload));
                 set_qr_flags(&mut flags, check.outcome);
@@ -167,7 +199,6 @@ impl Registry {
             }
         }
         let has_evidence = evidence.photo.is_some() || evidence.qr.is_some();
-        let counts = SheetCounts { votes: &votes, null: sheet.null, blank: sheet.blank };
         if current.iter().any(|(_, r)| !r.counts().agrees_with(&counts)) {
             flags.insert(Flag::ConflictsWithEarlier);
         }
@@ -178,6 +209,7 @@ impl Registry {
             index: at.index,
             signed_at: sheet.signed_at,
             votes,
+            not_reported,
             null: sheet.null,
             blank: sheet.blank,
             supersedes: sheet.supersedes,
@@ -261,7 +293,7 @@ mod tests {
     use crate::entry::{Entry, Sheet};
 
     fn counts(votes: &[u64], null: u64, blank: Option<u64>) -> SheetCounts<'_> {
-        SheetCounts { votes, null, blank }
+        SheetCounts { votes, not_reported: &[], null: Some(null), blank }
     }
 
     #[test]
@@ -270,11 +302,26 @@ mod tests {
         assert!(base.agrees_with(&base));
         assert!(!base.agrees_with(&counts(&[100, 51], 5, None)), "a candidate's votes");
         assert!(!base.agrees_with(&counts(&[100, 50], 6, None)), "null votes");
-        assert!(!base.agrees_with(&counts(&[100, 50], 5, Some(3))), "blank votes printed on one sheet only");
         assert!(!counts(&[100, 50], 5, Some(2)).agrees_with(&counts(&[100, 50], 5, Some(3))), "blank votes");
-        // Unprinted blank votes count as 0, as in a tally.
-        assert!(base.agrees_with(&counts(&[100, 50], 5, Some(0))));
-        assert!(counts(&[100, 50], 5, Some(0)).agrees_with(&base), "symmetric");
+        // Blank votes reported on one sheet only are not compared.
+        assert!(base.agrees_with(&counts(&[100, 50], 5, Some(3))));
+        assert!(counts(&[100, 50], 5, Some(3)).agrees_with(&base), "symmetric");
+    }
+
+    #[test]
+    fn figures_not_reported_are_not_compared() {
+        let full = counts(&[100, 50], 5, None);
+        let no_null = SheetCounts { votes: &[100, 50], not_reported: &[], null: None, blank: None };
+        assert!(full.agrees_with(&no_null) && no_null.agrees_with(&full));
+        assert!(!no_null.agrees_with(&counts(&[100, 51], 5, None)), "reported votes still count");
+        let no_second = SheetCounts { votes: &[100, 0], not_reported: &[1], null: Some(5), blank: None };
+        assert!(no_second.agrees_with(&full) && full.agrees_with(&no_second));
+        assert!(!no_second.agrees_with(&counts(&[101, 50], 5, None)));
+        assert!(!no_second.reports(1) && no_second.reports(0) && !no_second.is_complete() && full.is_complete());
+        // Agreement is not transitive once a figure is missing: both agree with
+        // the silent sheet, not with each other.
+        let (a, c) = (counts(&[100, 50], 5, None), counts(&[100, 50], 7, None));
+        assert!(a.agrees_with(&no_null) && no_null.agrees_with(&c) && !a.agrees_with(&c));
     }
 
     fn with_blank(table: &str, blank: Option<u64>) -> Sheet {
@@ -285,14 +332,15 @@ mod tests {
 
     #[test]
     fn sheets_differing_only_in_blank_votes_conflict() {
+        // (and a sheet that does not report null votes conflicts with none)
         let (mut reg, k) = setup();
         assert!(submit(&mut reg, &Entry::Sheet(with_blank("T1", Some(2))), &k.w).unwrap().flags.is_empty());
         let a = submit(&mut reg, &Entry::Sheet(with_blank("T1", Some(3))), &k.w2).unwrap();
         assert_eq!(a.flags, vec![Flag::ConflictsWithEarlier]);
 
-        // Unprinted and printed-as-zero blank votes agree.
+        // Blank votes reported by one sheet only are not compared.
         assert!(submit(&mut reg, &Entry::Sheet(with_blank("T2", None)), &k.w).unwrap().flags.is_empty());
-        assert!(submit(&mut reg, &Entry::Sheet(with_blank("T2", Some(0))), &k.w2).unwrap().flags.is_empty());
+        assert!(submit(&mut reg, &Entry::Sheet(with_blank("T2", Some(4))), &k.w2).unwrap().flags.is_empty());
     }
 
     #[test]
@@ -301,7 +349,7 @@ mod tests {
         let first = submit(&mut reg, &Entry::Sheet(sheet("T1")), &k.w).unwrap();
         assert_eq!(code(&mut reg, &Entry::Sheet(sheet("T1")), &k.w), "duplicate_sheet");
         let mut fix = sheet("T1");
-        fix.null = 6;
+        fix.null = Some(6);
         fix.supersedes = Some(first.index);
         assert_eq!(code(&mut reg, &Entry::Sheet(fix.clone()), &k.w2), "bad_supersedes", "another key's sheet");
         let fixed = submit(&mut reg, &Entry::Sheet(fix.clone()), &k.w).unwrap();
@@ -311,7 +359,7 @@ mod tests {
         assert_eq!(old.superseded_by(), Some(fixed.index));
         // The superseded sheet no longer counts: agreeing with the correction is no conflict.
         let mut same = sheet("T1");
-        same.null = 6;
+        same.null = Some(6);
         assert!(submit(&mut reg, &Entry::Sheet(same), &k.w2).unwrap().flags.is_empty());
     }
 

@@ -71,7 +71,7 @@ pub(super) fn election(operator: &Signer) -> ElectionDef {
 /// The fixture's geography, in one chunk.
 pub(super) fn geography() -> GeographyChunk {
     let unit = |id: &str| Unit { id: id.into(), parent: None, level: 0, name: format!("Unit {id}") };
-    GeographyChunk {
+    GeographyChunk { declared: Vec::new(),
         units: vec![unit("S1"), unit("S2")],
         tables: vec![
             Table { id: "T1".into(), unit: "S1".into(), registered: Some(300) },
@@ -95,14 +95,14 @@ pub(super) fn enrol(key: &Signer, role: Role, scope: Option<&str>) -> Entry {
 
 /// A consistent witness sheet for `table`: a 100, b 50, null 5.
 pub(super) fn sheet(table: &str) -> Sheet {
-    Sheet {
+    Sheet { not_reported: Vec::new(),
         election: "unit-2024".into(),
         table: table.into(),
         contest: "p".into(),
         source: Source::Witness,
         votes: BTreeMap::from([("a".into(), 100), ("b".into(), 50)]),
         valid: Some(150),
-        null: 5,
+        null: Some(5),
         blank: None,
         voters: None,
         registered: None,
@@ -205,7 +205,7 @@ fn every_entry_point_gives_the_same_verdict() {
     let k = keys();
     let first = enc(&Entry::Sheet(sheet("T1")), &k.w);
     let mut other = sheet("T1");
-    other.null = 6;
+    other.null = Some(6);
     let second = enc(&Entry::Sheet(other), &k.w2);
     let run = |how: usize| {
         // A fresh registry per entry point (Registry is not Clone).

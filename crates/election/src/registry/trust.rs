@@ -108,8 +108,7 @@ impl Registry {
             election,
             contest: &election.contests[sheet.contest as usize],
             table: self.geography.table_id(TableIx(sheet.table)),
-            votes: &sheet.votes,
-            null: sheet.null,
+            counts: sheet.counts(),
         };
         let mut flags = sheet.flags;
         let qr = evidence.qr_awaiting_key.as_ref().map(|payload| {

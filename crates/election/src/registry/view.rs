@@ -91,15 +91,21 @@ impl<'a> SheetView<'a> {
     pub fn votes(&self) -> &'a [u64] {
         &self.rec.votes
     }
-    /// Votes for one candidate id (None if the contest has no such candidate).
+    /// Votes for one candidate id (None if the contest has no such
+    /// candidate or the sheet does not report its votes).
     pub fn votes_for(&self, candidate: &str) -> Option<u64> {
-        self.contest().candidate_position(candidate).and_then(|p| self.rec.votes.get(p).copied())
+        let p = self.contest().candidate_position(candidate)?;
+        self.counts().reports(p).then(|| self.rec.votes.get(p).copied()).flatten()
     }
-    /// Null votes.
-    pub fn null(&self) -> u64 {
+    /// Positions of the candidates whose votes it does not report.
+    pub fn not_reported(&self) -> &'a [u16] {
+        &self.rec.not_reported
+    }
+    /// Null votes, if reported.
+    pub fn null(&self) -> Option<u64> {
         self.rec.null
     }
-    /// Blank votes, where printed.
+    /// Blank votes, if reported.
     pub fn blank(&self) -> Option<u64> {
         self.rec.blank
     }

@@ -47,14 +47,15 @@ prop_compose! {
     fn arb_sheet()(
         (election, table, contest, source) in (text(), text(), text(), source()),
         votes in prop::collection::btree_map(text(), any::<u64>(), 0..6),
-        (valid, null, blank, voters, registered) in (opt_u64(), any::<u64>(), opt_u64(), opt_u64(), opt_u64()),
+        not_reported in prop::collection::vec(text(), 0..3),
+        (valid, null, blank, voters, registered) in (opt_u64(), opt_u64(), opt_u64(), opt_u64(), opt_u64()),
         (photo_sha256, qr) in (prop::option::of(text()), prop::option::of(text())),
-        dataset in prop::option::of((text(), text(), any::<u64>())),
+        dataset in prop::option::of((text(), text(), any::<u64>(), prop::option::of(text()))),
         (supersedes, signed_at) in (opt_u64(), any::<u64>()),
     ) -> Sheet {
         Sheet {
-            election, table, contest, source, votes, valid, null, blank, voters, registered, photo_sha256, qr,
-            dataset: dataset.map(|(name, sha256, row)| Dataset { name, sha256, row }),
+            election, table, contest, source, votes, not_reported, valid, null, blank, voters, registered, photo_sha256, qr,
+            dataset: dataset.map(|(name, sha256, row, reference)| Dataset { name, sha256, row, reference }),
             supersedes, signed_at,
         }
     }
@@ -70,7 +71,7 @@ prop_compose! {
 prop_compose! {
     fn arb_chunk()(units in prop::collection::vec((text(), prop::option::of(text()), any::<u32>(), text()), 0..4),
                    tables in prop::collection::vec((text(), text(), opt_u64()), 0..4)) -> GeographyChunk {
-        GeographyChunk {
+        GeographyChunk { declared: Vec::new(),
             units: units.into_iter().map(|(id, parent, level, name)| Unit { id, parent, level, name }).collect(),
             tables: tables.into_iter().map(|(id, unit, registered)| Table { id, unit, registered }).collect(),
         }
@@ -204,7 +205,7 @@ fn non_canonical_variants_are_malformed() {
         ("needless escape", canonical.replace("\"T1\"", "\"\\u0054\\u0031\"")),
         ("escaped slash", canonical.replace("test-2024", "test\\/2024")),
         ("duplicate field", canonical.replace("\"null\":5", "\"null\":5,\"null\":5")),
-        ("missing field", canonical.replace(",\"null\":5", "")),
+        ("missing field", canonical.replace(",\"table\":\"T1\"", "")),
         ("votes out of order", canonical.replace("{\"a\":100,\"b\":50", "{\"b\":50,\"a\":100")),
         ("other version", canonical.replace("testigo/v1", "testigo/v2")),
         ("unknown kind", canonical.replace("v1 sheet", "v1 sheets")),

@@ -162,7 +162,7 @@ fn election_minimal() -> ElectionDef {
 }
 
 fn geography() -> GeographyChunk {
-    GeographyChunk {
+    GeographyChunk { declared: Vec::new(),
         units: vec![
             Unit { id: "01".into(), parent: None, level: 0, name: "Estado Capital".into() },
             Unit { id: "0101".into(), parent: Some("01".into()), level: 1, name: "Municipio \"Libertador\"".into() },
@@ -175,7 +175,7 @@ fn geography() -> GeographyChunk {
 }
 
 fn geography_tables_only() -> GeographyChunk {
-    GeographyChunk {
+    GeographyChunk { declared: Vec::new(),
         units: vec![],
         tables: vec![Table { id: "0101002.01".into(), unit: "0101".into(), registered: Some(0) }],
     }
@@ -198,14 +198,14 @@ fn revoke() -> Revoke {
 }
 
 fn sheet() -> Sheet {
-    Sheet {
+    Sheet { not_reported: Vec::new(),
         election: "example-2024".into(),
         table: "0101001.01".into(),
         contest: "president".into(),
         source: Source::Witness,
         votes: BTreeMap::from([("a".into(), 230), ("b".into(), 190), ("c".into(), 0)]),
         valid: Some(420),
-        null: 7,
+        null: Some(7),
         blank: None,
         voters: Some(427),
         registered: Some(512),
@@ -218,26 +218,74 @@ fn sheet() -> Sheet {
 }
 
 fn sheet_bulk() -> Sheet {
-    Sheet {
+    Sheet { not_reported: Vec::new(),
         election: "example-2024".into(),
         table: "0101001.02".into(),
         contest: "president".into(),
         source: Source::BulkImport,
         votes: BTreeMap::from([("a".into(), 101), ("b".into(), 99)]),
         valid: Some(200),
-        null: 3,
+        null: Some(3),
         blank: Some(2),
         voters: Some(205),
         registered: Some(18_446_744_073_709_551_615),
         photo_sha256: None,
         qr: Some("TBL=0101001.02;A=101;B=99".into()),
-        dataset: Some(Dataset {
+        dataset: Some(Dataset { reference: None,
             name: "results-2024-07-29.csv".into(),
             sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
             row: 2,
         }),
         supersedes: Some(0),
         signed_at: T0 + 86_400,
+    }
+}
+
+fn sheet_not_reported() -> Sheet {
+    Sheet {
+        not_reported: vec!["c".into()],
+        null: None,
+        blank: None,
+        valid: None,
+        voters: None,
+        registered: None,
+        qr: None,
+        supersedes: None,
+        dataset: Some(Dataset {
+            name: "qr-decodes.csv".into(),
+            sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
+            row: 7,
+            reference: Some("https://archive.example/actas/0101001.02.jpg".into()),
+        }),
+        ..sheet_bulk()
+    }
+}
+
+fn import_manifest() -> ImportManifest {
+    ImportManifest {
+        election: "example-2024".into(),
+        name: "qr-decodes.csv".into(),
+        sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
+        format: "testigo-csv".into(),
+        rows: 2,
+        sheets: 1,
+        signed_at: T0 + 90_000,
+    }
+}
+
+fn geography_declared() -> GeographyChunk {
+    GeographyChunk {
+        units: Vec::new(),
+        tables: vec![Table { id: "0101002.02".into(), unit: "0101".into(), registered: None }],
+        declared: vec![
+            Declared {
+                unit: "01".into(),
+                tables: Some(2),
+                registered: Some(1_030),
+                source: "Official gazette 42 (2024-07-01)".into(),
+            },
+            Declared { unit: "0101".into(), tables: None, registered: Some(1_030), source: "gazette 42".into() },
+        ],
     }
 }
 
@@ -248,7 +296,7 @@ fn sheet_bulk() -> Sheet {
 const AWKWARD: &str = "say \"hi\" \\ a/b\n\r\t\u{8}\u{c}\u{1}\u{1f} é€🗳\u{2028}\u{a0}~";
 
 fn sheet_escapes() -> Sheet {
-    Sheet {
+    Sheet { not_reported: Vec::new(),
         election: "example-2024".into(),
         table: "0101001.01".into(),
         contest: "president".into(),
@@ -264,7 +312,7 @@ fn sheet_escapes() -> Sheet {
             ("B".into(), 6),
         ]),
         valid: None,
-        null: 0,
+        null: Some(0),
         blank: None,
         voters: None,
         registered: None,
@@ -444,6 +492,19 @@ fn valid_vectors() -> Vec<Vector> {
             Entry::Reading(reading_empty()),
         ),
         v("trust.note", "operator", "two keys, with and without `pin`", Entry::Trust(trust())),
+        v(
+            "sheet-not-reported.note",
+            "importer",
+            "null votes and one candidate not reported; `dataset` with `reference`",
+            Entry::Sheet(sheet_not_reported()),
+        ),
+        v("import.note", "importer", "the manifest of a bulk import", Entry::Import(import_manifest())),
+        v(
+            "geography-declared.note",
+            "operator",
+            "a table added after init and declared totals, with and without `tables`",
+            Entry::Geography(geography_declared()),
+        ),
     ]
 }
 
@@ -469,9 +530,9 @@ fn invalid_vectors() -> Vec<Vector> {
             "\"table\":\"0101001.01\",\"election\":\"example-2024\"",
         ),
         ("null-optional.note", "an absent optional field written as null", "\"null\":7,", "\"null\":7,\"blank\":null,"),
-        ("null-required.note", "a required field written as null", "\"null\":7", "\"null\":null"),
+        ("null-required.note", "a required field written as null", "\"table\":\"0101001.01\"", "\"table\":null"),
         ("unknown-field.note", "a field the schema does not have", "\"null\":7", "\"null\":7,\"spoilt\":7"),
-        ("missing-field.note", "required `null` left out", "\"null\":7,", ""),
+        ("missing-field.note", "required `source` left out", "\"source\":\"witness\",", ""),
         ("duplicate-field.note", "`null` twice", "\"null\":7", "\"null\":7,\"null\":7"),
         ("votes-unsorted.note", "map keys not in byte order", "{\"a\":230,\"b\":190", "{\"b\":190,\"a\":230"),
         ("votes-duplicate-key.note", "the same map key twice", "\"b\":190,", "\"b\":190,\"b\":190,"),

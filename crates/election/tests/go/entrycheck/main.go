@@ -110,6 +110,7 @@ var kinds = map[string]*schema{
 	"geography": obj(
 		omit("units", list(obj(req("id", str), opt("parent", str), req("level", u32), req("name", str)))),
 		omit("tables", list(obj(req("id", str), req("unit", str), opt("registered", u64)))),
+		omit("declared", list(obj(req("unit", str), opt("tables", u64), opt("registered", u64), req("source", str)))),
 	),
 	"enrol": obj(
 		req("key", str), req("role", role), req("holder", str), req("organisation", str),
@@ -118,9 +119,9 @@ var kinds = map[string]*schema{
 	"revoke": obj(req("key", str), req("reason", str)),
 	"sheet": obj(
 		req("election", str), req("table", str), req("contest", str), req("source", source),
-		req("votes", votes), opt("valid", u64), req("null", u64), opt("blank", u64), opt("voters", u64),
-		opt("registered", u64), opt("photo_sha256", str), opt("qr", str),
-		opt("dataset", obj(req("name", str), req("sha256", str), req("row", u64))),
+		req("votes", votes), omit("not_reported", strs), opt("valid", u64), opt("null", u64), opt("blank", u64),
+		opt("voters", u64), opt("registered", u64), opt("photo_sha256", str), opt("qr", str),
+		opt("dataset", obj(req("name", str), req("sha256", str), req("row", u64), opt("reference", str))),
 		opt("supersedes", u64), req("signed_at", u64),
 	),
 	"bulletin": obj(
@@ -128,6 +129,10 @@ var kinds = map[string]*schema{
 		req("counts", list(obj(req("candidates", strs), req("votes", u64), opt("percent", str)))),
 		opt("valid", u64), opt("null", u64), opt("voters", u64), opt("registry", u64),
 		opt("tables_counted_percent", str), req("signed_at", u64),
+	),
+	"import": obj(
+		req("election", str), req("name", str), req("sha256", str), req("format", str), req("rows", u64),
+		req("sheets", u64), req("signed_at", u64),
 	),
 	"reading": obj(req("photo_sha256", str), req("codes", strs), req("reader", str), req("signed_at", u64)),
 	"trust": obj(
