@@ -128,7 +128,8 @@ const CANDIDATE = record(req("id", STR), req("name", STR), opt("cards", list(CAR
 const CONTEST = record(req("id", STR), req("name", STR), req("candidates", list(CANDIDATE)));
 const UNIT = record(req("id", STR), opt("parent", STR), req("level", U32), req("name", STR));
 const TABLE = record(req("id", STR), req("unit", STR), opt("registered", U64));
-const DATASET = record(req("name", STR), req("sha256", STR), req("row", U64));
+const DATASET = record(req("name", STR), req("sha256", STR), req("row", U64), opt("reference", STR));
+const DECLARED = record(req("unit", STR), opt("tables", U64), opt("registered", U64), req("source", STR));
 const COUNT = record(req("candidates", list(STR)), req("votes", U64), opt("percent", STR));
 const TRUSTED_KEY = record(req("region", STR), req("phase", STR), req("version", STR), req("ed25519", STR), opt("pin", STR));
 
@@ -138,7 +139,7 @@ export const SCHEMAS = {
     req("id", STR), req("name", STR), req("date", STR), req("levels", list(STR)), req("contests", list(CONTEST)),
     opt("total_tables", U64), opt("registry", U64), req("max_table_voters", U64), req("operator", STR),
   ),
-  geography: record(opt("units", list(UNIT, true)), opt("tables", list(TABLE, true))),
+  geography: record(opt("units", list(UNIT, true)), opt("tables", list(TABLE, true)), opt("declared", list(DECLARED, true))),
   enrol: record(
     req("key", STR), req("role", enumOf("witness", "party_agent", "importer", "publisher", "observer")),
     req("holder", STR), req("organisation", STR), opt("scope", STR), req("valid_from", U64), req("valid_until", U64),
@@ -147,7 +148,8 @@ export const SCHEMAS = {
   sheet: record(
     req("election", STR), req("table", STR), req("contest", STR),
     req("source", enumOf("witness", "party_agent", "official", "bulk_import")), req("votes", MAP_U64),
-    opt("valid", U64), req("null", U64), opt("blank", U64), opt("voters", U64), opt("registered", U64),
+    opt("not_reported", list(STR, true)), opt("valid", U64), opt("null", U64), opt("blank", U64), opt("voters", U64),
+    opt("registered", U64),
     opt("photo_sha256", STR), opt("qr", STR), opt("dataset", DATASET), opt("supersedes", U64), req("signed_at", U64),
   ),
   bulletin: record(
@@ -157,6 +159,10 @@ export const SCHEMAS = {
   ),
   reading: record(req("photo_sha256", STR), req("codes", list(STR)), req("reader", STR), req("signed_at", U64)),
   trust: record(req("format", STR), req("keys", list(TRUSTED_KEY)), req("note", STR), req("signed_at", U64)),
+  import: record(
+    req("election", STR), req("name", STR), req("sha256", STR), req("format", STR), req("rows", U64), req("sheets", U64),
+    req("signed_at", U64),
+  ),
 };
 
 /** Checks `v` (from parseJson) against `type`; returns the plain value (integers as BigInt). */

@@ -67,7 +67,9 @@ async function currentCheckpoint(logKey, cosigners) {
 function checkShown(index, value) {
   for (const cell of document.querySelectorAll(`td[data-s="${index}"]`)) {
     const k = cell.dataset.k;
-    const signed = k === "null" ? value.null : k === "blank" ? value.blank : (value.votes.get(k) ?? 0n);
+    // A figure the sheet does not report is shown as an empty cell.
+    const unreported = (value.not_reported ?? []).includes(k);
+    const signed = k === "null" ? value.null : k === "blank" ? value.blank : unreported ? undefined : (value.votes.get(k) ?? 0n);
     const shown = cell.dataset.n;
     const digits = cell.firstChild ? cell.firstChild.textContent.replace(/\D/g, "") : "";
     if (signed === undefined ? shown !== "" : String(signed) !== shown || digits !== shown) {

@@ -149,7 +149,7 @@ pub fn geography(publications: &[&Publication]) -> GeographyChunk {
         units.into_iter().map(|(id, (parent, level, name))| Unit { id, parent, level, name }).collect();
     units.sort_by(|a, b| (a.level, &a.id).cmp(&(b.level, &b.id)));
     let tables = tables.into_iter().map(|(id, (unit, registered))| Table { id, unit, registered }).collect();
-    GeographyChunk { units, tables }
+    GeographyChunk { declared: Vec::new(), units, tables }
 }
 
 /// Splits a geography into chunks of at most `max_items` units or tables
@@ -158,10 +158,10 @@ pub fn split_chunk(chunk: GeographyChunk, max_items: usize) -> Vec<GeographyChun
     let max_items = max_items.max(1);
     let mut out = Vec::new();
     for units in chunk.units.chunks(max_items) {
-        out.push(GeographyChunk { units: units.to_vec(), tables: Vec::new() });
+        out.push(GeographyChunk { declared: Vec::new(), units: units.to_vec(), tables: Vec::new() });
     }
     for tables in chunk.tables.chunks(max_items) {
-        out.push(GeographyChunk { units: Vec::new(), tables: tables.to_vec() });
+        out.push(GeographyChunk { declared: Vec::new(), units: Vec::new(), tables: tables.to_vec() });
     }
     out
 }
@@ -172,19 +172,27 @@ pub fn sheet(publication: &Publication, row: &ActaRow, signed_at: u64) -> Sheet 
     let votes =
         CANDIDATE_COLUMNS.iter().zip(row.candidate_votes).map(|(code, v)| (code.to_string(), u64::from(v))).collect();
     Sheet {
+        not_reported: Vec::new(),
         election: ELECTION_ID.into(),
         table: table_id(row),
         contest: CONTEST_ID.into(),
         source: Source::BulkImport,
         votes,
         valid: Some(u64::from(row.valid_votes)),
-        null: u64::from(row.null_votes),
+        null: Some(u64::from(row.null_votes)),
         blank: None,
         voters: None,
         registered: row.registered.map(u64::from),
         photo_sha256: None,
         qr: None,
-        dataset: Some(Dataset { name: publication.name.clone(), sha256: publication.sha256.clone(), row: row.line }),
+        dataset: Some(Dataset {
+            name: publication.name.clone(),
+            sha256: publication.sha256.clone(),
+            row: row.line,
+            // The scanned acta the row was read from: two sources' rows for
+            // one table can then be traced to the images each looked at.
+            reference: Some(row.url.clone()).filter(|u| !u.is_empty()),
+        }),
         supersedes: None,
         signed_at,
     }

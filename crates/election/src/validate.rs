@@ -57,6 +57,12 @@ pub(crate) fn check_fields(sheet: &Sheet) -> Result<(), Rejection> {
             "dataset name {:?} must be non-empty, without control characters",
             d.name
         ))),
+        (Some(d), _) if d.reference.as_deref().is_some_and(|r| name_problem(r).is_some()) => {
+            Err(Rejection::Malformed(format!(
+                "dataset reference {:?} must be non-empty, without control characters (omit it if there is none)",
+                d.reference
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -168,3 +168,19 @@ pub fn replay_data_dir(dir: &DataDir) -> anyhow::Result<ReplayedDir> {
     replay_log(&reader, &mut replay, size)?;
     Ok(ReplayedDir { replay, size })
 }
+
+/// Calls `f` with every entry of a data directory's log below `size` (as
+/// [`replay_data_dir`] verified it) that decodes, in log order, without
+/// applying any rule: for tools that look at what entries say beyond the
+/// registry's summary (an import's sheets and their data-set rows).
+pub fn for_each_entry(dir: &DataDir, size: u64, mut f: impl FnMut(u64, testigo_election::Entry)) -> anyhow::Result<()> {
+    let reader = LogReader::new(dir.storage()?, 256);
+    for b in 0..size.div_ceil(256) {
+        for (i, bytes) in reader.bundle(b, size)?.iter().enumerate() {
+            if let Ok((entry, _)) = testigo_election::decode(bytes) {
+                f(b * 256 + i as u64, entry);
+            }
+        }
+    }
+    Ok(())
+}

@@ -37,6 +37,7 @@ fn realistic() -> TallyReport {
     let keys: Vec<u32> = SIGNERS.iter().map(|k| ev.intern_signer(k)).collect();
     e.for_each_sheet(|s| {
         ev.push(testigo_tally::NewSheet {
+            not_reported: &[],
             index: s.index,
             table: s.table,
             contest: 0,
@@ -46,7 +47,7 @@ fn realistic() -> TallyReport {
             signer: keys[s.organisation],
             organisation: orgs[s.organisation],
             votes: s.votes,
-            null: s.null,
+            null: Some(s.null),
             blank: s.blank,
         })
         .unwrap();

@@ -834,13 +834,14 @@ pub(crate) mod tests {
     /// A consistent witness sheet: a=10, b=5, 15 valid, 15 voters.
     pub(crate) fn sheet(table: &str) -> Sheet {
         Sheet {
+            not_reported: Vec::new(),
             election: ELECTION.into(),
             table: table.into(),
             contest: "president".into(),
             source: Source::Witness,
             votes: [("a".to_string(), 10), ("b".to_string(), 5)].into_iter().collect(),
             valid: Some(15),
-            null: 0,
+            null: Some(0),
             blank: None,
             voters: Some(15),
             registered: None,

@@ -94,7 +94,7 @@ fn tables(snap: &Snapshot, json: bool, w: &mut dyn Write) -> std::io::Result<()>
         for t in geo.tables() {
             out.clear();
             let chosen = ct.chosen(t).map(|r| &rows[r as usize]);
-            let votes = chosen.map(|r| snap.evidence.votes(r));
+            let counted = ct.counted(&snap.evidence, t);
             let row = TableRow {
                 contest: &contest.id,
                 table: geo.table_id(t),
@@ -107,9 +107,17 @@ fn tables(snap: &Snapshot, json: bool, w: &mut dyn Write) -> std::io::Result<()>
                     .candidates
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, c)| Some((c.id.clone(), serde_json::json!(votes?.get(i)?))))
+                    .filter_map(|(i, c)| {
+                        let v = counted.as_ref()?;
+                        // A figure no sheet reports is `null`, never a 0 nobody wrote.
+                        let reported = !v.not_reported.contains(&(i as u16));
+                        Some((
+                            c.id.clone(),
+                            if reported { serde_json::json!(v.votes.get(i)?) } else { serde_json::Value::Null },
+                        ))
+                    })
                     .collect(),
-                null: chosen.map(|r| r.null),
+                null: counted.as_ref().and_then(|v| v.null),
                 blank: chosen.and_then(|r| r.blank),
             };
             if json {
@@ -132,7 +140,8 @@ fn tables(snap: &Snapshot, json: bool, w: &mut dyn Write) -> std::io::Result<()>
                 );
                 for id in &cand_ids {
                     out.push(',');
-                    if let Some(v) = row.votes.get(*id) {
+                    // Not reported: an empty cell, as in the import layout.
+                    if let Some(v) = row.votes.get(*id).filter(|v| !v.is_null()) {
                         let _ = write!(out, "{v}");
                     }
                 }

@@ -204,9 +204,11 @@ pub struct SheetInfo {
     pub enrolled_at: u64,
     /// Votes in candidate order.
     pub votes: Vec<u64>,
-    /// Null votes.
-    pub null: u64,
-    /// Blank votes, where printed.
+    /// Candidate positions whose votes the sheet does not report.
+    pub not_reported: Vec<u16>,
+    /// Null votes, if reported.
+    pub null: Option<u64>,
+    /// Blank votes, if reported.
     pub blank: Option<u64>,
     /// Flag codes.
     pub flags: Vec<&'static str>,
@@ -272,6 +274,7 @@ impl TableView {
                     key_name: e.verifier.name().to_string(),
                     enrolled_at: e.index,
                     votes: s.votes().to_vec(),
+                    not_reported: s.not_reported().to_vec(),
                     null: s.null(),
                     blank: s.blank(),
                     flags: s.flags().iter().map(|f| f.code()).collect(),

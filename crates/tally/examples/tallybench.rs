@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut push_err = None;
     e.for_each_sheet(|s| {
         let r = ev.push(NewSheet {
+            not_reported: &[],
             index: s.index,
             table: s.table,
             contest: 0,
@@ -48,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             signer: keys[s.organisation],
             organisation: orgs[s.organisation],
             votes: s.votes,
-            null: s.null,
+            null: Some(s.null),
             blank: s.blank,
         });
         if let Err(err) = r {

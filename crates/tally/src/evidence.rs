@@ -5,7 +5,7 @@
 //! current) and one flat vector of votes: no per-sheet allocation, so a
 //! million sheets cost about 60 bytes each plus 8 bytes per candidate.
 
-use testigo_election::{ElectionDef, Enrolment, FlagSet, Registry, Source, TableIx};
+use testigo_election::{ElectionDef, Enrolment, FlagSet, Registry, SheetCounts, Source, TableIx};
 
 /// One accepted sheet, as the tally sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,10 +26,13 @@ pub struct SheetRow {
     pub signer: u32,
     /// The signer's organisation, as a position in [`Evidence::organisations`].
     pub organisation: u32,
-    /// Null votes.
-    pub null: u64,
-    /// Blank votes, where printed.
+    /// Null votes, if reported.
+    pub null: Option<u64>,
+    /// Blank votes, if reported (printed separately).
     pub blank: Option<u64>,
+    /// Whether some candidate's votes are not reported
+    /// ([`Evidence::not_reported`] says whose).
+    pub partial: bool,
     /// Start of this sheet's votes in the flat vote vector.
     votes_at: usize,
 }
@@ -53,11 +56,13 @@ pub struct NewSheet<'a> {
     pub signer: u32,
     /// Organisation position from [`Evidence::intern_organisation`].
     pub organisation: u32,
-    /// Votes per candidate in the contest's candidate order.
+    /// Votes per candidate in the contest's candidate order (0 where not reported).
     pub votes: &'a [u64],
-    /// Null votes.
-    pub null: u64,
-    /// Blank votes, where printed.
+    /// Positions of the candidates whose votes are not reported, ascending.
+    pub not_reported: &'a [u16],
+    /// Null votes, if reported.
+    pub null: Option<u64>,
+    /// Blank votes, if reported.
     pub blank: Option<u64>,
 }
 
@@ -97,6 +102,9 @@ pub struct Evidence {
     candidates: Vec<usize>,
     rows: Vec<SheetRow>,
     votes: Vec<u64>,
+    /// Candidates not reported, by log index, for the few sheets that have
+    /// any (in log order, so looked up by binary search).
+    not_reported: Vec<(u64, Box<[u16]>)>,
     signers: Vec<String>,
     organisations: Vec<String>,
 }
@@ -152,6 +160,7 @@ impl Evidence {
                 signer,
                 organisation,
                 votes: s.votes(),
+                not_reported: s.not_reported(),
                 null: s.null(),
                 blank: s.blank(),
             });
@@ -205,8 +214,18 @@ impl Evidence {
         if s.signer as usize >= self.signers.len() || s.organisation as usize >= self.organisations.len() {
             return Err(EvidenceError::UnknownSigner(s.signer));
         }
+        if s.not_reported.iter().any(|&k| k as usize >= expected) {
+            return Err(EvidenceError::WrongVoteCount {
+                contest: format!("#{}", s.contest),
+                expected,
+                got: s.not_reported.iter().map(|&k| k as usize + 1).max().unwrap_or(0),
+            });
+        }
         let votes_at = self.votes.len();
         self.votes.extend_from_slice(s.votes);
+        if !s.not_reported.is_empty() {
+            self.not_reported.push((s.index, s.not_reported.into()));
+        }
         self.rows.push(SheetRow {
             index: s.index,
             table: s.table.get() as u32,
@@ -218,6 +237,7 @@ impl Evidence {
             organisation: s.organisation,
             null: s.null,
             blank: s.blank,
+            partial: !s.not_reported.is_empty(),
             votes_at,
         });
         Ok(())
@@ -231,6 +251,20 @@ impl Evidence {
     /// A sheet's votes, in its contest's candidate order.
     pub fn votes(&self, row: &SheetRow) -> &[u64] {
         &self.votes[row.votes_at..row.votes_at + self.candidates[row.contest as usize]]
+    }
+
+    /// Positions of the candidates whose votes a sheet does not report
+    /// (ascending; empty for almost every sheet).
+    pub fn not_reported(&self, row: &SheetRow) -> &[u16] {
+        if !row.partial {
+            return &[];
+        }
+        self.not_reported.binary_search_by_key(&row.index, |(i, _)| *i).map_or(&[][..], |p| &self.not_reported[p].1[..])
+    }
+
+    /// The counts a sheet records, to compare with another's.
+    pub fn counts(&self, row: &SheetRow) -> SheetCounts<'_> {
+        SheetCounts { votes: self.votes(row), not_reported: self.not_reported(row), null: row.null, blank: row.blank }
     }
 
     /// Signer labels, by position.

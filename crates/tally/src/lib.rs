@@ -32,6 +32,7 @@ pub mod qr_problems;
 pub mod report;
 pub mod summary;
 pub mod tally;
+mod variants;
 
 pub use bulletins::{parse_bulletins, BulletinFile, BulletinFileError, BULLETINS_SCHEMA};
 pub use certainty::{rivals, NodeCertainty, RivalCertainty, UnknownBound};

@@ -503,14 +503,19 @@ pub fn check_bulletin(
     let (vmin, vmax) = (ct.votes_min(node), ct.votes_max(node));
     let counts = ct.counts(node);
     let r_miss = ct.certainty(node).r_miss;
-    // Lowest value of a per-table quantity over the table's variants.
+    // Lowest value of a per-table quantity over the table's variants (null
+    // votes nobody reports taken at 0, the lowest they can be).
     let min_over_variants = |t: TableIx, f: &dyn Fn(&[u64], u64) -> u64| -> u64 {
         if ct.state(t) == TableState::Conflicting {
-            ct.variants(evidence, t, Independence::Keys).iter().map(|v| f(v.votes, v.null)).min().unwrap_or(0)
+            ct.variants(evidence, t, Independence::Keys)
+                .iter()
+                .map(|v| f(&v.votes, v.null.unwrap_or(0)))
+                .min()
+                .unwrap_or(0)
         } else {
             ct.chosen(t).map_or(0, |c| {
                 let row = &evidence.rows()[c as usize];
-                f(evidence.votes(row), row.null)
+                f(evidence.votes(row), row.null.unwrap_or(0))
             })
         }
     };
@@ -671,7 +676,9 @@ pub fn compare_tables(
         for ((d, &ov), &e) in out.difference.iter_mut().zip(&o.votes).zip(ev) {
             *d += ov as i64 - e as i64;
         }
-        if ev == o.votes.as_slice() && o.null.is_none_or(|n| n == row.null) {
+        // Null votes are compared only where both report them.
+        let same_null = |evidence_null: Option<u64>| o.null.zip(evidence_null).is_none_or(|(a, b)| a == b);
+        if ev == o.votes.as_slice() && same_null(row.null) {
             out.matching += 1;
         } else {
             out.differing += 1;
@@ -679,7 +686,7 @@ pub fn compare_tables(
                 let other = ct
                     .variants(evidence, t, Independence::Keys)
                     .iter()
-                    .any(|v| !v.chosen && v.votes == o.votes.as_slice() && o.null.is_none_or(|n| n == v.null));
+                    .any(|v| !v.chosen && v.votes == o.votes.as_slice() && same_null(v.null));
                 out.differences.push(TableDifference {
                     table: o.table.clone(),
                     state: ct.state(t),
@@ -709,11 +716,7 @@ pub fn official_tables_from_evidence(geo: &Geography, evidence: &Evidence, conte
         .filter_map(|t| {
             latest[t.get()].map(|i| {
                 let r = &evidence.rows()[i];
-                OfficialTable {
-                    table: geo.table_id(t).to_string(),
-                    votes: evidence.votes(r).to_vec(),
-                    null: Some(r.null),
-                }
+                OfficialTable { table: geo.table_id(t).to_string(), votes: evidence.votes(r).to_vec(), null: r.null }
             })
         })
         .collect()

@@ -299,10 +299,13 @@ pub struct ConflictReport {
 pub struct VariantReport {
     /// Whether this variant is counted.
     pub chosen: bool,
-    /// Votes in candidate order.
+    /// Votes in candidate order (0 where not reported).
     pub votes: Vec<u64>,
-    /// Null votes.
-    pub null: u64,
+    /// Candidate ids whose votes no sheet of the variant reports (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_reported: Vec<String>,
+    /// Null votes; `null` in JSON when no sheet of the variant reports them.
+    pub null: Option<u64>,
     /// Blank votes.
     pub blank: u64,
     /// Independent sources.
@@ -410,7 +413,12 @@ fn contest_report(
                     orgs.dedup();
                     VariantReport {
                         chosen: v.chosen,
-                        votes: v.votes.to_vec(),
+                        not_reported: v
+                            .not_reported
+                            .iter()
+                            .map(|&k| contest.candidates[k as usize].id.clone())
+                            .collect(),
+                        votes: v.votes,
                         null: v.null,
                         blank: v.blank,
                         independent: v.independent,

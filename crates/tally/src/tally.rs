@@ -7,11 +7,15 @@
 //! not of source `official` (the authority's own figures are what the
 //! evidence is compared with, see [`crate::official`]).
 //!
-//! Two sheets *agree* when every count is equal: each candidate's votes, null
-//! votes, and blank votes (an unprinted blank count is taken as 0). This is
-//! [`SheetCounts::agrees_with`], the same definition the registry uses to flag
-//! `conflicts_with_earlier`, so a table the registry finds conflicting is one
-//! the tally finds conflicting too. Agreeing sheets form a *variant*. The *independent sources* of a variant are its
+//! Two sheets *agree* when every figure both report is equal: each
+//! candidate's votes, null votes, and blank votes; a figure one of them does
+//! not report is not compared. This is
+//! [`testigo_election::SheetCounts::agrees_with`], the same definition the
+//! registry uses to flag `conflicts_with_earlier`, so a table the registry
+//! finds conflicting is one the tally finds conflicting too. Agreeing sheets
+//! form a *variant*, whose figures are merged from its sheets (each figure
+//! from the first sheet that reports it; see `variants.rs` for why the merge
+//! keeps the grouping faithful to the pairwise rule). The *independent sources* of a variant are its
 //! distinct organisations ([`Independence::Organisations`], the default) or
 //! distinct keys ([`Independence::Keys`]).
 //!
@@ -33,6 +37,12 @@
 //! may be wider than any single consistent choice of variants), and
 //! [`ContestTally::variants`] lists every variant of a table.
 //!
+//! A figure no sheet of the counted variant reports counts 0 in the totals;
+//! the node says how many tables that happened at
+//! ([`NodeCounts::null_not_reported`], [`NodeCounts::votes_not_reported`]),
+//! and the highest votes take the figure at the most a sheet may carry for
+//! the table ([`testigo_election::count_bound`]), so the bounds stay true.
+//!
 //! # Aggregates
 //!
 //! One pass over the tables accumulates into the table's unit, then one pass
@@ -43,7 +53,8 @@
 
 use crate::certainty::{node_certainty, NodeCertainty};
 use crate::evidence::{Evidence, SheetRow};
-use testigo_election::{ElectionDef, Flag, Geography, SheetCounts, Source, TableIx, UnitIx};
+use crate::variants::Groups;
+use testigo_election::{count_bound, ElectionDef, Flag, Geography, Source, TableIx, UnitIx};
 
 /// No sheet / no position.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -138,6 +149,14 @@ pub struct NodeCounts {
     pub blank: u64,
     /// Ballots counted: valid + null + blank.
     pub voters: u64,
+    /// Reporting tables whose counted figures lack the null votes (no
+    /// evidence sheet reports them): their null votes count 0, so `null`
+    /// and `voters` are lower bounds when this is not 0.
+    pub null_not_reported: u64,
+    /// Reporting tables whose counted figures lack some candidate's votes:
+    /// those count 0 in `votes` and at most the table's count bound in the
+    /// highest votes.
+    pub votes_not_reported: u64,
     /// Registered voters of all tables that declare them.
     pub registered: u64,
     /// Tables that do not declare registered voters.
@@ -171,6 +190,8 @@ impl NodeCounts {
         self.null_max += o.null_max;
         self.blank += o.blank;
         self.voters += o.voters;
+        self.null_not_reported += o.null_not_reported;
+        self.votes_not_reported += o.votes_not_reported;
         self.registered += o.registered;
         self.registry_unknown += o.registry_unknown;
         self.registered_reporting += o.registered_reporting;
@@ -198,15 +219,18 @@ pub enum Node {
     Unit(UnitIx),
 }
 
-/// One variant of a table: sheets that agree on every count.
+/// One variant of a table: sheets that agree on every figure both report,
+/// with the figures merged (each from the first sheet that reports it).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Variant<'a> {
+pub struct Variant {
     /// The evidence rows (positions in [`Evidence::rows`]) that carry it, in log order.
     pub sheets: Vec<u32>,
-    /// Its votes, in candidate order.
-    pub votes: &'a [u64],
-    /// Null votes.
-    pub null: u64,
+    /// Its votes, in candidate order (0 where no sheet of it reports them).
+    pub votes: Vec<u64>,
+    /// Candidate positions whose votes no sheet of it reports.
+    pub not_reported: Vec<u16>,
+    /// Null votes, if a sheet of it reports them.
+    pub null: Option<u64>,
     /// Blank votes (0 where not printed).
     pub blank: u64,
     /// Number of independent sources.
@@ -310,9 +334,9 @@ fn tabulate_contest(
     let mut votes_max = vec![0u64; nodes * nc];
     let mut state = vec![TableState::Missing; nt];
     let mut chosen = vec![NONE; nt];
-    // Scratch for tables with several sheets: variant of each sheet.
-    let mut variant_of: Vec<u32> = Vec::new();
-    let mut reps: Vec<u32> = Vec::new();
+    // Scratch for tables with several sheets: their variants.
+    let mut groups = Groups::default();
+    let mut lo_hi: Vec<(u64, u64)> = vec![(0, 0); nc];
 
     for (t, &(unit, registered)) in tables.iter().enumerate() {
         let n = unit as usize;
@@ -331,10 +355,11 @@ fn tabulate_contest(
             }
             continue;
         }
-        let (st, pick, conflicting) = if sheets.len() == 1 {
-            (TableState::Single, sheets[0], false)
+        let single = sheets.len() == 1;
+        let (st, pick, variant) = if single {
+            (TableState::Single, sheets[0], 0)
         } else {
-            classify(evidence, sheets, options.independence, &mut variant_of, &mut reps)
+            classify(evidence, sheets, options.independence, &mut groups)
         };
         state[t] = st;
         chosen[t] = pick;
@@ -349,15 +374,26 @@ fn tabulate_contest(
                 c.flags[f as usize] += 1;
             }
         }
+        // The counted figures: the one sheet's, or the chosen variant's merge.
         let row = &rows[pick as usize];
-        let v = evidence.votes(row);
+        let counts = evidence.counts(row);
+        let (v, null, blank) = if single {
+            (counts.votes, counts.null, counts.blank)
+        } else {
+            (groups.votes(variant), groups.null(variant), groups.blank(variant))
+        };
+        let reports = |k: usize| if single { counts.reports(k) } else { groups.reports(variant, k) };
+        // What a figure nobody reports could be at most: no sheet may carry more.
+        let bound = count_bound(election.max_table_voters, registered);
         let valid: u64 = v.iter().sum();
-        let blank = row.blank.unwrap_or(0);
-        let voters = valid + row.null + blank;
+        let blank = blank.unwrap_or(0);
+        let voters = valid + null.unwrap_or(0) + blank;
         c.valid += valid;
-        c.null += row.null;
+        c.null += null.unwrap_or(0);
         c.blank += blank;
         c.voters += voters;
+        c.null_not_reported += u64::from(null.is_none());
+        c.votes_not_reported += u64::from((0..nc).any(|k| !reports(k)));
         match registered {
             Some(r) => {
                 c.registered_reporting += r;
@@ -366,33 +402,33 @@ fn tabulate_contest(
             None => c.voters_registry_unknown += voters,
         }
         let base = n * nc;
-        if conflicting {
+        if st == TableState::Conflicting {
             let (mut nmin, mut nmax) = (u64::MAX, 0u64);
-            for &rep in &reps {
-                let rr = &rows[rep as usize];
-                nmin = nmin.min(rr.null);
-                nmax = nmax.max(rr.null);
+            lo_hi.iter_mut().for_each(|x| *x = (u64::MAX, 0));
+            for g in 0..groups.len() {
+                let gn = groups.null(g);
+                nmin = nmin.min(gn.unwrap_or(0));
+                nmax = nmax.max(gn.unwrap_or(bound));
+                for (k, x) in lo_hi.iter_mut().enumerate() {
+                    let (lo, hi) =
+                        if groups.reports(g, k) { (groups.votes(g)[k], groups.votes(g)[k]) } else { (0, bound) };
+                    *x = (x.0.min(lo), x.1.max(hi));
+                }
             }
             c.null_min += nmin;
             c.null_max += nmax;
             for k in 0..nc {
-                let (mut lo, mut hi) = (u64::MAX, 0u64);
-                for &rep in &reps {
-                    let x = evidence.votes(&rows[rep as usize])[k];
-                    lo = lo.min(x);
-                    hi = hi.max(x);
-                }
                 votes[base + k] += v[k];
-                votes_min[base + k] += lo;
-                votes_max[base + k] += hi;
+                votes_min[base + k] += lo_hi[k].0;
+                votes_max[base + k] += lo_hi[k].1;
             }
         } else {
-            c.null_min += row.null;
-            c.null_max += row.null;
+            c.null_min += null.unwrap_or(0);
+            c.null_max += null.unwrap_or(bound);
             for k in 0..nc {
                 votes[base + k] += v[k];
                 votes_min[base + k] += v[k];
-                votes_max[base + k] += v[k];
+                votes_max[base + k] += if reports(k) { v[k] } else { bound };
             }
         }
     }
@@ -431,40 +467,17 @@ fn tabulate_contest(
     tally
 }
 
-/// Whether two evidence rows agree ([`SheetCounts::agrees_with`]).
-fn same_counts(evidence: &Evidence, a: &SheetRow, b: &SheetRow) -> bool {
-    counts(evidence, a).agrees_with(&counts(evidence, b))
-}
-
-/// The counts an evidence row records.
-fn counts<'e>(evidence: &'e Evidence, row: &SheetRow) -> SheetCounts<'e> {
-    SheetCounts { votes: evidence.votes(row), null: row.null, blank: row.blank }
-}
-
-/// Splits a table's sheets into variants; returns the state, the chosen
-/// sheet, whether it conflicts, and leaves one representative per variant in
-/// `reps` (in order of first appearance).
+/// Splits a table's sheets into variants (in `groups`); returns the state,
+/// the chosen sheet (the first of the chosen variant) and the chosen variant.
 fn classify(
     evidence: &Evidence,
     sheets: &[u32],
     independence: Independence,
-    variant_of: &mut Vec<u32>,
-    reps: &mut Vec<u32>,
-) -> (TableState, u32, bool) {
+    groups: &mut Groups,
+) -> (TableState, u32, usize) {
     let rows = evidence.rows();
-    variant_of.clear();
-    reps.clear();
-    for &s in sheets {
-        let row = &rows[s as usize];
-        let v = reps.iter().position(|&r| same_counts(evidence, &rows[r as usize], row));
-        match v {
-            Some(v) => variant_of.push(v as u32),
-            None => {
-                variant_of.push(reps.len() as u32);
-                reps.push(s);
-            }
-        }
-    }
+    let nc = evidence.votes(&rows[sheets[0] as usize]).len();
+    groups.group(evidence, sheets, nc);
     let source_of = |s: u32| {
         let r = &rows[s as usize];
         match independence {
@@ -475,18 +488,18 @@ fn classify(
     // The first variant with the most independent sources: variants are in
     // order of first appearance, so the first wins ties by lowest log index.
     let mut best = (0u32, 0usize);
-    for v in 0..reps.len() {
-        let n = independent_sources(sheets, variant_of, v as u32, source_of);
+    for v in 0..groups.len() {
+        let n = independent_sources(sheets, &groups.variant_of, v as u32, source_of);
         if n > best.0 {
             best = (n, v);
         }
     }
-    if reps.len() == 1 {
-        let st = if best.0 >= 2 { TableState::Corroborated } else { TableState::Single };
-        (st, reps[0], false)
-    } else {
-        (TableState::Conflicting, reps[best.1], true)
-    }
+    let st = match (groups.len(), best.0) {
+        (1, n) if n >= 2 => TableState::Corroborated,
+        (1, _) => TableState::Single,
+        _ => TableState::Conflicting,
+    };
+    (st, groups.reps[best.1], best.1)
 }
 
 fn independent_sources(sheets: &[u32], variant_of: &[u32], v: u32, source_of: impl Fn(u32) -> u32) -> u32 {
@@ -575,24 +588,30 @@ impl ContestTally {
         &self.order[self.start[t] as usize..self.start[t + 1] as usize]
     }
 
-    /// Every variant of a table, in order of first appearance in the log.
-    pub fn variants<'e>(&self, evidence: &'e Evidence, table: TableIx, independence: Independence) -> Vec<Variant<'e>> {
+    /// Every variant of a table, in order of first appearance in the log,
+    /// grouped as the tally groups them ([`crate::tally`]).
+    pub fn variants(&self, evidence: &Evidence, table: TableIx, independence: Independence) -> Vec<Variant> {
         let rows = evidence.rows();
         let chosen = self.chosen(table);
-        let mut out: Vec<Variant<'e>> = Vec::new();
-        for &s in self.sheets(table) {
-            let row = &rows[s as usize];
-            match out.iter_mut().find(|v| same_counts(evidence, &rows[v.sheets[0] as usize], row)) {
-                Some(v) => v.sheets.push(s),
-                None => out.push(Variant {
-                    sheets: vec![s],
-                    votes: evidence.votes(row),
-                    null: row.null,
-                    blank: row.blank.unwrap_or(0),
-                    independent: 0,
-                    chosen: false,
-                }),
-            }
+        let sheets = self.sheets(table);
+        let Some(&first) = sheets.first() else {
+            return Vec::new();
+        };
+        let mut groups = Groups::default();
+        groups.group(evidence, sheets, evidence.votes(&rows[first as usize]).len());
+        let mut out: Vec<Variant> = (0..groups.len())
+            .map(|g| Variant {
+                sheets: Vec::new(),
+                votes: groups.votes(g).to_vec(),
+                not_reported: groups.not_reported(g),
+                null: groups.null(g),
+                blank: groups.blank(g).unwrap_or(0),
+                independent: 0,
+                chosen: false,
+            })
+            .collect();
+        for (&s, &g) in sheets.iter().zip(&groups.variant_of) {
+            out[g as usize].sheets.push(s);
         }
         for v in &mut out {
             let mut seen: Vec<u32> = Vec::new();
@@ -610,6 +629,25 @@ impl ContestTally {
             v.chosen = chosen.is_some_and(|c| v.sheets.contains(&c));
         }
         out
+    }
+
+    /// The figures counted for a table (the chosen variant, merged from its
+    /// sheets); None if the table is missing.
+    pub fn counted(&self, evidence: &Evidence, table: TableIx) -> Option<Variant> {
+        let c = self.chosen(table)?;
+        if self.sheets(table).len() > 1 {
+            return self.variants(evidence, table, Independence::Keys).into_iter().find(|v| v.chosen);
+        }
+        let row = &evidence.rows()[c as usize];
+        Some(Variant {
+            sheets: vec![c],
+            votes: evidence.votes(row).to_vec(),
+            not_reported: evidence.not_reported(row).to_vec(),
+            null: row.null,
+            blank: row.blank.unwrap_or(0),
+            independent: 1,
+            chosen: true,
+        })
     }
 
     /// Per-candidate votes of one table as counted (the chosen variant); None

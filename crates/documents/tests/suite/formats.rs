@@ -224,12 +224,24 @@ fn an_acta_is_read_against_its_contest_ballot_and_unreadable_says_why() {
     // Neither fits: the reason names the contest and what to do, and the check carries it.
     let why = qr.read(&e, &ballot(false), four).counts.unwrap_err();
     assert!(why.contains("4 counts") && why.contains("3 candidates") && why.contains("lists no ballot cards"), "{why}");
-    let check =
-        testigo_election::check_payloads(&qr, &e, &ballot(false), "010113042.01", &[120, 232, 0], 3, &[four.into()]);
+    let check = testigo_election::check_payloads(
+        &qr,
+        &e,
+        &ballot(false),
+        "010113042.01",
+        &testigo_election::SheetCounts { votes: &[120, 232, 0], not_reported: &[], null: Some(3), blank: None },
+        &[four.into()],
+    );
     assert_eq!(check.outcome, testigo_election::QrOutcome::Unreadable);
     assert_eq!(check.why.as_deref(), Some(why.as_str()));
-    let matching =
-        testigo_election::check_payloads(&qr, &e, &ballot(false), "010113042.01", &[120, 232, 7], 3, &[three.into()]);
+    let matching = testigo_election::check_payloads(
+        &qr,
+        &e,
+        &ballot(false),
+        "010113042.01",
+        &testigo_election::SheetCounts { votes: &[120, 232, 7], not_reported: &[], null: Some(3), blank: None },
+        &[three.into()],
+    );
     assert_eq!((matching.outcome, matching.why), (testigo_election::QrOutcome::Matches, None));
     // Inspection against the ballot names cards and candidates.
     let f = formats().with(testigo_documents::VenezuelaActaQr::for_contest(&ballot(true)));

@@ -4,9 +4,9 @@
 //! arrives for a signature that had none).
 
 use super::readings::ReadingRec;
+use super::sheets::SheetCounts;
 use crate::codes::{Flag, FlagSet};
 use crate::model::{Contest, ElectionDef};
-use super::sheets::SheetCounts;
 use crate::qr::{check_payloads, QrCheck, QrDecoder, QrOutcome};
 use crate::validate::is_sha256_hex;
 

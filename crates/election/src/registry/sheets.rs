@@ -67,9 +67,7 @@ impl SheetCounts<'_> {
             return self.votes == other.votes;
         }
         self.votes.len() == other.votes.len()
-            && (0..self.votes.len()).all(|k| {
-                !self.reports(k) || !other.reports(k) || self.votes[k] == other.votes[k]
-            })
+            && (0..self.votes.len()).all(|k| !self.reports(k) || !other.reports(k) || self.votes[k] == other.votes[k])
     }
 
     /// Whether the sheet reports the votes of the candidate at position `k`.

@@ -71,7 +71,8 @@ pub(super) fn election(operator: &Signer) -> ElectionDef {
 /// The fixture's geography, in one chunk.
 pub(super) fn geography() -> GeographyChunk {
     let unit = |id: &str| Unit { id: id.into(), parent: None, level: 0, name: format!("Unit {id}") };
-    GeographyChunk { declared: Vec::new(),
+    GeographyChunk {
+        declared: Vec::new(),
         units: vec![unit("S1"), unit("S2")],
         tables: vec![
             Table { id: "T1".into(), unit: "S1".into(), registered: Some(300) },
@@ -95,7 +96,8 @@ pub(super) fn enrol(key: &Signer, role: Role, scope: Option<&str>) -> Entry {
 
 /// A consistent witness sheet for `table`: a 100, b 50, null 5.
 pub(super) fn sheet(table: &str) -> Sheet {
-    Sheet { not_reported: Vec::new(),
+    Sheet {
+        not_reported: Vec::new(),
         election: "unit-2024".into(),
         table: table.into(),
         contest: "p".into(),

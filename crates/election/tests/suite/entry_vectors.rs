@@ -162,7 +162,8 @@ fn election_minimal() -> ElectionDef {
 }
 
 fn geography() -> GeographyChunk {
-    GeographyChunk { declared: Vec::new(),
+    GeographyChunk {
+        declared: Vec::new(),
         units: vec![
             Unit { id: "01".into(), parent: None, level: 0, name: "Estado Capital".into() },
             Unit { id: "0101".into(), parent: Some("01".into()), level: 1, name: "Municipio \"Libertador\"".into() },
@@ -175,7 +176,8 @@ fn geography() -> GeographyChunk {
 }
 
 fn geography_tables_only() -> GeographyChunk {
-    GeographyChunk { declared: Vec::new(),
+    GeographyChunk {
+        declared: Vec::new(),
         units: vec![],
         tables: vec![Table { id: "0101002.01".into(), unit: "0101".into(), registered: Some(0) }],
     }
@@ -198,7 +200,8 @@ fn revoke() -> Revoke {
 }
 
 fn sheet() -> Sheet {
-    Sheet { not_reported: Vec::new(),
+    Sheet {
+        not_reported: Vec::new(),
         election: "example-2024".into(),
         table: "0101001.01".into(),
         contest: "president".into(),
@@ -218,7 +221,8 @@ fn sheet() -> Sheet {
 }
 
 fn sheet_bulk() -> Sheet {
-    Sheet { not_reported: Vec::new(),
+    Sheet {
+        not_reported: Vec::new(),
         election: "example-2024".into(),
         table: "0101001.02".into(),
         contest: "president".into(),
@@ -231,7 +235,8 @@ fn sheet_bulk() -> Sheet {
         registered: Some(18_446_744_073_709_551_615),
         photo_sha256: None,
         qr: Some("TBL=0101001.02;A=101;B=99".into()),
-        dataset: Some(Dataset { reference: None,
+        dataset: Some(Dataset {
+            reference: None,
             name: "results-2024-07-29.csv".into(),
             sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".into(),
             row: 2,
@@ -296,7 +301,8 @@ fn geography_declared() -> GeographyChunk {
 const AWKWARD: &str = "say \"hi\" \\ a/b\n\r\t\u{8}\u{c}\u{1}\u{1f} é€🗳\u{2028}\u{a0}~";
 
 fn sheet_escapes() -> Sheet {
-    Sheet { not_reported: Vec::new(),
+    Sheet {
+        not_reported: Vec::new(),
         election: "example-2024".into(),
         table: "0101001.01".into(),
         contest: "president".into(),

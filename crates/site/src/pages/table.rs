@@ -89,11 +89,12 @@ fn comparison(cx: &Ctx<'_>, contest: &Contest, sheets: &[&SheetInfo]) -> Markup 
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let values = sheets.iter().map(|s| s.votes.get(i).copied()).collect();
-            (c.name.clone(), c.id.clone(), values, reference.votes.get(i).copied())
+            let value = |s: &SheetInfo| s.votes.get(i).copied().filter(|_| !s.not_reported.contains(&(i as u16)));
+            let values = sheets.iter().map(|s| value(s)).collect();
+            (c.name.clone(), c.id.clone(), values, value(reference))
         })
         .collect();
-    rows.push((cx.t("null-votes"), "null".into(), sheets.iter().map(|s| Some(s.null)).collect(), Some(reference.null)));
+    rows.push((cx.t("null-votes"), "null".into(), sheets.iter().map(|s| s.null).collect(), reference.null));
     if sheets.iter().any(|s| s.blank.is_some()) {
         rows.push((cx.t("blank-votes"), "blank".into(), sheets.iter().map(|s| s.blank).collect(), reference.blank));
     }
@@ -116,7 +117,8 @@ fn comparison(cx: &Ctx<'_>, contest: &Contest, sheets: &[&SheetInfo]) -> Markup 
                         tr {
                             th scope="row" { (name) }
                             @for (s, v) in sheets.iter().zip(values) {
-                                @let differs = v != reference;
+                                // A figure one sheet does not report (–) differs from nothing.
+                                @let differs = v.is_some() && reference.is_some() && v != reference;
                                 td.num.differs[differs] data-s=(s.index) data-k=(key) data-n=(v.map(|v| v.to_string()).unwrap_or_default()) {
                                     @match v { Some(v) => (cx.tr.num(*v)), None => "–" }
                                     @if differs { span.sr-only { " " (cx.t("differs")) } }

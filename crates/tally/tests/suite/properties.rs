@@ -15,6 +15,7 @@ fn evidence(e: &SynthElection) -> Evidence {
     ev.reserve(e.sheet_count(), e.candidates());
     e.for_each_sheet(|s| {
         ev.push(NewSheet {
+            not_reported: &[],
             index: s.index,
             table: s.table,
             contest: 0,
@@ -24,7 +25,7 @@ fn evidence(e: &SynthElection) -> Evidence {
             signer: keys[s.organisation],
             organisation: orgs[s.organisation],
             votes: s.votes,
-            null: s.null,
+            null: Some(s.null),
             blank: s.blank,
         })
         .unwrap();
@@ -172,6 +173,7 @@ fn synthetic_csv_round_trips_through_the_loader_and_tallies_the_same() {
         let key = ev.intern_signer(f[5]);
         let votes: Vec<u64> = f[6..f.len() - 2].iter().map(|x| x.parse().unwrap()).collect();
         ev.push(NewSheet {
+            not_reported: &[],
             index: f[0].parse().unwrap(),
             table: geo.find_table(f[1]).unwrap(),
             contest: 0,
@@ -181,7 +183,7 @@ fn synthetic_csv_round_trips_through_the_loader_and_tallies_the_same() {
             signer: key,
             organisation: org,
             votes: &votes,
-            null: f[f.len() - 2].parse().unwrap(),
+            null: Some(f[f.len() - 2].parse().unwrap()),
             blank: f[f.len() - 1].parse().ok(),
         })
         .unwrap();

@@ -305,6 +305,7 @@ fn sheets_differing_only_in_blank_votes_are_variants() {
         let organisation = ev.intern_organisation(org);
         let signer = ev.intern_signer(org);
         ev.push(NewSheet {
+            not_reported: &[],
             index,
             table: geo.find_table(table).unwrap(),
             contest: 0,
@@ -314,7 +315,7 @@ fn sheets_differing_only_in_blank_votes_are_variants() {
             signer,
             organisation,
             votes: &[40, 30],
-            null: 2,
+            null: Some(2),
             blank,
         })
         .unwrap();
@@ -330,9 +331,67 @@ fn sheets_differing_only_in_blank_votes_are_variants() {
     let st = |id| ct.state(geo.find_table(id).unwrap());
     assert_eq!(st("T1"), TableState::Conflicting, "blank 2 against blank 3");
     assert_eq!(st("T2"), TableState::Corroborated, "unprinted blank votes agree with 0");
-    assert_eq!(st("T3"), TableState::Conflicting, "unprinted blank votes against 3");
+    assert_eq!(st("T3"), TableState::Corroborated, "blank votes reported by one sheet only are not compared");
     let variants = ct.variants(&ev, geo.find_table("T1").unwrap(), Independence::Organisations);
     assert_eq!(variants.iter().map(|v| v.blank).collect::<Vec<_>>(), [2, 3]);
-    // The earliest variant counts: blank 2 (T1) + 0 (T2) + 0 (T3).
-    assert_eq!(ct.counts(Node::National).blank, 2);
+    // The earliest variant counts: blank 2 (T1) + 0 (T2) + 3 (T3, merged from B).
+    assert_eq!(ct.counts(Node::National).blank, 5);
+}
+
+/// A source that does not report null votes, or a candidate's votes,
+/// creates no conflict; its silence is filled from the sheets it agrees
+/// with, and a table nobody reports a figure for says so in the counts
+/// and widens the bounds instead of claiming 0.
+#[test]
+fn figures_not_reported_make_no_conflict_and_widen_bounds() {
+    let (def, geo) = flat(2, &[Some(100), Some(100), Some(100), Some(100)]);
+    let mut ev = Evidence::new(&def);
+    let mut push = |index: u64, table: &str, org: &str, votes: &[u64], not_reported: &[u16], null: Option<u64>| {
+        let organisation = ev.intern_organisation(org);
+        let signer = ev.intern_signer(org);
+        ev.push(NewSheet {
+            not_reported,
+            index,
+            table: geo.find_table(table).unwrap(),
+            contest: 0,
+            source: Source::Witness,
+            flags: FlagSet::default(),
+            current: true,
+            signer,
+            organisation,
+            votes,
+            null,
+            blank: None,
+        })
+        .unwrap();
+    };
+    // T1: the second source omits null votes: corroborated, null 4 counted.
+    push(1, "T1", "A", &[40, 30], &[], Some(4));
+    push(2, "T1", "B", &[40, 30], &[], None);
+    // T2: A null 5, B silent, C null 7: B agrees with both, A and C disagree.
+    push(3, "T2", "A", &[10, 10], &[], Some(5));
+    push(4, "T2", "B", &[10, 10], &[], None);
+    push(5, "T2", "C", &[10, 10], &[], Some(7));
+    // T3: only a source without null votes, and without the second candidate.
+    push(6, "T3", "A", &[20, 0], &[1], None);
+    // T4: a real disagreement in a candidate's votes.
+    push(7, "T4", "A", &[50, 20], &[], Some(1));
+    push(8, "T4", "B", &[51, 20], &[], None);
+    let tally = tabulate(&def, &geo, &ev, &TallyOptions::default());
+    let ct = &tally.contests[0];
+    let st = |id| ct.state(geo.find_table(id).unwrap());
+    assert_eq!(st("T1"), TableState::Corroborated);
+    assert_eq!(st("T2"), TableState::Conflicting);
+    assert_eq!(st("T3"), TableState::Single);
+    assert_eq!(st("T4"), TableState::Conflicting);
+    let v2 = ct.variants(&ev, geo.find_table("T2").unwrap(), Independence::Organisations);
+    assert_eq!(v2.iter().map(|v| (v.sheets.len(), v.null)).collect::<Vec<_>>(), [(2, Some(5)), (1, Some(7))]);
+    let v3 = ct.counted(&ev, geo.find_table("T3").unwrap()).unwrap();
+    assert_eq!((v3.null, v3.not_reported.as_slice()), (None, &[1u16][..]));
+    let n = ct.counts(Node::National);
+    assert_eq!((n.null_not_reported, n.votes_not_reported), (1, 1));
+    // T3's second candidate counts 0 but could be up to the table's bound
+    // (twice its 100 registered voters).
+    assert_eq!(ct.votes(Node::National)[1], 30 + 10 + 0 + 20);
+    assert!(ct.votes_max(Node::National)[1] >= 30 + 10 + 200 + 20);
 }

@@ -89,13 +89,14 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
 /// (EG 200, NM 100, null 3), signed at `now`, naming no photo.
 pub fn sheet(table: &str, now: u64) -> Sheet {
     Sheet {
+        not_reported: Vec::new(),
         election: venezuela::ELECTION_ID.into(),
         table: table.to_string(),
         contest: venezuela::CONTEST_ID.into(),
         source: Source::Witness,
         votes: [("EG".to_string(), 200), ("NM".to_string(), 100)].into_iter().collect(),
         valid: Some(300),
-        null: 3,
+        null: Some(3),
         blank: None,
         voters: Some(303),
         registered: None,

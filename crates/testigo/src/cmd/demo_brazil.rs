@@ -265,13 +265,14 @@ fn build(dir: &Path) -> anyhow::Result<Vec<DemoSheet>> {
                 let qr = parts.join("\n");
                 let valid: u64 = votes.values().sum();
                 let sheet = Sheet {
+                    not_reported: Vec::new(),
                     election: ELECTION.into(),
                     table: table.clone(),
                     contest: "1".into(),
                     source: Source::Witness,
                     votes,
                     valid: Some(valid),
-                    null,
+                    null: Some(null),
                     blank: Some(blank),
                     voters: Some(present),
                     registered: Some(ELIGIBLE),

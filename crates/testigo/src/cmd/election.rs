@@ -86,6 +86,25 @@ impl Target {
         }
     }
 
+    /// Signs `entries` with the operator key and records them, in order;
+    /// returns their indexes. Stops at the first refusal.
+    pub fn record_all(&self, entries: &[Entry]) -> anyhow::Result<Vec<u64>> {
+        let signer = self.operator()?;
+        let bytes: Vec<Vec<u8>> = entries.iter().map(|e| encode_signed(e, &signer)).collect::<Result<_, _>>()?;
+        match (&self.dir, &self.server) {
+            (_, Some(server)) => {
+                bytes.iter().map(|b| Ok(client::block_on(client::post_entry(server, b, None))??.index)).collect()
+            }
+            (Some(dir), None) => {
+                let node = local::open_node(dir)?;
+                let r = local::submit_all(&node, bytes, "geography");
+                node.shutdown();
+                Ok(r?.into_iter().map(|(i, _)| i).collect())
+            }
+            (None, None) => bail!("give --dir D or --server URL"),
+        }
+    }
+
     /// Signs `entry` with the operator key and records it; prints the index.
     fn record(&self, entry: Entry) -> anyhow::Result<u64> {
         let bytes = encode_signed(&entry, &self.operator()?)?;

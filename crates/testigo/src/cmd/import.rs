@@ -1,6 +1,9 @@
-//! `testigo import`: bulk import of a published CSV of sheets, each row signed
-//! by an importer key and logged as a `bulk_import` sheet naming the data set
-//! (file name and SHA-256) and row.
+//! `testigo import`: bulk import of a file of sheets, each row signed by an
+//! importer key and logged as a `bulk_import` sheet naming the data set (file
+//! name and SHA-256), row and the row's own reference, then an import
+//! manifest (file digest, rows, sheets logged); and `testigo import --check`,
+//! which tells whether a log holds exactly a file's rows. Layouts:
+//! docs/import.md.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,34 +12,64 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use testigo_datasets::general::{CheckReport, Layout, SheetFile};
 use testigo_datasets::venezuela::{self, Publication};
-use testigo_election::{encode_signed, Entry};
+use testigo_election::{encode_signed, Entry, ImportManifest, Sheet};
 use testigo_formats::GzError;
 use testigo_note::Signer;
 use testigo_server::Node;
+use testigo_store::DataDir;
 
 use super::local::{self, Tally};
 
 /// Formats `testigo import` reads.
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// The opposition's `RESULTADOS_2024_CSV_V1/V2.csv` (UTF-8 with BOM or latin-1; may be gzip-compressed).
     #[value(name = "venezuela-2024")]
     Venezuela2024,
+    /// testigo's CSV: `table`, optional `contest`, one column per candidate id, optional `valid`, `null`,
+    /// `blank`, `registered`, `source_ref`, `photo_sha256`, `qr`; an empty cell means not reported.
+    #[value(name = "testigo-csv")]
+    TestigoCsv,
+    /// testigo's JSON Lines: one object per line with the keys of testigo-csv; null or absent: not reported.
+    #[value(name = "testigo-jsonl")]
+    TestigoJsonl,
+    /// One Venezuelan acta QR payload per line: table, votes and null votes read from the code.
+    #[value(name = "venezuela-acta-qr")]
+    VenezuelaActaQr,
+}
+
+impl Format {
+    fn layout(self) -> Option<Layout> {
+        match self {
+            Format::Venezuela2024 => None,
+            Format::TestigoCsv => Some(Layout::TestigoCsv),
+            Format::TestigoJsonl => Some(Layout::TestigoJsonl),
+            Format::VenezuelaActaQr => Some(Layout::VenezuelaActaQr),
+        }
+    }
 }
 
 /// Options of `testigo import`.
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// Data directory (the server must not be running on it).
+    /// Data directory (the server must not be running on it); with --check, a data directory or a mirror.
     #[arg(long)]
     dir: PathBuf,
-    /// The importer's enrolled private key.
-    #[arg(long)]
-    key: PathBuf,
-    /// The file's format.
+    /// The importer's enrolled private key (not needed with --check).
+    #[arg(long, required_unless_present = "check")]
+    key: Option<PathBuf>,
+    /// The file's format (docs/import.md).
     #[arg(long, value_enum, default_value = "venezuela-2024")]
     format: Format,
+    /// The contest of rows that name none (needed when the election has several contests).
+    #[arg(long)]
+    contest: Option<String>,
+    /// Log nothing: check that the log holds exactly this file's rows (its manifest's digest and row
+    /// count, and every logged sheet equal to its row). Exit status 0 if so, 1 if not.
+    #[arg(long)]
+    check: bool,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -74,35 +107,76 @@ pub fn read_dataset(path: &Path, limit_mib: u64) -> anyhow::Result<(String, Vec<
     }
 }
 
+/// Signs `sheets` with `signer` and logs them through `node` in batches,
+/// with a progress bar named `name`; returns what was accepted, flagged and
+/// rejected.
+fn import_sheets(
+    node: &Node,
+    signer: &Signer,
+    name: &str,
+    rows: usize,
+    sheet: impl Fn(usize, u64) -> Sheet + Sync,
+    quiet: bool,
+) -> anyhow::Result<Tally> {
+    const BATCH: usize = 4096;
+    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(rows as u64) };
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(name.to_string());
+    let now = testigo_store::unix_now();
+    let mut tally = Tally::default();
+    for start in (0..rows).step_by(BATCH) {
+        let end = (start + BATCH).min(rows);
+        // Signing is the CPU-heavy part: split it over the cores (results in row order).
+        let signed: Vec<Vec<u8>> = (start..end)
+            .into_par_iter()
+            .map(|r| encode_signed(&Entry::Sheet(sheet(r, now)), signer))
+            .collect::<Result<_, _>>()?;
+        let outcomes = node.submit_many(signed, now)?;
+        tally.add(&outcomes);
+        bar.inc((end - start) as u64);
+    }
+    bar.finish_and_clear();
+    Ok(tally)
+}
+
+/// Logs the manifest of an import after its sheets; returns its log index.
+fn log_manifest(node: &Node, signer: &Signer, manifest: ImportManifest) -> anyhow::Result<u64> {
+    let bytes = encode_signed(&Entry::Import(manifest), signer)?;
+    Ok(local::submit_all(node, vec![bytes], "import manifest")?[0].0)
+}
+
 /// Signs every row of `publication` with `signer` and logs them through
-/// `node` in batches; returns what was accepted, flagged and rejected.
+/// `node` in batches, then the import's manifest; returns what was
+/// accepted, flagged and rejected.
 pub fn import_publication(
     node: &Node,
     signer: &Signer,
     publication: &Publication,
     quiet: bool,
 ) -> anyhow::Result<Tally> {
-    const BATCH: usize = 4096;
-    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(publication.rows.len() as u64) };
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>28} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+    let rows = &publication.rows;
+    let tally = import_sheets(
+        node,
+        signer,
+        &publication.name,
+        rows.len(),
+        |r, now| venezuela::sheet(publication, &rows[r], now),
+        quiet,
+    )?;
+    let manifest = testigo_datasets::general::manifest(
+        venezuela::ELECTION_ID,
+        &publication.name,
+        &publication.sha256,
+        "venezuela-2024",
+        rows.len() as u64,
+        tally.accepted,
+        testigo_store::unix_now(),
     );
-    bar.set_message(publication.name.clone());
-    let now = testigo_store::unix_now();
-    let mut tally = Tally::default();
-    for rows in publication.rows.chunks(BATCH) {
-        // Signing is the CPU-heavy part: split it over the cores (results in row order).
-        let signed: Vec<Vec<u8>> = rows
-            .par_iter()
-            .map(|r| encode_signed(&Entry::Sheet(venezuela::sheet(publication, r, now)), signer))
-            .collect::<Result<_, _>>()?;
-        let outcomes = node.submit_many(signed, now)?;
-        tally.add(&outcomes);
-        bar.inc(rows.len() as u64);
-    }
-    bar.finish_and_clear();
+    log_manifest(node, signer, manifest)?;
     Ok(tally)
 }
 
@@ -119,19 +193,140 @@ pub fn print_tally(name: &str, t: &Tally) {
 
 /// Runs `testigo import`.
 pub fn run(a: ImportArgs) -> anyhow::Result<ExitCode> {
-    let signer = super::keys::load_signer(&a.key)?;
     let (name, bytes) = read_dataset(&a.file, a.max_gunzip_mib)?;
-    let publication = match a.format {
-        Format::Venezuela2024 => Publication::parse(&name, &bytes)?,
-    };
+    if a.check {
+        return check(&a, &name, &bytes);
+    }
+    let Some(key) = &a.key else { bail!("give --key FILE: the importer's enrolled private key") };
+    let signer = super::keys::load_signer(key)?;
     let node = local::open_node(&a.dir)?;
     let started = std::time::Instant::now();
-    let tally = import_publication(&node, &signer, &publication, a.quiet);
+    let result = import_file(&node, &signer, &a, &name, &bytes);
     node.shutdown();
-    let tally = tally?;
-    print_tally(&publication.name, &tally);
-    eprintln!("{} rows in {:.2} s", publication.rows.len(), started.elapsed().as_secs_f64());
+    let (rows, tally) = result?;
+    print_tally(&name, &tally);
+    eprintln!("{rows} rows in {:.2} s", started.elapsed().as_secs_f64());
     Ok(if tally.rejected_total() == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// Imports one file through `node`; returns its row count and the outcome.
+fn import_file(
+    node: &Node,
+    signer: &Signer,
+    a: &ImportArgs,
+    name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<(usize, Tally)> {
+    let Some(layout) = a.format.layout() else {
+        let publication = Publication::parse(name, bytes)?;
+        let tally = import_publication(node, signer, &publication, a.quiet)?;
+        return Ok((publication.rows.len(), tally));
+    };
+    let election =
+        node.registry().election().cloned().context("the data directory has no election: run `testigo init` first")?;
+    let file = SheetFile::parse(layout, name, bytes, &election, a.contest.as_deref())?;
+    let tally = import_sheets(
+        node,
+        signer,
+        name,
+        file.rows.len(),
+        |r, now| file.sheet(&election, &file.rows[r], now),
+        a.quiet,
+    )?;
+    log_manifest(node, signer, file.manifest(&election, tally.accepted, testigo_store::unix_now()))?;
+    Ok((file.rows.len(), tally))
+}
+
+/// `testigo import --check`: compares the file with what the log holds of it.
+fn check(a: &ImportArgs, name: &str, bytes: &[u8]) -> anyhow::Result<ExitCode> {
+    let dir = DataDir::open_copy(&a.dir)?;
+    let replayed = testigo_replay::replay_data_dir(&dir)?;
+    let registry = replayed.replay.registry();
+    let election = registry.election().context("the log has no election")?;
+    let file = match a.format.layout() {
+        Some(layout) => SheetFile::parse(layout, name, bytes, election, a.contest.as_deref())?,
+        None => venezuela_as_sheet_file(name, bytes)?,
+    };
+    let manifests: Vec<(u64, ImportManifest)> =
+        registry.imports().iter().map(|m| (m.index, m.manifest.clone())).collect();
+    let mut logged: Vec<(u64, Sheet)> = Vec::new();
+    testigo_replay::for_each_entry(&dir, replayed.size, |index, entry| {
+        if let Entry::Sheet(s) = entry {
+            if s.dataset.as_ref().is_some_and(|d| d.name == file.name) {
+                logged.push((index, s));
+            }
+        }
+    })?;
+    let refs: Vec<(u64, &Sheet)> = logged.iter().map(|(i, s)| (*i, s)).collect();
+    let report = testigo_datasets::general::check(&file, election, &manifests, &refs);
+    print_check(&file, &report);
+    Ok(if report.faithful() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The 2024 Venezuelan CSV read as a [`SheetFile`], so `--check` compares it
+/// like any other layout.
+fn venezuela_as_sheet_file(name: &str, bytes: &[u8]) -> anyhow::Result<SheetFile> {
+    let publication = Publication::parse(name, bytes)?;
+    let rows = publication
+        .rows
+        .iter()
+        .map(|r| {
+            let s = venezuela::sheet(&publication, r, 0);
+            testigo_datasets::general::Row {
+                line: r.line,
+                table: s.table,
+                contest: s.contest,
+                votes: s.votes,
+                not_reported: s.not_reported,
+                valid: s.valid,
+                null: s.null,
+                blank: s.blank,
+                registered: s.registered,
+                source_ref: s.dataset.and_then(|d| d.reference),
+                photo_sha256: s.photo_sha256,
+                qr: s.qr,
+            }
+        })
+        .collect();
+    Ok(SheetFile { name: publication.name, sha256: publication.sha256, layout: Layout::TestigoCsv, rows })
+}
+
+fn print_check(file: &SheetFile, r: &CheckReport) {
+    println!("{}: {} rows, SHA-256 {}", file.name, r.rows, file.sha256);
+    if r.manifests.is_empty() {
+        println!("  the log has no import of a file of this name or digest");
+    }
+    for (index, m) in &r.manifests {
+        let same = if m.sha256 == file.sha256 { "this file" } else { "a DIFFERENT file" };
+        println!(
+            "  import manifest at log index {index}: {} ({} rows, {} sheets logged, read as {}), SHA-256 {} — {same}",
+            m.name, m.rows, m.sheets, m.format, m.sha256
+        );
+    }
+    println!("  logged sheets compared: {}; rows matching: {}", r.logged, r.matching);
+    for d in r.differing.iter().take(20) {
+        println!("  line {} differs from the sheet at log index {}: {}", d.line, d.index, d.what.join("; "));
+    }
+    if r.differing.len() > 20 {
+        println!("  … and {} more differing rows", r.differing.len() - 20);
+    }
+    if !r.not_logged.is_empty() {
+        let first: Vec<String> = r.not_logged.iter().take(10).map(u64::to_string).collect();
+        println!(
+            "  {} rows have no logged sheet (refused at import, or never imported); lines {}{}",
+            r.not_logged.len(),
+            first.join(", "),
+            if r.not_logged.len() > 10 { ", …" } else { "" }
+        );
+    }
+    if !r.not_in_file.is_empty() {
+        println!("  {} logged sheets name lines this file does not have", r.not_in_file.len());
+    }
+    if r.faithful() {
+        println!("faithful: the log holds exactly the rows of this file");
+    } else {
+        println!("NOT faithful: the log does not hold exactly this file (see above)");
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod client;
 mod demo;
 mod demo_brazil;
 mod election;
+mod geography;
 mod import;
 mod keys;
 mod local;
@@ -51,8 +52,12 @@ enum Command {
     Submit(submit::SubmitArgs),
     /// Sign an authority's bulletins (testigo-bulletins/1 JSON) with a publisher key and log them.
     Publish(publish::PublishArgs),
-    /// Bulk-import a published CSV of sheets, signed by an importer key.
+    /// Bulk-import sheets from a file (testigo-csv, testigo-jsonl, acta QR payloads, the 2024 Venezuelan
+    /// CSVs), signed by an importer key; or check a file against what the log holds of it (--check).
     Import(import::ImportArgs),
+    /// Grow the geography after init: add units and tables, declare per-unit totals (operator-signed).
+    #[command(subcommand)]
+    Geography(geography::GeographyCommand),
     /// Serve a data directory: intake API, table views, photos, the log at its C2SP paths.
     Serve(serve::ServeArgs),
     /// Work with a transparency log directly (init, append, prove, check-receipt).
@@ -91,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Submit(a) => submit::run(a),
         Command::Publish(a) => publish::run(a),
         Command::Import(a) => import::run(a),
+        Command::Geography(c) => geography::run(c),
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
         Command::Tally(a) => tally::run(a),

@@ -146,13 +146,14 @@ pub fn run(a: SubmitArgs) -> anyhow::Result<ExitCode> {
     let table = a.table.clone();
     client::block_on(async move {
         let sheet = Sheet {
+            not_reported: Vec::new(),
             election,
             table: table.clone(),
             contest,
             source,
             votes,
             valid: a.valid,
-            null: a.null,
+            null: Some(a.null),
             blank: a.blank,
             voters: a.voters,
             registered: a.registered,

@@ -132,13 +132,14 @@ pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
                 contest.candidates.iter().map(|c| c.id.clone()).zip(s.votes.iter().copied()).collect();
             let valid: u64 = s.votes.iter().sum();
             let sheet = Sheet {
+                not_reported: Vec::new(),
                 election: e.def.id.clone(),
                 table: e.geo.table_id(s.table).to_string(),
                 contest: contest.id.clone(),
                 source: Source::Witness,
                 votes,
                 valid: Some(valid),
-                null: s.null,
+                null: Some(s.null),
                 blank: s.blank,
                 voters: Some(valid + s.null + s.blank.unwrap_or(0)),
                 registered: None,

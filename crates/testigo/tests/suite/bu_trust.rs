@@ -34,13 +34,14 @@ async fn sheet_like_first(url: &str, election: &str, table: &str, qr: String) ->
         .filter(|(_, v)| *v > 0)
         .collect();
     Sheet {
+        not_reported: Vec::new(),
         election: election.into(),
         table: table.into(),
         contest: "1".into(),
         source: testigo_election::Source::Witness,
         valid: Some(votes.values().sum()),
         votes,
-        null: first["null"].as_u64().unwrap(),
+        null: Some(first["null"].as_u64().unwrap()),
         blank: first["blank"].as_u64(),
         voters: None,
         registered: None,

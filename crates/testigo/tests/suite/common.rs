@@ -139,13 +139,14 @@ pub fn now() -> u64 {
 /// A consistent witness sheet: a=100, b=50, null 5, voters 155.
 pub fn sheet(table: &str) -> Sheet {
     Sheet {
+        not_reported: Vec::new(),
         election: ELECTION.into(),
         table: table.into(),
         contest: "president".into(),
         source: Source::Witness,
         votes: [("a".to_string(), 100), ("b".to_string(), 50)].into_iter().collect(),
         valid: Some(150),
-        null: 5,
+        null: Some(5),
         blank: None,
         voters: Some(155),
         registered: None,

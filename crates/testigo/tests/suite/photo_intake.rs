@@ -170,13 +170,14 @@ async fn brazilian_bu_signatures_are_recorded_per_sheet() {
             .filter(|(_, v)| *v > 0)
             .collect();
         let s = Sheet {
+            not_reported: Vec::new(),
             election: election_id.clone(),
             table: table.into(),
             contest: "1".into(),
             source: testigo_election::Source::Witness,
             valid: Some(votes.values().sum()),
             votes,
-            null: first["null"].as_u64().unwrap(),
+            null: Some(first["null"].as_u64().unwrap()),
             blank: first["blank"].as_u64(),
             voters: None,
             registered: None,

@@ -86,7 +86,8 @@ pub fn geography_chunk() -> GeographyChunk {
         name: format!("Unit {id}"),
     };
     let table = |id: &str, unit: &str, registered| Table { id: id.into(), unit: unit.into(), registered };
-    GeographyChunk { declared: Vec::new(),
+    GeographyChunk {
+        declared: Vec::new(),
         units: vec![unit("S1", None, 0), unit("S2", None, 0), unit("M11", Some("S1"), 1), unit("M21", Some("S2"), 1)],
         tables: vec![table("T1", "M11", Some(300)), table("T2", "M11", None), table("T3", "M21", Some(200))],
     }
@@ -106,7 +107,8 @@ pub fn enrol(key: &Signer, role: Role, scope: Option<&str>) -> Entry {
 
 /// A plain, consistent witness sheet for T1/president.
 pub fn sheet(table: &str) -> Sheet {
-    Sheet { not_reported: Vec::new(),
+    Sheet {
+        not_reported: Vec::new(),
         election: "test-2024".into(),
         table: table.into(),
         contest: "president".into(),

@@ -94,13 +94,14 @@ name = "B"
 
 pub fn sheet(table: &str) -> Sheet {
     Sheet {
+        not_reported: Vec::new(),
         election: ELECTION.into(),
         table: table.into(),
         contest: "president".into(),
         source: testigo_election::Source::Witness,
         votes: [("a".to_string(), 10), ("b".to_string(), 5)].into_iter().collect(),
         valid: Some(15),
-        null: 0,
+        null: Some(0),
         blank: None,
         voters: Some(15),
         registered: None,

@@ -47,6 +47,7 @@ pub fn geography() -> GeographyChunk {
     };
     let table = |id: &str, unit: &str, registered| Table { id: id.into(), unit: unit.into(), registered };
     GeographyChunk {
+        declared: Vec::new(),
         units: vec![
             unit("S1", None, 0),
             unit("S2", None, 0),
@@ -104,13 +105,14 @@ fn enrol(key: &Signer, role: Role, org: &str) -> Entry {
 
 pub fn sheet(table: &str, source: Source, a: u64, b: u64, c: u64, null: u64) -> Sheet {
     Sheet {
+        not_reported: Vec::new(),
         election: "tally-2024".into(),
         table: table.into(),
         contest: "president".into(),
         source,
         votes: BTreeMap::from([("a".into(), a), ("b".into(), b), ("c".into(), c)]),
         valid: Some(a + b + c),
-        null,
+        null: Some(null),
         blank: None,
         voters: Some(a + b + c + null),
         registered: None,
@@ -210,6 +212,7 @@ pub fn push(
     let organisation = ev.intern_organisation(org);
     let signer = ev.intern_signer(key);
     ev.push(NewSheet {
+        not_reported: &[],
         index,
         table: geo.find_table(table).unwrap(),
         contest: 0,
@@ -219,7 +222,7 @@ pub fn push(
         signer,
         organisation,
         votes,
-        null,
+        null: Some(null),
         blank: None,
     })
     .unwrap();
