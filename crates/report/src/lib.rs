@@ -139,6 +139,13 @@ pub fn contest_section(c: &ContestReport) -> Markup {
             (num(t.conflicting)) " conflicting, " (num(t.missing)) " missing. Valid votes " (num(n.valid))
             ", null " (num(n.null)) ", blank " (num(n.blank)) "; turnout " (pct(n.turnout_percent)) "."
         }
+        @if n.null_not_reported > 0 || n.votes_not_reported > 0 {
+            p {
+                "Not reported by any sheet, and counted as 0: null votes at " (num(n.null_not_reported))
+                " tables, some candidate's votes at " (num(n.votes_not_reported))
+                " tables. Null votes and ballots are therefore lower bounds; the highest votes allow for them."
+            }
+        }
         h3 { "Results" }
         (results_chart(c, n))
         (certainty_section(c, n))
@@ -188,6 +195,11 @@ pub fn certainty_section(c: &ContestReport, n: &UnitReport) -> Markup {
         "decided" => ("ok", "Decided: no possible content of the missing sheets changes the leader."),
         "decided_at_cap" => ("ok", "Decided if the missing tables' turnout stays under the cap."),
         "no_votes" => ("muted", "No valid votes counted yet."),
+        "unknown" => (
+            "muted",
+            "Unknown: nobody declared how many tables this unit has and its list may be incomplete, so nothing \
+             bounds what is missing here. No verdict.",
+        ),
         _ => ("bad", "Not decided: the missing sheets could still change the leader."),
     };
     html! {
@@ -248,7 +260,12 @@ pub fn coverage_chart(c: &ContestReport) -> Markup {
                 rect x="220" y=(y) width="400" height=(row_h - 4.0) fill="#eceff1" {}
                 rect x="220" y=(y) width=(px(w)) height=(row_h - 4.0) fill="#2e7d32" {}
                 text x="626" y=(y + 12.0) {
-                    (num(u.tables.reporting)) " of " (num(u.tables.total)) " · " (leader) ": " (u.certainty.verdict)
+                    @if u.tables.denominator == "unknown" {
+                        (num(u.tables.reporting)) " of ? (coverage unknown)"
+                    } @else {
+                        (num(u.tables.reporting)) " of " (num(u.tables.total))
+                    }
+                    " · " (leader) ": " (u.certainty.verdict)
                 }
             }
         }

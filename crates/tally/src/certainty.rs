@@ -14,13 +14,22 @@
 //!
 //! - the registered voters of missing tables that declare them, plus
 //! - for missing tables that do not (and, nationally, the tables the
-//!   election declares beyond the geography): at most `max_table_voters`
+//!   election declares beyond the geography, and in a unit the tables its
+//!   declared count has beyond those listed): at most `max_table_voters`
 //!   each (no sheet may carry more — larger counts are rejected), and
-//!   nationally, when the election declares its total registry, at most the
+//!   when the election (or the unit) declares its registry, at most the
 //!   registry minus the registered voters covered (reporting tables'
 //!   registry, or their ballots where they declare none — a lower bound on
 //!   their registry) minus the known registry of missing tables; the
 //!   smaller of the two bounds is used.
+//!
+//! A unit whose table count is unknown — nobody declared it (a `geography`
+//! entry's `declared`) and no ancestor's list is known complete, see
+//! [`crate::tally::Denominators`] — may hold tables nobody listed, so nothing
+//! bounds what is missing there unless a registry is declared for it
+//! (then the registry remainder bounds it, as nationally). Without one its
+//! bound is [`UnknownBound::Unbounded`]: `R_miss` counts only the listed
+//! missing tables and no verdict is given.
 //!
 //! Verdicts: *decided whatever the missing sheets say* iff `D > R_miss`
 //! against every rival (all missing voters voting for the closest rival
@@ -39,8 +48,13 @@ pub enum UnknownBound {
     None,
     /// Missing tables without a registry × `max_table_voters`.
     TableBound,
-    /// The election's total registry minus the registered voters covered.
+    /// The declared registry (the election's, or the unit's) minus the
+    /// registered voters covered.
     RegistryRemainder,
+    /// Nothing bounds them: the node's table count is unknown (nobody
+    /// declared it and its list is not known to be complete) and no
+    /// registry is declared for it. No verdict is possible.
+    Unbounded,
 }
 
 /// The certainty verdict of one node.
@@ -107,15 +121,19 @@ fn verdicts(d: i64, r_miss: u64, cap_ppm: u32) -> (bool, bool, Option<u64>) {
 
 pub(crate) fn node_certainty(t: &ContestTally, election: &ElectionDef, n: usize, cap_ppm: u32) -> NodeCertainty {
     let c = t.counts_ix(n);
-    let national = n == t.unit_count();
     let r_miss_known = c.registered_missing;
-    let mut unknown_tables = c.missing_registry_unknown;
-    if national {
-        unknown_tables += t.undeclared_tables;
-    }
-    let table_bound = unknown_tables.saturating_mul(election.max_table_voters);
-    let (r_miss_unknown, unknown_bound) = match (unknown_tables, national.then_some(election.registry).flatten()) {
-        (0, _) => (0, UnknownBound::None),
+    // Tables nobody listed: known in number (declared beyond the list), or
+    // not known at all, when the node's table count is unknown.
+    let undeclared = t.undeclared_ix(n);
+    let unknown_tables = c.missing_registry_unknown + undeclared.unwrap_or(0);
+    let table_bound =
+        if undeclared.is_some() { unknown_tables.saturating_mul(election.max_table_voters) } else { u64::MAX };
+    let open_count = undeclared.is_none();
+    let registry = t.declared_registry_ix(n);
+    let (r_miss_unknown, unknown_bound) = match (unknown_tables, registry) {
+        (0, _) if !open_count => (0, UnknownBound::None),
+        // Reported as the bounded part only, with no verdict (below).
+        (_, None) if open_count => (0, UnknownBound::Unbounded),
         (_, Some(registry)) => {
             let covered = c.registered_reporting + c.voters_registry_unknown + r_miss_known;
             let rem = registry.saturating_sub(covered);
@@ -170,6 +188,11 @@ pub(crate) fn node_certainty(t: &ContestTally, election: &ElectionDef, n: usize,
             out.tipping_turnout_ppm = tipping;
         }
     }
+    if out.unknown_bound == UnknownBound::Unbounded {
+        out.decided = false;
+        out.decided_at_cap = false;
+        out.tipping_turnout_ppm = None;
+    }
     out
 }
 
@@ -196,6 +219,8 @@ pub fn rivals(t: &ContestTally, node: Node, cap_ppm: u32) -> Vec<RivalCertainty>
         .map(|k| {
             let d = vmin[leader] as i64 - vmax[k] as i64;
             let (decided, at_cap, tipping) = verdicts(d, cert.r_miss, cap_ppm);
+            let bounded = cert.unknown_bound != UnknownBound::Unbounded;
+            let (decided, at_cap, tipping) = (decided && bounded, at_cap && bounded, tipping.filter(|_| bounded));
             RivalCertainty {
                 rival: k,
                 lead: v[leader] as i64 - v[k] as i64,

@@ -161,8 +161,15 @@ pub struct UnitReport {
     pub tables: TablesReport,
     /// Registered voters.
     pub registered: RegisteredReport,
-    /// Reporting tables / all tables, percent.
+    /// Reporting tables / all tables, percent; None (`null`) when the
+    /// node's table count is unknown (`tables.denominator`).
     pub coverage_tables_percent: Option<f64>,
+    /// Reporting tables whose counted figures lack the null votes (counted
+    /// as 0: `null` and `voters` are then lower bounds).
+    pub null_not_reported: u64,
+    /// Reporting tables whose counted figures lack some candidate's votes
+    /// (counted as 0; `votes_max` allows for them).
+    pub votes_not_reported: u64,
     /// Registered voters of reporting tables / registry, percent (None when
     /// either is not fully known).
     pub coverage_registered_percent: Option<f64>,
@@ -192,7 +199,7 @@ pub struct CandidateResult {
 /// Table counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TablesReport {
-    /// Tables in the geography under the node (nationally, plus undeclared ones).
+    /// Tables under the node: those the geography lists plus `undeclared`.
     pub total: u64,
     /// With at least one evidence sheet.
     pub reporting: u64,
@@ -204,8 +211,16 @@ pub struct TablesReport {
     pub conflicting: u64,
     /// No evidence.
     pub missing: u64,
-    /// Nationally: tables the election declares beyond the geography (included in total and missing).
+    /// Tables the node's declared count has beyond those the geography
+    /// lists (included in total and missing; 0 when the count is unknown).
     pub undeclared: u64,
+    /// What `total` is: `listed` (the geography lists every table, as far as
+    /// the election or an enclosing unit declares), `declared` (a declared
+    /// count: the election's `total_tables`, or the unit's from a
+    /// `geography` entry), or `unknown` (nobody declared the unit's tables
+    /// and its list is not known complete: `total` is only what is listed,
+    /// and coverage and the verdict are unknown).
+    pub denominator: &'static str,
     /// Evidence sheets considered.
     pub sheets: u64,
 }
@@ -238,7 +253,9 @@ pub struct FlagCount {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CertaintyReport {
     /// `decided` (whatever the missing sheets say), `decided_at_cap` (only if
-    /// the missing tables turn out at most τ), `open`, or `no_votes`.
+    /// the missing tables turn out at most τ), `open`, `unknown` (the node's
+    /// table count is unknown and no registry bounds it: see
+    /// `tables.denominator`), or `no_votes`.
     pub verdict: &'static str,
     /// Leading candidate id.
     pub leader: Option<String>,
@@ -258,7 +275,7 @@ pub struct CertaintyReport {
     pub unknown_tables: u64,
     /// Part of `R_miss` bounding them.
     pub r_miss_unknown: u64,
-    /// `none`, `table_bound` or `registry_remainder`.
+    /// `none`, `table_bound`, `registry_remainder` or `unbounded`.
     pub unknown_bound: UnknownBound,
     /// `D / R_miss`, percent (None when nothing is missing).
     pub tipping_turnout_percent: Option<f64>,
@@ -460,32 +477,38 @@ fn node_report(election: &ElectionDef, geo: &Geography, ct: &ContestTally, node:
             share_percent: percent(v[k], c.valid),
         })
         .collect();
-    let (id, name, level, parent, undeclared, registry) = match node {
-        Node::National => (
-            String::new(),
-            election.name.clone(),
-            "national".to_string(),
-            None,
-            ct.undeclared_tables,
-            election.registry,
-        ),
+    let (id, name, level, parent) = match node {
+        Node::National => (String::new(), election.name.clone(), "national".to_string(), None),
         Node::Unit(u) => (
             geo.unit_id(u).to_string(),
             geo.unit_name(u).to_string(),
             geo.levels()[geo.unit_level(u)].clone(),
             geo.unit_parent(u).map(|p| geo.unit_id(p).to_string()),
-            0,
-            None,
         ),
+    };
+    // What coverage is measured against (crate::tally::Denominators).
+    let registry = ct.declared_registry(node);
+    let known_count = ct.undeclared(node);
+    let undeclared = known_count.unwrap_or(0);
+    let denominator = match (node, known_count) {
+        (_, None) => "unknown",
+        (Node::National, Some(_)) if election.total_tables.is_some() => "declared",
+        (Node::Unit(u), Some(_)) if geo.declared(u).is_some_and(|d| d.tables.is_some()) => "declared",
+        _ => "listed",
     };
     let total = c.tables + undeclared;
     let reporting_unknown = c.registry_unknown - c.missing_registry_unknown;
-    let denominator = registry.or((c.registry_unknown == 0 && undeclared == 0).then_some(c.registered));
-    let coverage_registered =
-        if reporting_unknown == 0 { denominator.and_then(|d| percent(c.registered_reporting, d)) } else { None };
+    let registered_denominator =
+        registry.or((c.registry_unknown == 0 && undeclared == 0 && known_count.is_some()).then_some(c.registered));
+    let coverage_registered = if reporting_unknown == 0 {
+        registered_denominator.and_then(|d| percent(c.registered_reporting, d))
+    } else {
+        None
+    };
     let cert: &NodeCertainty = ct.certainty(node);
     let verdict = match (cert.leader, cert.decided, cert.decided_at_cap) {
         (None, _, _) => "no_votes",
+        _ if cert.unknown_bound == UnknownBound::Unbounded => "unknown",
         (_, true, _) => "decided",
         (_, false, true) => "decided_at_cap",
         _ => "open",
@@ -535,6 +558,7 @@ fn node_report(election: &ElectionDef, geo: &Geography, ct: &ContestTally, node:
             conflicting: c.conflicting,
             missing: c.missing + undeclared,
             undeclared,
+            denominator,
             sheets: c.sheets,
         },
         registered: RegisteredReport {
@@ -544,7 +568,9 @@ fn node_report(election: &ElectionDef, geo: &Geography, ct: &ContestTally, node:
             missing: c.registered_missing,
             registry,
         },
-        coverage_tables_percent: percent(c.reporting(), total),
+        coverage_tables_percent: known_count.and_then(|_| percent(c.reporting(), total)),
+        null_not_reported: c.null_not_reported,
+        votes_not_reported: c.votes_not_reported,
         coverage_registered_percent: coverage_registered,
         turnout_percent: percent(c.voters_registry_known, c.registered_reporting),
         flags: Flag::ALL.iter().map(|&f| FlagCount { code: f.code(), sheets: c.flags[f as usize] }).collect(),
@@ -582,7 +608,7 @@ impl TallyReport {
         let mut out = String::from(
             "contest,level,unit,name,parent,tables,reporting,single,corroborated,conflicting,missing,\
              registered_reporting,valid,null,blank,voters,coverage_tables_percent,turnout_percent,\
-             leader,rival,lead_worst,r_miss,verdict",
+             leader,rival,lead_worst,r_miss,verdict,tables_denominator,null_not_reported,votes_not_reported",
         );
         for id in &cand_ids {
             out.push_str(",votes:");
@@ -594,7 +620,7 @@ impl TallyReport {
                 let opt = |x: Option<f64>| x.map(fmt_pct).unwrap_or_default();
                 let _ = write!(
                     out,
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     csv_field(&c.id),
                     csv_field(&u.level),
                     csv_field(&u.id),
@@ -611,13 +637,21 @@ impl TallyReport {
                     u.null,
                     u.blank,
                     u.voters,
-                    opt(u.coverage_tables_percent),
+                    // Unknown, in words: an empty cell could be read as "none".
+                    if u.tables.denominator == "unknown" {
+                        "unknown".to_string()
+                    } else {
+                        opt(u.coverage_tables_percent)
+                    },
                     opt(u.turnout_percent),
                     csv_field(u.certainty.leader.as_deref().unwrap_or("")),
                     csv_field(u.certainty.rival.as_deref().unwrap_or("")),
                     u.certainty.lead_worst,
                     u.certainty.r_miss,
                     u.certainty.verdict,
+                    u.tables.denominator,
+                    u.null_not_reported,
+                    u.votes_not_reported,
                 );
                 for id in &cand_ids {
                     out.push(',');
@@ -666,10 +700,23 @@ impl TallyReport {
                 n.voters,
                 pct_text(n.turnout_percent)
             );
+            if n.null_not_reported > 0 || n.votes_not_reported > 0 {
+                let _ = writeln!(
+                    s,
+                    "Not reported by any sheet, counted as 0: null votes at {} tables, some candidate's votes at {} \
+                     tables (null and ballots are lower bounds; the highest votes allow for them)",
+                    n.null_not_reported, n.votes_not_reported
+                );
+            }
             let width = c.candidates.iter().map(|k| k.name.chars().count()).max().unwrap_or(0);
             for (info, r) in c.candidates.iter().zip(&n.candidates) {
                 let bounds = if r.votes_min != r.votes_max {
-                    format!("  [{} – {} over conflicting variants]", r.votes_min, r.votes_max)
+                    let why = match (n.tables.conflicting > 0, n.votes_not_reported > 0) {
+                        (true, true) => "over conflicting variants and votes not reported",
+                        (false, true) => "allowing for votes not reported",
+                        _ => "over conflicting variants",
+                    };
+                    format!("  [{} – {} {why}]", r.votes_min, r.votes_max)
                 } else {
                     String::new()
                 };
@@ -700,30 +747,40 @@ impl TallyReport {
             let top: Vec<&UnitReport> = c.units.iter().filter(|u| u.parent.is_none()).collect();
             if !top.is_empty() {
                 let _ = writeln!(s, "By {}:", top[0].level);
-                if n.tables.undeclared > 0 {
-                    // Declared tables the geography does not list belong to no known unit, so
-                    // per-unit coverage and verdicts below cannot count them; only the national
-                    // verdict above does.
+                if top.iter().any(|u| u.tables.denominator == "unknown") {
+                    // Declared tables the geography does not list belong to no known unit: any
+                    // unit whose own count nobody declared may hold some of them.
                     let _ = writeln!(
                         s,
-                        "  (per-{} figures cover only the {} tables the geography lists; the {} declared tables it \
-                         does not list are in the national verdict only)",
+                        "  (\"?\": nobody declared how many tables the {} has, and the geography may not list \
+                         them all{}, so its coverage and verdict are unknown; `testigo geography declare` gives \
+                         it a denominator)",
                         top[0].level,
-                        n.tables.total - n.tables.undeclared,
-                        n.tables.undeclared
+                        if n.tables.undeclared > 0 {
+                            format!(" ({} declared tables are listed nowhere)", n.tables.undeclared)
+                        } else {
+                            String::new()
+                        }
                     );
                 }
                 for u in top {
                     let leader = u.certainty.leader.as_deref().unwrap_or("-");
+                    let total =
+                        if u.tables.denominator == "unknown" { "?".to_string() } else { u.tables.total.to_string() };
+                    let verdict = if u.certainty.verdict == "unknown" {
+                        "verdict unknown (table count unknown)"
+                    } else {
+                        u.certainty.verdict
+                    };
                     let _ = writeln!(
                         s,
                         "  {:<24} {:>6}/{:<6} tables, leader {} ({}), {}",
                         u.name,
                         u.tables.reporting,
-                        u.tables.total,
+                        total,
                         leader,
                         pct_text(u.candidates.iter().find(|r| r.id == leader).and_then(|r| r.share_percent)),
-                        u.certainty.verdict
+                        verdict
                     );
                 }
             }
@@ -752,6 +809,7 @@ fn certainty_text(c: &ContestReport, cert: &CertaintyReport) -> String {
             match v {
                 "decided" => "DECIDED whatever the missing sheets say",
                 "decided_at_cap" => "decided only if the missing tables' turnout stays under the cap",
+                "unknown" => "NO VERDICT: the table count is unknown, so nothing bounds what is missing",
                 _ => "NOT decided",
             },
             cert.tipping_turnout_percent.map(|p| format!(" (tipping turnout {}%)", fmt_pct(p))).unwrap_or_default()

@@ -259,6 +259,41 @@ pub struct ContestTally {
     /// missing, registry unknown); counted only in the national coverage and
     /// certainty, not in [`NodeCounts`].
     pub undeclared_tables: u64,
+    /// Per node (units, then the national root): tables its denominator says
+    /// exist beyond those listed, or None when nobody declared how many
+    /// tables the unit has and its list is not known to be complete
+    /// ([`Denominators`]).
+    undeclared: Vec<Option<u64>>,
+    /// Per node: registered voters declared for it (the election's registry
+    /// nationally, a unit's declared total).
+    declared_registry: Vec<Option<u64>>,
+}
+
+/// What a node's coverage is measured against, per unit, derived from the
+/// log alone:
+///
+/// - the nation: the election's `total_tables` (or, when it declares none,
+///   the tables the geography lists) and its `registry`;
+/// - a unit with declared totals (a `geography` entry's `declared`): its
+///   declared tables and registered voters;
+/// - a unit without: complete when an ancestor's list is known complete
+///   (its declared table count, or the election's, equals the tables
+///   listed under it: every table under it is then listed), else unknown —
+///   the tables nobody placed could lie in it, so no coverage and no verdict
+///   can be claimed for it.
+#[derive(Clone, Debug, Default)]
+pub struct Denominators {
+    /// Per unit position: (declared tables, declared registered voters).
+    pub declared: Vec<(Option<u64>, Option<u64>)>,
+}
+
+impl Denominators {
+    /// The declarations in force in `geo`.
+    pub fn of(geo: &Geography) -> Self {
+        Denominators {
+            declared: geo.units().map(|u| geo.declared(u).map_or((None, None), |d| (d.tables, d.registered))).collect(),
+        }
+    }
 }
 
 /// The tally of every contest of an election.
@@ -283,8 +318,9 @@ pub fn tabulate(election: &ElectionDef, geo: &Geography, evidence: &Evidence, op
     let parent = parents(geo);
     let tables: Vec<(u32, Option<u64>)> =
         geo.tables().map(|t| (geo.table_unit(t).get() as u32, geo.table_registered(t))).collect();
+    let denominators = Denominators::of(geo);
     let contests = (0..election.contests.len())
-        .map(|ci| tabulate_contest(election, ci, &parent, &tables, evidence, options))
+        .map(|ci| tabulate_contest(election, ci, &parent, &tables, &denominators, evidence, options))
         .collect();
     Tally { options: *options, contests }
 }
@@ -298,6 +334,7 @@ fn tabulate_contest(
     ci: usize,
     parent: &[u32],
     tables: &[(u32, Option<u64>)],
+    denominators: &Denominators,
     evidence: &Evidence,
     options: &TallyOptions,
 ) -> ContestTally {
@@ -447,6 +484,29 @@ fn tabulate_contest(
     }
 
     let undeclared_tables = election.total_tables.map_or(0, |d| d.saturating_sub(nt as u64));
+    // Denominators, top down (parents come before their children).
+    let mut undeclared = vec![None; nodes];
+    let mut declared_registry = vec![None; nodes];
+    let mut complete = vec![false; nodes];
+    undeclared[units] = Some(undeclared_tables);
+    declared_registry[units] = election.registry;
+    complete[units] = undeclared_tables == 0;
+    for u in 0..units {
+        let (tables_declared, registered) = denominators.declared.get(u).copied().unwrap_or((None, None));
+        let listed = counts[u].tables;
+        match tables_declared {
+            Some(d) => {
+                undeclared[u] = Some(d.saturating_sub(listed));
+                complete[u] = d <= listed;
+            }
+            None if complete[parent[u] as usize] => {
+                undeclared[u] = Some(0);
+                complete[u] = true;
+            }
+            None => {}
+        }
+        declared_registry[u] = registered;
+    }
     let mut tally = ContestTally {
         contest: ci,
         candidates: nc,
@@ -461,6 +521,8 @@ fn tabulate_contest(
         order,
         certainty: Vec::new(),
         undeclared_tables,
+        undeclared,
+        declared_registry,
     };
     let certainty = (0..nodes).map(|n| node_certainty(&tally, election, n, options.turnout_cap_ppm)).collect();
     tally.certainty = certainty;
@@ -560,6 +622,26 @@ impl ContestTally {
     pub fn votes_max(&self, node: Node) -> &[u64] {
         let i = self.ix(node) * self.candidates;
         &self.votes_max[i..i + self.candidates]
+    }
+
+    /// Tables the node's denominator says exist beyond those the geography
+    /// lists under it; None when it is unknown ([`Denominators`]).
+    pub fn undeclared(&self, node: Node) -> Option<u64> {
+        self.undeclared[self.ix(node)]
+    }
+
+    /// Registered voters declared for the node (the election's registry
+    /// nationally, a unit's declared total), if any.
+    pub fn declared_registry(&self, node: Node) -> Option<u64> {
+        self.declared_registry[self.ix(node)]
+    }
+
+    pub(crate) fn undeclared_ix(&self, n: usize) -> Option<u64> {
+        self.undeclared[n]
+    }
+
+    pub(crate) fn declared_registry_ix(&self, n: usize) -> Option<u64> {
+        self.declared_registry[n]
     }
 
     /// Outcome certainty of a node.

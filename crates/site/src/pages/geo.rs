@@ -65,7 +65,8 @@ fn children_list(cx: &Ctx<'_>, units: &[UnitIx], parent: Option<UnitIx>) -> Mark
     let geo = &snap.geo;
     let level = units.first().map(|u| level_name(cx, geo.unit_level(*u))).unwrap_or_default();
     let contest = snap.election.contests.first();
-    let complete = super::list_is_complete(snap);
+    // Whether any row's table count is unknown (the note says what "listed" means).
+    let complete = units.iter().all(|u| snap.unit_report(0, *u).is_none_or(super::count_is_known));
     html! {
         section aria-labelledby="children" {
             h2 id="children" { (cx.ta("children-heading", &[("level", Arg::Str(&level)), ("n", Arg::Num(units.len() as u64))])) }
@@ -83,7 +84,7 @@ fn children_list(cx: &Ctx<'_>, units: &[UnitIx], parent: Option<UnitIx>) -> Mark
                         tr {
                             th scope="row" { a href=(cx.href(&Page::Unit(geo.unit_id(*u).to_string()))) { (geo.unit_name(*u)) } }
                             td.num { @if let Some(r) = r {
-                                @let id = if complete { "coverage-tables-value" } else { "coverage-tables-listed-short" };
+                                @let id = if super::count_is_known(r) { "coverage-tables-value" } else { "coverage-tables-listed-short" };
                                 (cx.ta(id, &[("reporting", Arg::Num(r.tables.reporting)), ("total", Arg::Num(r.tables.total))]))
                             } }
                             td { @if let (Some(r), Some(contest)) = (r, contest) {

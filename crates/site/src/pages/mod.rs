@@ -159,7 +159,7 @@ pub fn state_badge(cx: &Ctx<'_>, state: TableState) -> Markup {
 /// The per-unit view every level shares: coverage, verdict, chart, table states.
 pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: bool) -> Markup {
     let tr = &cx.tr;
-    let complete_list = list_is_complete(cx.snap);
+    let complete_list = count_is_known(u);
     html! {
         dl.coverage {
             dt { (cx.t("coverage-tables")) }
@@ -199,19 +199,20 @@ pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: b
                 (state_badge(cx, TableState::Missing)) " " (tr.num(u.tables.missing))
             }
         }
-        @if complete_list || national {
-            (verdict(cx, contest, u))
-        } @else {
+        @if u.certainty.verdict == "unknown" {
             (verdict_unknown_list(cx, contest, u))
+        } @else {
+            (verdict(cx, contest, u))
         }
         (results_chart(cx, contest, u))
     }
 }
 
-/// Whether the geography lists every table the election declares: if not,
-/// a unit's own list may be short, and its coverage cannot be called complete.
-pub fn list_is_complete(snap: &Snapshot) -> bool {
-    snap.report.election.declared_tables.is_none_or(|d| d <= snap.report.election.tables)
+/// Whether a node's table count is known (the tally's `tables.denominator`:
+/// listed in full, or declared); if not, its own list may be short, and its
+/// coverage cannot be stated.
+pub fn count_is_known(u: &UnitReport) -> bool {
+    u.tables.denominator != "unknown"
 }
 
 /// The certainty verdict in words, with its basis.
@@ -225,6 +226,7 @@ pub fn verdict(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport) -> Markup {
             "basis-table-bound",
             &[("tables", Arg::Num(c.unknown_tables)), ("max", Arg::Num(cx.snap.report.election.max_table_voters))],
         ),
+        testigo_tally::UnknownBound::Unbounded => cx.t("coverage-list-incomplete"),
         testigo_tally::UnknownBound::RegistryRemainder => {
             cx.ta("basis-registry-remainder", &[("tables", Arg::Num(c.unknown_tables))])
         }

@@ -108,13 +108,40 @@ fn certainty_nationally_and_per_unit() {
     assert_eq!(r.iter().map(|r| (r.rival, r.lead, r.lead_worst)).collect::<Vec<_>>(), [(1, 70, 30), (2, 230, 210)]);
     assert!(!r[1].decided, "210 < 978");
 
-    // S1 has no missing table: decided whatever happens elsewhere.
+    // The election declares 9 tables, the geography lists 7: the 2 others
+    // could lie in any state, and no state declares its own count, so no
+    // state's missing votes are bounded and none gets a verdict — not even
+    // S1, every listed table of which reports.
+    let s1 = ct.certainty(unit(&f.reg, "S1"));
+    assert_eq!((s1.leader, s1.lead_worst, s1.r_miss, s1.decided), (Some(0), 30, 0, false));
+    assert_eq!((s1.unknown_bound, s1.tipping_turnout_ppm), (UnknownBound::Unbounded, None));
+    assert_eq!(ct.undeclared(unit(&f.reg, "S1")), None);
+    assert!(rivals(ct, unit(&f.reg, "S1"), 900_000).iter().all(|r| !r.decided));
+
+    // Declared totals give S1 its denominator: 5 tables, all listed, so S1
+    // and everything under it is complete, and decided whatever happens
+    // elsewhere.
+    let mut geo = f.reg.geography().clone();
+    geo.set_declared(&[Declared { unit: "S1".into(), tables: Some(5), registered: None, source: "gazette".into() }]);
+    let ev = Evidence::from_registry(&f.reg);
+    let tally = tabulate(f.reg.election().unwrap(), &geo, &ev, &TallyOptions::default());
+    let ct = &tally.contests[0];
     let s1 = ct.certainty(unit(&f.reg, "S1"));
     assert_eq!((s1.leader, s1.lead_worst, s1.r_miss, s1.decided), (Some(0), 30, 0, true));
     assert_eq!(s1.tipping_turnout_ppm, None);
     // M11: a 210 (190 worst) vs b 150 (170 worst).
     let m11 = ct.certainty(unit(&f.reg, "M11"));
     assert_eq!((m11.lead, m11.lead_worst, m11.decided), (60, 20, true));
+    assert_eq!(ct.undeclared(unit(&f.reg, "M11")), Some(0));
+    // S2 still has no count.
+    assert_eq!(ct.undeclared(unit(&f.reg, "S2")), None);
+    // A unit that declares more tables than it lists counts the rest as
+    // missing, bounded by max_table_voters each (or its declared registry).
+    geo.set_declared(&[Declared { unit: "S2".into(), tables: Some(4), registered: Some(500), source: "g".into() }]);
+    let tally = tabulate(f.reg.election().unwrap(), &geo, &ev, &TallyOptions::default());
+    let s2 = tally.contests[0].certainty(unit(&f.reg, "S2"));
+    assert_eq!((tally.contests[0].undeclared(unit(&f.reg, "S2")), s2.unknown_tables), (Some(2), 2));
+    assert_eq!(s2.unknown_bound, UnknownBound::RegistryRemainder);
 }
 
 #[test]
@@ -230,10 +257,14 @@ fn report_json_csv_and_text() {
     assert_eq!(n.certainty.verdict, "open");
     assert_eq!(n.certainty.leader.as_deref(), Some("a"));
     let s1 = c.units.iter().find(|u| u.id == "S1").unwrap();
-    assert_eq!(s1.certainty.verdict, "decided");
+    // Two declared tables are listed nowhere: S1's own count is unknown.
+    assert_eq!(s1.certainty.verdict, "unknown");
+    assert_eq!((s1.tables.denominator, s1.coverage_tables_percent), ("unknown", None));
+    assert_eq!((n.tables.denominator, n.tables.undeclared), ("declared", 2));
     assert_eq!(s1.coverage_registered_percent, None);
     let m12 = c.units.iter().find(|u| u.id == "M12").unwrap();
-    assert_eq!(m12.coverage_registered_percent, Some(100.0));
+    // Every listed table of M12 reports, but M12 may hold unlisted tables.
+    assert_eq!(m12.coverage_registered_percent, None);
     let s2 = c.units.iter().find(|u| u.id == "S2").unwrap();
     assert_eq!(s2.certainty.verdict, "no_votes");
     assert_eq!(c.conflicting_tables.len(), 1);
@@ -254,7 +285,7 @@ fn report_json_csv_and_text() {
     assert!(lines[0].ends_with(",votes:a,votes:b,votes:c"));
     assert!(
         lines[1].starts_with(
-            "president,national,,Tally test,,9,5,2,2,1,4,950,390,8,0,398,55.56,34.32,a,b,30,978,open,230,160,0"
+            "president,national,,Tally test,,9,5,2,2,1,4,950,390,8,0,398,55.56,34.32,a,b,30,978,open,declared,0,0,230,160,0"
         ),
         "{}",
         lines[1]

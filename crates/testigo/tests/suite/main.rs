@@ -7,6 +7,7 @@ mod architecture;
 mod bu_trust;
 mod common;
 mod hardening;
+mod import_sources;
 mod intake;
 mod load;
 mod photo_intake;
