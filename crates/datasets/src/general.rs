@@ -521,7 +521,7 @@ impl CheckReport {
 
 /// Compares a file with what the log holds of it: `manifests` are the log's
 /// import manifests and `logged` its `bulk_import` sheets (log index,
-/// sheet) naming a data set of the file's name, in log order. Rows are
+/// sheet) naming a data set of the file's name or digest, in log order. Rows are
 /// matched by line; for each, the sheet the row gives (with the logged
 /// sheet's signing time and digest) must equal the logged one.
 pub fn check(
@@ -542,10 +542,16 @@ pub fn check(
         Some(_) => Some(file.sha256.clone()),
         None => report.manifests.iter().rev().find(|(_, m)| m.name == file.name).map(|(_, m)| m.sha256.clone()),
     };
+    // The sheets of that import: by digest when known (the same bytes under
+    // any name are the same file), else by name.
     let mut by_line: BTreeMap<u64, (u64, &Sheet)> = BTreeMap::new();
     for (index, sheet) in logged {
         if let Some(d) = &sheet.dataset {
-            if d.name == file.name && digest.as_deref().is_none_or(|h| h == d.sha256) {
+            let ours = match &digest {
+                Some(h) => *h == d.sha256,
+                None => d.name == file.name,
+            };
+            if ours {
                 by_line.insert(d.row, (*index, sheet));
             }
         }

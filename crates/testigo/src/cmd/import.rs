@@ -176,7 +176,11 @@ pub fn import_publication(
         tally.accepted,
         testigo_store::unix_now(),
     );
-    log_manifest(node, signer, manifest)?;
+    // A manifest records sheets logged; an import that logged none (every
+    // row refused) leaves the log as it was.
+    if tally.accepted > 0 {
+        log_manifest(node, signer, manifest)?;
+    }
     Ok(tally)
 }
 
@@ -233,7 +237,9 @@ fn import_file(
         |r, now| file.sheet(&election, &file.rows[r], now),
         a.quiet,
     )?;
-    log_manifest(node, signer, file.manifest(&election, tally.accepted, testigo_store::unix_now()))?;
+    if tally.accepted > 0 {
+        log_manifest(node, signer, file.manifest(&election, tally.accepted, testigo_store::unix_now()))?;
+    }
     Ok((file.rows.len(), tally))
 }
 
@@ -252,7 +258,8 @@ fn check(a: &ImportArgs, name: &str, bytes: &[u8]) -> anyhow::Result<ExitCode> {
     let mut logged: Vec<(u64, Sheet)> = Vec::new();
     testigo_replay::for_each_entry(&dir, replayed.size, |index, entry| {
         if let Entry::Sheet(s) = entry {
-            if s.dataset.as_ref().is_some_and(|d| d.name == file.name) {
+            // By name (an earlier or altered copy) or by digest (the same bytes under another name).
+            if s.dataset.as_ref().is_some_and(|d| d.name == file.name || d.sha256 == file.sha256) {
                 logged.push((index, s));
             }
         }
