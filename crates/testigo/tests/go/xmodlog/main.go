@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	xmodlog -dir LOGDIR -origin ORIGIN -size N -vkey-out FILE
+//	xmodlog -dir LOGDIR -origin ORIGIN -size N -vkey-out FILE [-skey FILE] [-variant V]
 //
 // It hashes N entries with tlog.StoredHashes, writes every hash tile that
 // tlog.NewTiles lists (full and partial, at every level) with
@@ -14,9 +14,12 @@
 // tile/8/L/N[.p/W]), and the entry bundle beside each level-0 tile
 // (tile/entries/N[.p/W]: each entry as a big-endian 16-bit length and its
 // bytes; x/mod writes no bundles, so they are written here). The checkpoint
-// body (origin, size, base64 root from tlog.TreeHash) is signed with a fresh
-// key from note.GenerateKey and note.Sign; the verifier key is written to
-// FILE.
+// body (origin, size, base64 root from tlog.TreeHash) is signed with
+// note.Sign, by the private key in the -skey file if it exists, else by a
+// fresh key from note.GenerateKey (saved there if -skey is given); the
+// verifier key is written to the -vkey-out file. Logs written with the same
+// key and variant are prefixes of one another; another -variant changes every
+// entry (a fork, under the same key).
 //
 // Build it in GOPATH mode against the Debian package golang-golang-x-mod-dev:
 //
@@ -24,6 +27,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -45,8 +49,8 @@ func fail(format string, args ...interface{}) {
 	os.Exit(1)
 }
 
-// entry returns the bytes of entry i: arbitrary, of varied lengths.
-func entry(i int64) []byte {
+// entry returns the bytes of entry i of a variant: arbitrary, of varied lengths.
+func entry(i, variant int64) []byte {
 	switch i % 97 {
 	case 3:
 		return []byte{}
@@ -56,7 +60,7 @@ func entry(i int64) []byte {
 	n := int(i*7919%700) + 1
 	b := make([]byte, n)
 	for j := range b {
-		b[j] = byte(int64(j)*31 + i*17)
+		b[j] = byte(int64(j)*31 + i*17 + variant)
 	}
 	return b
 }
@@ -85,6 +89,8 @@ func main() {
 	origin := flag.String("origin", "", "the log's origin line, also its key name")
 	size := flag.Int64("size", 0, "number of entries")
 	vkeyOut := flag.String("vkey-out", "", "file to write the verifier key to")
+	skeyFile := flag.String("skey", "", "private key file: used if it exists, else written")
+	variant := flag.Int64("variant", 0, "another value writes other entries")
 	flag.Parse()
 	if *dir == "" || *origin == "" || *vkeyOut == "" || *size < 0 {
 		fail("usage: xmodlog -dir LOGDIR -origin ORIGIN -size N -vkey-out FILE")
@@ -102,7 +108,7 @@ func main() {
 		return out, nil
 	})
 	for i := int64(0); i < *size; i++ {
-		hashes, err := tlog.StoredHashes(i, entry(i), reader)
+		hashes, err := tlog.StoredHashes(i, entry(i, *variant), reader)
 		if err != nil {
 			fail("tlog.StoredHashes(%d): %v", i, err)
 		}
@@ -119,7 +125,7 @@ func main() {
 			var bundle []byte
 			first := t.N << tileHeight
 			for i := first; i < first+int64(t.W); i++ {
-				e := entry(i)
+				e := entry(i, *variant)
 				bundle = binary.BigEndian.AppendUint16(bundle, uint16(len(e)))
 				bundle = append(bundle, e...)
 			}
@@ -132,9 +138,22 @@ func main() {
 	if err != nil {
 		fail("tlog.TreeHash: %v", err)
 	}
-	skey, vkey, err := note.GenerateKey(rand.Reader, *origin)
-	if err != nil {
-		fail("note.GenerateKey: %v", err)
+	skey := ""
+	if *skeyFile != "" {
+		if b, err := os.ReadFile(*skeyFile); err == nil {
+			skey = strings.TrimSpace(string(b))
+		}
+	}
+	if skey == "" {
+		skey, _, err = note.GenerateKey(rand.Reader, *origin)
+		if err != nil {
+			fail("note.GenerateKey: %v", err)
+		}
+		if *skeyFile != "" {
+			if err := os.WriteFile(*skeyFile, []byte(skey+"\n"), 0o600); err != nil {
+				fail("%v", err)
+			}
+		}
 	}
 	signer, err := note.NewSigner(skey)
 	if err != nil {
@@ -146,8 +165,28 @@ func main() {
 		fail("note.Sign: %v", err)
 	}
 	write(*dir, "checkpoint", msg)
+	vkey, err := vkeyOf(skey)
+	if err != nil {
+		fail("%v", err)
+	}
 	if err := os.WriteFile(*vkeyOut, []byte(vkey+"\n"), 0o644); err != nil {
 		fail("%v", err)
 	}
 	fmt.Printf("ok size=%d root=%s\n", *size, base64.StdEncoding.EncodeToString(root[:]))
+}
+
+// vkeyOf derives the verifier key from a private key
+// ("PRIVATE+KEY+name+hash+base64(alg||seed)"): name, key hash and
+// base64(alg||public key), as note.GenerateKey prints it.
+func vkeyOf(skey string) (string, error) {
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
+		return "", fmt.Errorf("malformed private key")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
+		return "", fmt.Errorf("private key is not an Ed25519 note key")
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	return parts[2] + "+" + parts[3] + "+" + base64.StdEncoding.EncodeToString(append([]byte{1}, pub...)), nil
 }
