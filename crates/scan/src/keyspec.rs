@@ -1,6 +1,9 @@
 //! Configuring BU verification keys from command-line arguments.
 //!
-//! One argument configures one key: `[NAME@]VRCH=VALUE[#PIN]`, where
+//! One argument configures one key: either a bare key, 64 hex digits (the
+//! 32-byte Ed25519 public key), tried for a BU of any state, phase and key
+//! version (only [`add_key_arg`] takes it: a logged `trust` entry names its
+//! slot), or `[NAME@]VRCH=VALUE[#PIN]`, where
 //!
 //! - `VRCH` is the key version (`yyyymmdd`, as printed in the BU header);
 //! - `VALUE` is the key as 64 hex digits, or the path of a TSE key file
@@ -11,7 +14,8 @@
 //! - `PIN` is the SHA-512 of the key file in hex, as in TSE's published
 //!   lists: the key is refused unless the file hashes to it.
 //!
-//! Examples: `sac@20240507=3c8dd291…`, `20240507=keys/sacqrcode.pub#9a1f…`.
+//! Examples: `3c8dd291…` (bare), `sac@20240507=3c8dd291…`,
+//! `20240507=keys/sacqrcode.pub#9a1f…`.
 
 use std::path::Path;
 
@@ -25,6 +29,25 @@ pub enum KeyArgError {
         "key {arg:?}: expected [NAME@]VRCH=VALUE[#PIN], e.g. sac@20240507=<64 hex digits> or 20240507=sacqrcode.pub"
     )]
     Syntax {
+        /// The argument.
+        arg: String,
+    },
+    /// An argument without `=` is taken for a bare key, and it is not 64 hex digits.
+    #[error(
+        "key {arg:?}: not a bare key ({why}): give the Ed25519 public key as 64 hex digits, \
+         or with its slot as [NAME@]VRCH=VALUE[#PIN], e.g. sac@20240507=<64 hex digits> or 20240507=sacqrcode.pub"
+    )]
+    BareKey {
+        /// The argument.
+        arg: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A bare key where its slot is needed (a logged `trust` entry names the slot of each key).
+    #[error(
+        "key {arg:?}: say which state, phase and key version the key is for: NAME@VRCH={arg} (e.g. sac@20240507=…)"
+    )]
+    NoSlot {
         /// The argument.
         arg: String,
     },
@@ -90,19 +113,40 @@ pub struct KeyArg {
     pub pin: Option<[u8; 64]>,
 }
 
+/// The 32 bytes of a bare key: exactly 64 hex digits.
+fn parse_bare_key(arg: &str) -> Result<Vec<u8>, KeyArgError> {
+    let bare = |why: String| KeyArgError::BareKey { arg: arg.to_string(), why };
+    if let Some((at, c)) = arg.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        return Err(bare(format!("{c:?} at position {} is not a hex digit", at + 1)));
+    }
+    if arg.len() != 64 {
+        return Err(bare(format!("it has {} hex digits, not 64", arg.len())));
+    }
+    hex::decode(arg).map_err(|e| bare(e.to_string()))
+}
+
 /// Adds the key that `arg` describes (see the module documentation) to
-/// `keys`, reading a key file if `VALUE` is not hex.
+/// `keys`: a bare key (no `=`) for any slot, else the slot's key, reading a
+/// key file if `VALUE` is not hex.
 pub fn add_key_arg(keys: &mut KeySet, arg: &str) -> Result<(), KeyArgError> {
+    if !arg.contains('=') {
+        let bytes = parse_bare_key(arg)?;
+        return keys.add_any_slot_key(&bytes).map_err(|source| KeyArgError::Key { arg: arg.to_string(), source });
+    }
     let k = parse_key_arg(arg)?;
     keys.add_key_file(&k.uf, k.phase, &k.key_version, &k.key_file, k.pin.as_ref())
         .map_err(|source| KeyArgError::Key { arg: arg.to_string(), source })
 }
 
-/// Parses the key that `arg` describes (see the module documentation),
-/// reading a key file if `VALUE` is not hex, and checks it as
+/// Parses the key that `arg` describes in the `[NAME@]VRCH=VALUE[#PIN]`
+/// form (see the module documentation; a bare key has no slot and is
+/// refused), reading a key file if `VALUE` is not hex, and checks it as
 /// [`KeySet::add_key_file`] would (length, pin, a valid Ed25519 key).
 pub fn parse_key_arg(arg: &str) -> Result<KeyArg, KeyArgError> {
     let syntax = || KeyArgError::Syntax { arg: arg.to_string() };
+    if !arg.contains('=') && parse_bare_key(arg).is_ok() {
+        return Err(KeyArgError::NoSlot { arg: arg.to_string() });
+    }
     let (spec, pin) = match arg.rsplit_once('#') {
         Some((spec, pin)) => (spec, Some(pin)),
         None => (arg, None),
@@ -174,9 +218,26 @@ mod tests {
     }
 
     #[test]
+    fn bare_keys() {
+        let mut keys = KeySet::new();
+        add_key_arg(&mut keys, KEY).unwrap();
+        add_key_arg(&mut keys, &KEY.to_ascii_uppercase()).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys.candidates(Some("SP"), Some(Phase::Official), Some("20221002")).len(), 1);
+        let err = add_key_arg(&mut keys, &KEY[..63]).unwrap_err();
+        assert!(err.to_string().contains("it has 63 hex digits, not 64"), "{err}");
+        let err = add_key_arg(&mut keys, &format!("{}g", &KEY[..63])).unwrap_err();
+        assert!(err.to_string().contains("'g' at position 64 is not a hex digit"), "{err}");
+        assert!(matches!(err, KeyArgError::BareKey { .. }));
+        // A trust entry needs the slot.
+        assert!(matches!(parse_key_arg(KEY), Err(KeyArgError::NoSlot { .. })));
+        assert!(matches!(parse_key_arg("nothing"), Err(KeyArgError::Syntax { .. })));
+    }
+
+    #[test]
     fn malformed_arguments() {
         let mut keys = KeySet::new();
-        assert!(matches!(add_key_arg(&mut keys, "nothing"), Err(KeyArgError::Syntax { .. })));
+        assert!(matches!(add_key_arg(&mut keys, "nothing"), Err(KeyArgError::BareKey { .. })));
         assert!(matches!(add_key_arg(&mut keys, &format!("20240507={KEY}")), Err(KeyArgError::NoName { .. })));
         assert!(matches!(add_key_arg(&mut keys, &format!("xac@20240507={KEY}")), Err(KeyArgError::BadName { .. })));
         assert!(matches!(

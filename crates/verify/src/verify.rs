@@ -193,6 +193,10 @@ pub struct Report {
     pub previous_size: Option<u64>,
     /// Entries verified (and visited) in this run.
     pub entries_verified: u64,
+    /// Hash tiles (every level) recomputed and compared in this run.
+    pub tiles_verified: u64,
+    /// Entry bundles whose entries were hashed and compared with their level-0 tile in this run.
+    pub bundles_verified: u64,
     /// Objects fetched in this run (checkpoint, tiles, bundles).
     pub objects_fetched: u64,
     /// Bytes fetched in this run.
@@ -205,7 +209,8 @@ pub struct Report {
 
 impl Report {
     /// The report of a run that verified `cp` from size `start`, having
-    /// fetched `fetched0` (objects, bytes) from `source` before it began.
+    /// fetched `fetched0` (objects, bytes) from `source` before it began
+    /// (tile and bundle counts left at 0 for the caller to fill in).
     fn of_run(
         source: &Source,
         fetched0: (u64, u64),
@@ -216,6 +221,8 @@ impl Report {
         served: Vec<u8>,
     ) -> Report {
         Report {
+            tiles_verified: 0,
+            bundles_verified: 0,
             origin: cp.origin,
             size: cp.size,
             root: to_base64(&cp.root),
@@ -335,9 +342,18 @@ struct Run<'a> {
     sink: Option<&'a DirStorage>,
     mismatch: Option<Mismatch>,
     written: Vec<(String, Vec<u8>)>,
+    /// Hash tiles compared with their recomputation so far.
+    tiles: u64,
+    /// Entry bundles hashed and compared with their level-0 tile so far.
+    bundles: u64,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A run verifying a tree of `size` from `source`, writing verified objects to `sink` if given.
+    fn new(source: &'a Source, size: u64, threads: usize, sink: Option<&'a DirStorage>) -> Self {
+        Run { source, size, threads, sink, mismatch: None, written: Vec::new(), tiles: 0, bundles: 0 }
+    }
+
     /// Pushes a level-`level` hash (the hash of a full tile one level down)
     /// into the edge, checking each level-`level` tile as it fills.
     fn push_hash(&mut self, edge: &mut Edge, level: usize, hash: Hash, covered: u64) -> Result<(), VerifyError> {
@@ -359,6 +375,7 @@ impl Run<'_> {
     /// Fetches a tile of level ≥ 1 and compares it with the recomputed hashes.
     fn check_tile(&mut self, id: TileId, expected: &[Hash]) -> Result<(), VerifyError> {
         let bytes = fetch_object(self.source, id, self.size)?;
+        self.tiles += 1;
         let served = decode_tile(&id, &bytes).map_err(|e| bad(id.path(), e.to_string()))?;
         let level = id.level.unwrap_or(0);
         if let Some(p) = served.iter().zip(expected).position(|(a, b)| a != b) {
@@ -394,6 +411,9 @@ impl Run<'_> {
             let results = parallel_map(range, self.threads, |i| process_bundle(source, i, size));
             for r in results {
                 let out = r?;
+                // One entry bundle and its level-0 tile.
+                self.bundles += 1;
+                self.tiles += 1;
                 let bid = TileId::bundle(out.index, out.width);
                 let base = out.index * TILE_WIDTH;
                 // Entries of the first bundle already verified before must be the same ones.
@@ -602,7 +622,7 @@ fn check_continuation(
         return Ok(());
     }
     // Either a fork or damaged tiles: verify the served tree alone to tell which.
-    let mut run = Run { source, size: cp.size, threads, sink: None, mismatch: None, written: Vec::new() };
+    let mut run = Run::new(source, cp.size, threads, None);
     let mut edge = Edge::default();
     run.extend(&mut edge, &mut NoVisitor, None)?;
     run.conclude(&edge.root(), &cp.root)?;
@@ -663,10 +683,12 @@ pub fn verify_log(
         previous_size = Some(prior.size);
     }
     let start = edge.size;
+    let mut counted = (0, 0);
     if edge.size < cp.size {
-        let mut run = Run { source, size: cp.size, threads, sink: None, mismatch: None, written: Vec::new() };
+        let mut run = Run::new(source, cp.size, threads, None);
         run.extend(&mut edge, visitor, opts.progress)?;
         run.conclude(&edge.root(), &cp.root)?;
+        counted = (run.tiles, run.bundles);
     } else if edge.root() != cp.root {
         return Err(bad("checkpoint", "root does not match the empty tree"));
     }
@@ -674,7 +696,8 @@ pub fn verify_log(
         let r = Remembered { size: cp.size, root: cp.root, checkpoint: served.clone(), edge };
         state::save(d, log_key, &r).map_err(VerifyError::State)?;
     }
-    Ok(Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served))
+    let report = Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served);
+    Ok(Report { tiles_verified: counted.0, bundles_verified: counted.1, ..report })
 }
 
 /// Copies the log served by `source` into the directory `dest`, verifying
@@ -726,10 +749,12 @@ pub fn mirror(
         previous_size = Some(prior.size);
     }
     let start = edge.size;
+    let mut counted = (0, 0);
     if edge.size < cp.size {
-        let mut run = Run { source, size: cp.size, threads, sink: Some(&storage), mismatch: None, written: Vec::new() };
+        let mut run = Run::new(source, cp.size, threads, Some(&storage));
         run.extend(&mut edge, visitor, opts.progress)?;
         run.conclude(&edge.root(), &cp.root)?;
+        counted = (run.tiles, run.bundles);
     }
     storage.publish_checkpoint(&served).map_err(|e| VerifyError::Dest(e.to_string()))?;
     // Partials of the old right edge that are now full are superseded.
@@ -747,7 +772,8 @@ pub fn mirror(
         }
         level += 1;
     }
-    Ok(Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served))
+    let report = Report::of_run(source, fetched0, cp, start, previous_size, cosigned_by, served);
+    Ok(Report { tiles_verified: counted.0, bundles_verified: counted.1, ..report })
 }
 
 /// Proves that two checkpoints verified from `source` during one run are

@@ -99,11 +99,16 @@ pub fn parse_pin_hex(pin: &str) -> Result<[u8; 64], KeyError> {
 /// Identifies a key: state, phase and key version.
 type KeySlot = (String, Phase, String);
 
-/// The BU signing keys a verifier trusts, by (state, phase, key version).
+/// The BU signing keys a verifier trusts, by (state, phase, key version),
+/// and keys given without a slot, tried for every BU (see [`KeySet::add_any_slot_key`]).
 #[derive(Clone, Debug, Default)]
 pub struct KeySet {
     keys: BTreeMap<KeySlot, VerifyingKey>,
+    any_slot: Vec<VerifyingKey>,
 }
+
+/// The name a key without a slot goes by in errors.
+const ANY_SLOT: &str = "the key given without a slot";
 
 /// Checks and normalises a state code and key version.
 fn slot(uf: &str, phase: Phase, key_version: &str) -> Result<KeySlot, KeyError> {
@@ -160,19 +165,46 @@ impl KeySet {
         }
     }
 
+    /// Adds a key tried for a BU of any state, phase and key version, from
+    /// its 32 bytes (a bare key, as `testigo qr inspect --key HEX` takes it):
+    /// for a tool that checks one BU against a key a user holds, not knowing
+    /// (or not caring about) its slot. A BU that no key given verifies is
+    /// then [`super::SignatureStatus::Invalid`], not `UnknownKey`. A registry's
+    /// keys come from `trust` entries, which always name the slot.
+    pub fn add_any_slot_key(&mut self, key: &[u8]) -> Result<(), KeyError> {
+        let raw: [u8; 32] =
+            key.try_into().map_err(|_| KeyError::WrongLength { file: ANY_SLOT.to_string(), len: key.len() })?;
+        let key = VerifyingKey::from_bytes(&raw).map_err(|_| KeyError::NotAKey { file: ANY_SLOT.to_string() })?;
+        if !self.any_slot.contains(&key) {
+            self.any_slot.push(key);
+        }
+        Ok(())
+    }
+
+    /// The keys to try for a BU: the one configured for its state, phase and
+    /// key version (when the BU names them all and one is configured) first,
+    /// then every key added without a slot.
+    pub fn candidates(&self, uf: Option<&str>, phase: Option<Phase>, key_version: Option<&str>) -> Vec<&VerifyingKey> {
+        let slot = match (uf, phase, key_version) {
+            (Some(uf), Some(phase), Some(version)) => self.get(uf, phase, version),
+            _ => None,
+        };
+        slot.into_iter().chain(&self.any_slot).collect()
+    }
+
     /// The key for a state, phase and key version, if configured.
     pub fn get(&self, uf: &str, phase: Phase, key_version: &str) -> Option<&VerifyingKey> {
         self.keys.get(&(uf.to_ascii_uppercase(), phase, key_version.to_string()))
     }
 
-    /// Number of configured keys.
+    /// Number of configured keys, with or without a slot.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.keys.len() + self.any_slot.len()
     }
 
     /// True if no key is configured.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.any_slot.is_empty()
     }
 }
 
@@ -216,5 +248,26 @@ mod tests {
         let other = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
         assert!(matches!(keys.add_key("AC", Phase::Official, "20240507", other), Err(KeyError::Conflict { .. })));
         assert_eq!(key_file_name(Phase::Official, "AC"), "oacqrcode.pub");
+    }
+
+    #[test]
+    fn keys_without_a_slot() {
+        let file = hex::decode(KEY).unwrap();
+        let mut keys = KeySet::new();
+        assert!(keys.candidates(Some("AC"), Some(Phase::Official), Some("20240507")).is_empty());
+        keys.add_any_slot_key(&file).unwrap();
+        keys.add_any_slot_key(&file).unwrap();
+        assert_eq!(keys.len(), 1);
+        // Tried for any slot, and when the BU names none.
+        assert_eq!(keys.candidates(Some("SP"), Some(Phase::Simulated), Some("20221002")).len(), 1);
+        assert_eq!(keys.candidates(None, None, None).len(), 1);
+        // A slot's own key comes first.
+        let other = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+        keys.add_key("AC", Phase::Official, "20240507", other).unwrap();
+        assert_eq!(
+            keys.candidates(Some("ac"), Some(Phase::Official), Some("20240507")),
+            vec![&other, &keys.any_slot[0]]
+        );
+        assert!(matches!(keys.add_any_slot_key(&file[..31]), Err(KeyError::WrongLength { len: 31, .. })));
     }
 }

@@ -12,13 +12,16 @@ pub const SUPPORTED_VERSION: &str = "1.5";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignatureStatus {
     /// Ed25519 verification of the recomputed last hash succeeded with the
-    /// configured key for the BU's state, phase and key version.
+    /// configured key for the BU's state, phase and key version, or with a
+    /// key configured without a slot ([`KeySet::add_any_slot_key`]).
     Verified,
-    /// The signature does not verify, is not 64 bytes, or signs a last hash
+    /// The signature does not verify (with the slot's key, nor with any key
+    /// configured without a slot), is not 64 bytes, or signs a last hash
     /// other than the one the content yields.
     Invalid,
     /// No key is configured for the BU's state (`UNFE`), phase (`FASE`) and
-    /// key version (`VRCH`), or one of them is absent.
+    /// key version (`VRCH`), or one of them is absent, and no key was
+    /// configured without a slot.
     UnknownKey,
     /// The format is not 1.5 (for example 6.0, signed with per-machine
     /// certificates): the signature cannot be checked yet.
@@ -56,12 +59,11 @@ fn signature_status(payload: &Payload, keys: &KeySet, computed: &[[u8; 64]]) -> 
         return SignatureStatus::Missing;
     };
     let Some(signature) = &last.signature else { return SignatureStatus::Missing };
-    let key = (|| {
-        let uf = payload.content.get("UNFE")?;
-        let phase = Phase::from_fase(payload.content.get("FASE")?)?;
-        keys.get(uf, phase, payload.key_version.as_deref()?)
-    })();
-    let Some(key) = key else { return SignatureStatus::UnknownKey };
+    let phase = payload.content.get("FASE").and_then(Phase::from_fase);
+    let candidates = keys.candidates(payload.content.get("UNFE"), phase, payload.key_version.as_deref());
+    if candidates.is_empty() {
+        return SignatureStatus::UnknownKey;
+    }
     // The signature covers the printed last hash; it authenticates the
     // content only if that hash is the one the content yields.
     if last.hash != *last_computed {
@@ -70,8 +72,9 @@ fn signature_status(payload: &Payload, keys: &KeySet, computed: &[[u8; 64]]) -> 
     let Ok(signature) = ed25519_dalek::Signature::from_slice(signature) else {
         return SignatureStatus::Invalid;
     };
-    match key.verify_strict(last_computed, &signature) {
-        Ok(()) => SignatureStatus::Verified,
-        Err(_) => SignatureStatus::Invalid,
+    if candidates.iter().any(|key| key.verify_strict(last_computed, &signature).is_ok()) {
+        SignatureStatus::Verified
+    } else {
+        SignatureStatus::Invalid
     }
 }

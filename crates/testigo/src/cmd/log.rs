@@ -10,6 +10,8 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use testigo_note::Verifier;
 pub use testigo_store::DataDir;
+
+use super::verify::{run_log_only, LogVerifyArgs};
 use testigo_tlog::reader::LogReader;
 use testigo_tlog::storage::Storage;
 use testigo_tlog::Receipt;
@@ -36,6 +38,10 @@ pub enum LogCommand {
         /// Entry index.
         index: u64,
     },
+    /// Verify any c2sp.org/tlog-tiles log (directory or URL) without interpreting its entries: checkpoint
+    /// signature, cosigners, every tile and entry bundle, consistency with the last run. Same as
+    /// `testigo verify --log-only`.
+    Verify(LogVerifyArgs),
     /// Verify a receipt offline; prints the entry and exits 0 if it holds.
     CheckReceipt {
         /// The log's verifier key: a file holding the key line, or the line itself.
@@ -124,6 +130,7 @@ pub fn run(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             let receipt = prove(d.storage()?, &vkey, index)?;
             std::io::stdout().write_all(&receipt.to_text())?;
         }
+        LogCommand::Verify(a) => return run_log_only(a),
         LogCommand::CheckReceipt { vkey, entry, receipt } => {
             let vkey = read_vkey(&vkey)?;
             let bytes = if receipt == Path::new("-") {

@@ -72,7 +72,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
     Synth(synth::SynthArgs),
-    /// Verify a log copy (directory, mirror or URL): every tile and entry, cosigners, the election replayed.
+    /// Verify a log copy (directory, mirror or URL): every tile and entry, cosigners, the election replayed
+    /// (`--log-only`: any C2SP tiled log, entries not interpreted).
     Verify(verify::VerifyArgs),
     /// Copy a log (directory or URL) into a directory, verifying it; re-run to fetch only what is new.
     Mirror(mirror::MirrorArgs),

@@ -20,8 +20,10 @@ pub enum QrCommand {
 /// Options of `testigo qr inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// A BU verification key, `[NAME@]VRCH=VALUE[#PIN]` (VALUE: 64 hex digits or a TSE `.pub` file;
-    /// NAME: phase and state as in `sac`, `osp`; PIN: SHA-512 of the key file). Repeat for several.
+    /// A BU verification key: 64 hex digits alone (a 32-byte Ed25519 public key, tried for a BU of any
+    /// state, phase and key version), or `[NAME@]VRCH=VALUE[#PIN]` for one slot (VALUE: 64 hex digits or
+    /// a TSE `.pub` file; NAME: phase and state as in `sac`, `osp`; PIN: SHA-512 of the key file).
+    /// Repeat for several.
     #[arg(long = "key", value_name = "KEY")]
     keys: Vec<String>,
     /// The election whose ballot an acta QR is read against: its election TOML file, a data directory

@@ -38,7 +38,8 @@ use testigo_note::Verifier;
 use testigo_replay::Replayer;
 use testigo_tally::PublishedComparison;
 use testigo_verify::{
-    check_reports_consistent, verify_log, NoVisitor, Options, Progress, Rejected, Source, Visitor, WitnessPolicy,
+    check_reports_consistent, verify_log, NoVisitor, Options, Progress, Rejected, Report, Source, Visitor,
+    WitnessPolicy,
 };
 
 use super::log::read_vkey;
@@ -48,7 +49,8 @@ use super::verify_photos::{verify_photos, PhotoArgs};
 #[derive(Args, Debug, Clone)]
 pub struct TrustArgs {
     /// The log's verifier key: a file (e.g. a data directory's `log.vkey`) or the key line itself.
-    #[arg(long, value_name = "VKEY")]
+    /// `--vkey` is accepted too, as in `testigo log check-receipt`.
+    #[arg(long, alias = "vkey", value_name = "VKEY")]
     pub key: String,
     /// A trusted cosigner's key (file or key line, e.g. W/witness.key.vkey); repeat for several.
     /// `--witness` is the old spelling.
@@ -78,9 +80,10 @@ impl TrustArgs {
     }
 }
 
-/// Options of `testigo verify`.
+/// The options `testigo verify` shares with `testigo log verify`: the log
+/// copy, its trust roots and the remembered state.
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub struct LogVerifyArgs {
     /// The log copy: a data directory, its `log/` directory, or an http(s) URL (e.g. a `testigo serve`).
     pub source: String,
     #[command(flatten)]
@@ -95,6 +98,32 @@ pub struct VerifyArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+impl LogVerifyArgs {
+    /// The state directory to use, if any (`--state`, the default one, or none with `--no-state`).
+    fn state_dir(&self) -> anyhow::Result<Option<PathBuf>> {
+        if self.no_state {
+            return Ok(None);
+        }
+        Ok(Some(match &self.state {
+            Some(d) => d.clone(),
+            None => default_state_dir()?,
+        }))
+    }
+}
+
+/// Options of `testigo verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub log: LogVerifyArgs,
+    /// Check the log only (any c2sp.org/tlog-tiles log, whatever its entries hold): the checkpoint
+    /// signature, the cosigners, every tile and entry bundle recomputed up to the signed root, and
+    /// consistency with the checkpoint verified before; the entries are not interpreted, so no
+    /// election rules are replayed. The same as `testigo log verify`.
+    #[arg(long, conflicts_with = "photos")]
+    pub log_only: bool,
     #[command(flatten)]
     pub photos: PhotoArgs,
 }
@@ -145,8 +174,9 @@ impl Visitor for Replay {
             Some((index, r)) => Err(Rejected {
                 index: *index,
                 why: format!(
-                    "refused on replay ({}): {r}; the log holds an entry the election rules refuse, which the operator must never log",
-                    r.code()
+                    "refused on replay ({}): {r}; the log holds an entry the election rules refuse, which the operator must never log{}",
+                    r.code(),
+                    if *index == 0 { NOT_AN_ELECTION } else { "" }
                 ),
             }),
             None => Ok(()),
@@ -154,24 +184,87 @@ impl Visitor for Replay {
     }
 }
 
+/// What to do when entry 0 is not an election definition.
+const NOT_AN_ELECTION: &str = " (if this is not a testigo election log, check the log alone with \
+     `testigo verify --log-only` or `testigo log verify`)";
+
 /// The default state directory.
 fn default_state_dir() -> anyhow::Result<PathBuf> {
     let base = dirs::data_dir().context("no user data directory known: pass --state DIR or --no-state")?;
     Ok(base.join("testigo").join("verify"))
 }
 
+/// Prints what the log layer established: origin, source, size, root,
+/// consistency with the remembered checkpoint, the state file and the cosigners.
+fn print_log_report(
+    report: &Report,
+    source: &Source,
+    previous: Option<&Report>,
+    state: Option<&Path>,
+    key: &Verifier,
+    policy: &WitnessPolicy,
+) {
+    println!("  source:        {}", source.describe());
+    println!("  size:          {} entries", report.size);
+    println!("  root:          {}", report.root);
+    if let Some(inc) = previous {
+        match inc.previous_size {
+            Some(p) => println!("  consistent with the checkpoint of size {p} verified before"),
+            None => println!("  (no earlier checkpoint remembered)"),
+        }
+    }
+    if let Some(d) = state {
+        println!("  remembered in: {}", testigo_verify::state_path(d, key).display());
+    }
+    if policy.witnesses.is_empty() {
+        println!("  cosigners:     none required");
+    } else {
+        let by: Vec<String> = report.cosigned_by.iter().map(|(n, ts)| format!("{n} (t={ts})")).collect();
+        println!("  cosigners:     {} of {} required cosigned: {}", by.len(), policy.quorum, by.join(", "));
+    }
+    println!("  fetched:       {} objects, {} bytes", report.objects_fetched, report.bytes_fetched);
+}
+
+/// Runs `testigo verify --log-only` and `testigo log verify`: the log layer
+/// alone, with no visitor, so entries of any content verify.
+pub fn run_log_only(a: LogVerifyArgs) -> anyhow::Result<ExitCode> {
+    let (key, policy) = a.trust.load()?;
+    let source = open_source(&a.source)?;
+    let state = a.state_dir()?;
+    let bar = progress_bar(a.quiet, "verifying");
+    let cb = |p: Progress| show(&bar, p);
+    let opts = Options { concurrency: a.trust.concurrency, progress: Some(&cb) };
+    let report = verify_log(&source, &key, &policy, state.as_deref(), &mut NoVisitor, &opts).map_err(|e| {
+        bar.abandon();
+        anyhow::anyhow!("log verification FAILED: {e}")
+    })?;
+    bar.finish_and_clear();
+    println!("log verified: {} (log only: the entries were not interpreted)", report.origin);
+    print_log_report(&report, &source, state.is_some().then_some(&report), state.as_deref(), &key, &policy);
+    let new = match report.previous_size {
+        Some(p) => format!("entries {p}..{} (those after the checkpoint verified before)", report.size),
+        None => format!("all {} entries", report.size),
+    };
+    println!(
+        "  recomputed:    {} hash tiles and {} entry bundles covering {new}, up to the signed root",
+        report.tiles_verified, report.bundles_verified
+    );
+    println!(
+        "  entries:       not interpreted: each entry's bytes are in the tree, but nothing checked what they say \
+         (for a testigo election log, run `testigo verify` without --log-only to replay the election rules)"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs `testigo verify`.
 pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if a.log_only {
+        return run_log_only(a.log);
+    }
+    let VerifyArgs { log: a, photos, .. } = a;
     let (key, policy) = a.trust.load()?;
     let source = Arc::new(open_source(&a.source)?);
-    let state = if a.no_state {
-        None
-    } else {
-        Some(match &a.state {
-            Some(d) => d.clone(),
-            None => default_state_dir()?,
-        })
-    };
+    let state = a.state_dir()?;
     let remembered = match &state {
         Some(d) => testigo_verify::load_state(d, &key).map_err(|e| anyhow::anyhow!("verifier state: {e}"))?,
         None => None,
@@ -200,28 +293,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let reg = replay.0.registry();
     let Some(election) = reg.election() else {
-        bail!("entry 0: the log holds no election definition (size {}): it is not a testigo election log", report.size);
+        bail!(
+            "entry 0: the log holds no election definition (size {}): it is not a testigo election log{NOT_AN_ELECTION}",
+            report.size
+        );
     };
     println!("log verified: {}", report.origin);
-    println!("  source:        {}", source.describe());
-    println!("  size:          {} entries", report.size);
-    println!("  root:          {}", report.root);
-    if let Some(inc) = &incremental {
-        match inc.previous_size {
-            Some(p) => println!("  consistent with the checkpoint of size {p} verified before"),
-            None => println!("  (no earlier checkpoint remembered)"),
-        }
-    }
-    if let Some(d) = &state {
-        println!("  remembered in: {}", testigo_verify::state_path(d, &key).display());
-    }
-    if policy.witnesses.is_empty() {
-        println!("  cosigners:     none required");
-    } else {
-        let by: Vec<String> = report.cosigned_by.iter().map(|(n, ts)| format!("{n} (t={ts})")).collect();
-        println!("  cosigners:     {} of {} required cosigned: {}", by.len(), policy.quorum, by.join(", "));
-    }
-    println!("  fetched:       {} objects, {} bytes", report.objects_fetched, report.bytes_fetched);
+    print_log_report(&report, &source, incremental.as_ref(), state.as_deref(), &key, &policy);
     println!("election {} ({}): every entry replayed, none refused", election.id, election.name);
     println!("  tables:        {}", reg.geography().table_count());
     println!("  enrolments:    {}", reg.enrolments().len());
@@ -237,8 +315,8 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     compare_tally(&a.source, reg, report.size)?;
-    if a.photos.photos {
-        verify_photos(&a.photos, &a.source, &source, reg, a.trust.concurrency, a.quiet)?;
+    if photos.photos {
+        verify_photos(&photos, &a.source, &source, reg, a.trust.concurrency, a.quiet)?;
     }
     Ok(ExitCode::SUCCESS)
 }

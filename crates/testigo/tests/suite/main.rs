@@ -6,6 +6,10 @@
 mod architecture;
 mod bu_trust;
 mod common;
+#[path = "../../../verify/tests/suite/foreign_log.rs"]
+mod foreign_log;
+#[path = "../../../tlog/tests/suite/gobuild.rs"]
+mod gobuild;
 mod hardening;
 mod import_sources;
 mod intake;
@@ -16,5 +20,6 @@ mod readme_walkthrough;
 mod tally_cli;
 mod verify_cli;
 mod verify_demo;
+mod verify_log_only;
 mod verify_photos;
 mod verify_replay_batch;

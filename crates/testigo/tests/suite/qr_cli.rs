@@ -96,6 +96,44 @@ fn brazilian_bu_text_with_and_without_key() {
 }
 
 #[test]
+fn brazilian_bu_with_a_bare_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "bu.txt", BU_EXAMPLE.as_bytes());
+    // TSE's key for the example's slot, alone: tried for any state, phase and version.
+    let (out, json) = inspect(&["--key", BU_KEY.trim()], &file);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["format"], "brazil-bu");
+    assert_eq!(json["chain"]["status"], "valid");
+    assert_eq!(json["signature"], "verified");
+    // Beside a wrong key, and in capitals.
+    let wrong = hex::encode(corpus::corpus_signing_key().verifying_key().to_bytes());
+    let (out, json) = inspect(&["--key", &wrong, "--key", &BU_KEY.trim().to_ascii_uppercase()], &file);
+    assert!(out.status.success(), "{json}");
+    assert_eq!(json["signature"], "verified");
+
+    // Another key alone: the signature is not valid for it.
+    let (out, json) = inspect(&["--key", &wrong], &file);
+    assert_eq!((out.status.code(), &json["signature"]), (Some(1), &serde_json::json!("invalid")), "{json}");
+
+    // Malformed hex is refused before anything is read, saying what is wrong.
+    let refused = |arg: &str, why: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_testigo"))
+            .args(["qr", "inspect", "--key", arg])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{arg}: {stderr}");
+        assert!(out.stdout.is_empty(), "{arg}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(stderr.contains(why) && stderr.contains("64 hex digits"), "{arg}: expected {why:?}: {stderr}");
+    };
+    let key = BU_KEY.trim();
+    refused(&key[..63], "it has 63 hex digits, not 64");
+    refused(&format!("{}x", &key[..63]), "'x' at position 64 is not a hex digit");
+    refused(&format!("{key}0"), "it has 65 hex digits, not 64");
+}
+
+#[test]
 fn malformed_key_argument_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "bu.txt", BU_EXAMPLE.as_bytes());

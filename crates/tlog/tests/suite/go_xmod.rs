@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, OnceLock};
 
+use crate::gobuild::go_build;
 use testigo_note::Signer;
 use testigo_tlog::checkpoint::{self, Checkpoint};
 use testigo_tlog::hash::{leaf_hash, to_base64, tree_hash, Hash};
@@ -18,46 +19,12 @@ use testigo_tlog::reader::LogReader;
 use testigo_tlog::storage::{DirStorage, Storage};
 use testigo_tlog::{Sequencer, SequencerConfig};
 
-/// Where the Debian package golang-golang-x-mod-dev puts the x/mod sources (a GOPATH).
-const GOPATH: &str = "/usr/share/gocode";
-
 /// Builds the Go checker once per test binary and returns its path.
 fn xmodcheck() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let install = "install the Debian packages `golang-go golang-golang-x-mod-dev` \
-                       (`apt-get install -y golang-go golang-golang-x-mod-dev` as root; `./scripts/test` does it)";
-        match Command::new("go").arg("version").output() {
-            Ok(o) if o.status.success() => {}
-            Ok(o) => panic!("`go version` failed ({}): {install}", String::from_utf8_lossy(&o.stderr)),
-            Err(e) => panic!("the Go toolchain is needed for the x/mod interoperability tests but `go` cannot be run ({e}): {install}"),
-        }
-        let xmod = Path::new(GOPATH).join("src/golang.org/x/mod/sumdb/tlog");
-        assert!(xmod.is_dir(), "{} is missing: {install}", xmod.display());
-        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("xmodcheck");
-        std::fs::create_dir_all(tmp.join("gocache")).unwrap();
-        let bin = tmp.join("xmodcheck");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/xmodcheck");
-        let out = Command::new("go")
-            .args(["build", "-o"])
-            .arg(&bin)
-            .arg(".")
-            .current_dir(&src)
-            // GOPATH mode: no module download, x/mod comes from the Debian package.
-            .env("GO111MODULE", "off")
-            .env("GOPATH", GOPATH)
-            .env("GOFLAGS", "")
-            .env("GOCACHE", tmp.join("gocache"))
-            .env("HOME", &tmp)
-            .output()
-            .expect("running go build");
-        assert!(
-            out.status.success(),
-            "go build of {} failed:\n{}\n{install}",
-            src.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        bin
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("xmodcheck");
+        go_build(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/xmodcheck"), &out, "xmodcheck")
     })
 }
 

@@ -6,6 +6,7 @@
 mod bad_input;
 mod crash;
 mod go_xmod;
+mod gobuild;
 mod interop;
 mod properties;
 mod sequencer;
