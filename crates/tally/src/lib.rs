@@ -39,7 +39,7 @@ pub use compute::{compute, evidence, Compute, ComputeError};
 pub use evidence::{Evidence, EvidenceError, NewSheet, SheetRow};
 pub use official::{
     check_bulletin, compare_tables, logged_bulletins, official_tables_from_evidence, round_summaries, round_test,
-    Bulletin, BulletinCheck, BulletinCount, ChanceModel, LoggedBulletinRef, OfficialError, OfficialTable,
+    Bulletin, BulletinCheck, BulletinCount, ChanceModel, LoggedBulletinRef, OfficialError, OfficialTable, ROUND_CAVEAT,
     TableComparison,
 };
 pub use qr_problems::{add_qr_problems, QrProblem};
