@@ -315,9 +315,9 @@ impl BoundCheck {
              allows {}..={}",
             rlo, rhi
         );
-        let announced = self.range_announced.map(|[alo, ahi]| {
-            format!("the bulletin's own announced valid total, if true, allows {alo}..={ahi}")
-        });
+        let announced = self
+            .range_announced
+            .map(|[alo, ahi]| format!("the bulletin's own announced valid total, if true, allows {alo}..={ahi}"));
         let both = match &announced {
             Some(a) => format!("{registry}; {a}"),
             None => registry,
@@ -539,7 +539,10 @@ pub fn round_summaries(counts: &[(String, u64)], total: u64, model: &ChanceModel
                         .into(),
                 )
             } else {
-                (Some(exact.iter().product()), "under the model; product over the round counts, assumed independent".into())
+                (
+                    Some(exact.iter().product()),
+                    "under the model; product over the round counts, assumed independent".into(),
+                )
             };
             RoundSummary {
                 decimals: k,

@@ -391,7 +391,7 @@ pub fn assumptions(options: &TallyOptions) -> Vec<String> {
         ),
         format!("Sheets agree when every count (each candidate, null, blank) is equal; sources are independent when they come from {indep}."),
         "A table is missing (no sheet), single (one independent source), corroborated (two or more independent sources agree) or conflicting (sheets disagree).".into(),
-        "Counted: the table's only variant; for conflicting tables the variant with the most independent sources, ties to the earliest in the log. votes_min/votes_max bound every candidate over all variants.".into(),
+        "Counted: the table's only variant; for conflicting tables the variant with the most independent sources, ties to the earliest in the log. The lowest and highest a candidate can have (votes_min and votes_max) take every conflicting table at its lowest or highest variant for that candidate.".into(),
         "Voters are the ballots counted (valid + null + blank); turnout uses only reporting tables that declare registered voters.".into(),
         "Certainty: the worst-case lead (lead_worst, written D) is the leader's votes with every conflicting table at its lowest for the leader, minus the rival's votes with every conflicting table at its highest for the rival. The most the missing tables could add (r_miss, written R_miss; also called the registry bound) is the registered voters of the tables without a sheet; for such tables that declare none, the smaller of the most one table may hold (max_table_voters) each and, nationally, what remains of the election's registry after the registered voters already covered.".into(),
         format!(

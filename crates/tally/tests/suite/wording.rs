@@ -42,8 +42,7 @@ fn la_guaira_turnout_is_rounded_once() {
 #[test]
 fn round_percentages_carry_their_caveat() {
     let m = ChanceModel::default();
-    let counts: Vec<(String, u64)> =
-        vec![("NM".into(), 5_150_092), ("EG".into(), 4_445_978), ("rest".into(), 462_704)];
+    let counts: Vec<(String, u64)> = vec![("NM".into(), 5_150_092), ("EG".into(), 4_445_978), ("rest".into(), 462_704)];
     let s = round_summaries(&counts, 10_058_774, &m);
     for r in &s {
         assert!(r.note.starts_with("under the model"), "{}", r.note);
