@@ -50,10 +50,10 @@ pub const CSS: &str =
     "body{font:15px/1.45 system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}\
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:.2em .6em;border-bottom:1px solid #eee;text-align:right}\
-td:first-child,th:first-child{text-align:left}.bad{color:#b00020;font-weight:600}.ok{color:#1b5e20;font-weight:600}\
+td:first-child,th:first-child,.l{text-align:left}.bad{color:#b00020;font-weight:600}.ok{color:#1b5e20;font-weight:600}\
 .muted{color:#666;font-size:.9em}svg{display:block;margin:.5em 0;max-width:100%;height:auto}\
 svg text{font:12px system-ui,sans-serif}ul.assumptions li{margin:.2em 0;font-size:.9em}\
-dt{font-weight:600;margin-top:.5em}dd{margin-left:1.5em}td.n{white-space:nowrap}td.l{text-align:left}";
+dt{font-weight:600;margin-top:.5em}dd{margin-left:1.5em}td.n{white-space:nowrap}";
 
 /// The whole page as HTML text; `log_size` is the number of log entries the
 /// report was computed from (shown in the header).
@@ -384,7 +384,7 @@ pub fn bulletin_section(c: &ContestReport, b: &BulletinCheck) -> Markup {
                 th { "figure" } th { "announced" }
                 th { "range on the registry bound alone" }
                 th { "range if the bulletin's own totals are true" }
-                th { "finding" } th { "outside by" }
+                th.l { "finding" } th { "outside by" }
             }
             @for x in &b.bounds {
                 tr {
@@ -394,7 +394,7 @@ pub fn bulletin_section(c: &ContestReport, b: &BulletinCheck) -> Markup {
                     td.n.bad[x.violates.contains(&"announced")] {
                         @match x.range_announced { Some(r) => (range_text(r)), None => span.muted { "—" } }
                     }
-                    td.l class=(verdict_class(x)) { (finding_words(x)) }
+                    td class={ "l " (verdict_class(x)) } { (finding_words(x)) }
                     td.n { @if x.excess > 0 { (num(x.excess)) } }
                 }
             }

@@ -305,7 +305,8 @@ fn charts_carry_the_numbers() {
     let html = render_html(&report, 42);
     assert!(html.matches("<svg").count() >= 5, "results, certainty, coverage and two bulletin charts");
     assert!(html.contains(&signed(n.certainty.lead_worst)));
-    assert!(html.contains("impossible: below what the signed sheets already give"));
+    assert!(html.contains("<td class=\"l bad\">impossible: below what the signed sheets already give</td>"));
+    assert!(html.contains("<td class=\"l ok\">possible</td>"), "one class attribute, kept");
     assert!(html.contains("Consistent with the signed sheets."));
     assert!(html.contains("computed from the first 42 log entries"));
 }
