@@ -1,12 +1,12 @@
-//! The report page on a realistic tally: the same page as the renderer
-//! `testigo report` had before (tests/legacy), names from the log escaped in
-//! text and attributes, and the charts carrying the numbers.
+//! The report page on a realistic tally: names from the log escaped in text
+//! and attributes, candidates shown by name, the charts carrying the
+//! numbers on labelled axes, no SVG text running out of its box, and the
+//! method explained in words.
 // Test code (helpers included): a failed unwrap is a test failure with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod legacy;
-
 use testigo_election::{FlagSet, Source};
+use testigo_report::measure::{text_width, FONT_PX};
 use testigo_report::{bulletin_chart, certainty_chart, coverage_chart, num, render_html, results_chart, signed, CSS};
 use testigo_synth::{generate, SynthConfig, ORGANISATIONS, SIGNERS};
 use testigo_tally::{
@@ -169,22 +169,10 @@ fn tokens(html: &str) -> Vec<Tok> {
     out
 }
 
-/// The tokens with the accessibility labels left out: the new charts name
-/// their contest, unit or bulletin in `aria-label`, the old ones did not.
-fn without_aria_labels(toks: Vec<Tok>) -> Vec<Tok> {
-    toks.into_iter()
-        .map(|t| match t {
-            Tok::Open(n, attrs) => Tok::Open(n, attrs.into_iter().filter(|(k, _)| k != "aria-label").collect()),
-            t => t,
-        })
-        .collect()
-}
-
-/// The maud page has the legacy page's elements, attributes and text in the
-/// same order; only whitespace between tags, `<x/>` written `<x></x>`, the
-/// charts' `aria-label`s and the certainty chart's width differ.
+/// The page is one whole document with its style sheet; a copy can be
+/// written for people to look at.
 #[test]
-fn same_page_as_the_legacy_renderer() {
+fn the_page_is_whole() {
     let report = realistic();
     let c = &report.contests[0];
     assert!(c.national.tables.missing > 0 && c.national.tables.conflicting > 0, "{:?}", c.national.tables);
@@ -193,23 +181,11 @@ fn same_page_as_the_legacy_renderer() {
         c.official.iter().flat_map(|b| &b.round_percentages).any(|r| r.exact > 0 && r.joint_probability.is_some()),
         "the test needs round percentages"
     );
-    // The one intended change: the certainty chart is 900 wide, not 760,
-    // which cut off the figure after a full-width bar.
-    let old =
-        legacy::render(&report, 1234).replace("<svg width=\"760\" height=\"56\"", "<svg width=\"900\" height=\"56\"");
     let new = render_html(&report, 1234);
-    let (a, b) = (without_aria_labels(tokens(&old)), without_aria_labels(tokens(&new)));
-    if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
-        panic!(
-            "pages differ at token {i}:\nold: {:?}\nnew: {:?}\n(old {} tokens, new {})",
-            &a[i.saturating_sub(2)..(i + 3).min(a.len())],
-            &b[i.saturating_sub(2)..(i + 3).min(b.len())],
-            a.len(),
-            b.len()
-        );
-    }
     assert!(new.starts_with("<!DOCTYPE html>") && new.ends_with("</html>"));
     assert!(new.contains(CSS), "the style sheet is inlined as is");
+    let opens = tokens(&new).iter().filter(|t| matches!(t, Tok::Open(n, _) if n == "svg")).count();
+    assert_eq!(opens, new.matches("</svg>").count());
     // For people to look at: TESTIGO_REPORT_SAMPLE_DIR=/some/dir writes report.html there.
     if let Ok(dir) = std::env::var("TESTIGO_REPORT_SAMPLE_DIR") {
         std::fs::write(std::path::Path::new(&dir).join("report.html"), &new).unwrap();
@@ -270,9 +246,9 @@ fn names_are_escaped_in_text_and_attributes() {
     }
     // And structurally: every tag is one the templates write, and no
     // attribute value holds a quote or an angle bracket.
-    const TAGS: [&str; 22] = [
+    const TAGS: [&str; 28] = [
         "!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "code", "ul", "li", "svg",
-        "text", "rect", "circle", "table", "tr", "th", "td",
+        "text", "rect", "circle", "table", "tr", "th", "td", "line", "span", "strong", "dl", "dt", "dd",
     ];
     for t in tokens(&html) {
         match t {
@@ -322,7 +298,7 @@ fn charts_carry_the_numbers() {
     }
 
     for b in &c.official {
-        let chart = bulletin_chart(b).into_string();
+        let chart = bulletin_chart(c, b).into_string();
         assert_eq!(chart.matches("<circle").count(), b.bounds.len(), "one dot per announced figure");
         let red = chart.matches("fill=\"#b00020\"").count();
         assert_eq!(red, b.contradictions, "a red dot per contradiction");
@@ -330,6 +306,266 @@ fn charts_carry_the_numbers() {
     let html = render_html(&report, 42);
     assert!(html.matches("<svg").count() >= 5, "results, certainty, coverage and two bulletin charts");
     assert!(html.contains(&signed(n.certainty.lead_worst)));
-    assert!(html.contains("below counted") && html.contains("Consistent with the signed sheets."));
+    assert!(html.contains("<td class=\"l bad\">impossible: below what the signed sheets already give</td>"));
+    assert!(html.contains("<td class=\"l ok\">possible</td>"), "one class attribute, kept");
+    assert!(html.contains("Consistent with the signed sheets."));
     assert!(html.contains("computed from the first 42 log entries"));
+}
+
+/// The Venezuelan ballot's names, long ones included, and a unit name with
+/// no space to wrap at: the labels the old charts cut off ("Edmundo Gonza",
+/// "-BERA+JOBR…").
+const LONG_NAMES: [&str; 5] = [
+    "Edmundo González Urrutia",
+    "Nicolás Maduro Moros",
+    "Luis Eduardo Martínez Hidalgo",
+    "Benjamín Rausseo (El Conde del Guácharo)",
+    "Antonio Ecarri Angola",
+];
+
+/// [`realistic`] with long candidate and unit names, a bulletin grouping
+/// three candidates into one figure, and a seven-figure count.
+fn long_names() -> TallyReport {
+    let mut report = realistic();
+    let c = &mut report.contests[0];
+    for (k, name) in c.candidates.iter_mut().zip(LONG_NAMES) {
+        k.name = name.to_string();
+    }
+    c.units[0].name = "ESTADO-BOLIVARIANO-DE-MIRANDA-Y-DEPENDENCIAS-FEDERALES-DEL-CARIBE".into();
+    c.units[1].name = "EDO. LA GUAIRA (antes Vargas), con un nombre largo de verdad para la prueba".into();
+    for b in &mut c.official {
+        for x in &mut b.bounds {
+            x.official = x.official.max(1) * 1_000;
+            x.range_registry[1] *= 1_000;
+        }
+    }
+    report
+}
+
+/// One `<text>` of an SVG: where it is anchored and what it says.
+#[derive(Debug)]
+struct SvgText {
+    x: f64,
+    y: f64,
+    anchor: String,
+    text: String,
+}
+
+/// An SVG's size, its texts and the boxes of its shapes (rects and circles),
+/// from the markup the charts write (attributes double-quoted, one element
+/// per tag, text escaped).
+struct Svg {
+    width: f64,
+    height: f64,
+    texts: Vec<SvgText>,
+    shapes: Vec<[f64; 4]>,
+}
+
+fn attr(attrs: &[(String, String)], key: &str) -> Option<f64> {
+    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.parse().unwrap_or_else(|_| panic!("{key}={v}")))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// Every SVG of an HTML text, parsed.
+fn svgs(html: &str) -> Vec<Svg> {
+    let mut out: Vec<Svg> = Vec::new();
+    let toks = tokens(html);
+    let mut i = 0;
+    while i < toks.len() {
+        if let Tok::Open(n, attrs) = &toks[i] {
+            match n.as_str() {
+                "svg" => {
+                    let (width, height) = (attr(attrs, "width").unwrap(), attr(attrs, "height").unwrap());
+                    let vb = attrs.iter().find(|(k, _)| k == "viewBox").map(|(_, v)| v.clone()).unwrap();
+                    assert_eq!(vb, format!("0 0 {width:.1} {height:.1}"), "viewBox is the picture's size");
+                    out.push(Svg { width, height, texts: Vec::new(), shapes: Vec::new() });
+                }
+                "text" => {
+                    let text = match toks.get(i + 1) {
+                        Some(Tok::Text(t)) => unescape(t),
+                        _ => String::new(),
+                    };
+                    let anchor = attrs.iter().find(|(k, _)| k == "text-anchor").map_or("start", |(_, v)| v);
+                    out.last_mut().unwrap().texts.push(SvgText {
+                        x: attr(attrs, "x").unwrap(),
+                        y: attr(attrs, "y").unwrap(),
+                        anchor: anchor.to_string(),
+                        text,
+                    });
+                }
+                "rect" => {
+                    let (x, y) = (attr(attrs, "x").unwrap(), attr(attrs, "y").unwrap());
+                    let (w, h) = (attr(attrs, "width").unwrap(), attr(attrs, "height").unwrap());
+                    out.last_mut().unwrap().shapes.push([x, y, x + w, y + h]);
+                }
+                "circle" => {
+                    let (x, y, r) = (attr(attrs, "cx").unwrap(), attr(attrs, "cy").unwrap(), attr(attrs, "r").unwrap());
+                    out.last_mut().unwrap().shapes.push([x - r, y - r, x + r, y + r]);
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The box a text takes by the conservative width estimate: from its
+/// anchor, and from the ascent above its baseline to the descent below.
+fn text_box(t: &SvgText) -> [f64; 4] {
+    let w = text_width(&t.text, FONT_PX);
+    let x0 = match t.anchor.as_str() {
+        "end" => t.x - w,
+        "middle" => t.x - w / 2.0,
+        _ => t.x,
+    };
+    [x0, t.y - 0.8 * FONT_PX, x0 + w, t.y + 0.25 * FONT_PX]
+}
+
+fn overlap(a: [f64; 4], b: [f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+/// Every text of every SVG of `html` is inside its picture and clear of
+/// every other text and of every bar and dot: nothing is cut off or drawn
+/// over something else.
+fn assert_texts_fit(html: &str) {
+    let all = svgs(html);
+    assert!(!all.is_empty());
+    for svg in &all {
+        let boxes: Vec<[f64; 4]> = svg.texts.iter().map(text_box).collect();
+        for (t, b) in svg.texts.iter().zip(&boxes) {
+            assert!(
+                b[0] >= 0.0 && b[2] <= svg.width && b[1] >= 0.0 && b[3] <= svg.height,
+                "{t:?} (box {b:?}) is outside its {}×{} picture",
+                svg.width,
+                svg.height
+            );
+            for s in &svg.shapes {
+                assert!(!overlap(*b, *s), "{t:?} (box {b:?}) runs into a shape at {s:?}");
+            }
+        }
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                assert!(
+                    !overlap(boxes[i], boxes[j]),
+                    "{:?} and {:?} overlap ({:?}, {:?})",
+                    svg.texts[i],
+                    svg.texts[j],
+                    boxes[i],
+                    boxes[j]
+                );
+            }
+        }
+    }
+}
+
+/// The snapshot of the charts' label layout: on the realistic report and on
+/// one with long names, every SVG text fits its box.
+#[test]
+fn svg_texts_fit_their_boxes() {
+    for report in [realistic(), long_names()] {
+        let html = render_html(&report, 7);
+        assert_texts_fit(&html);
+        assert!(svgs(&html).len() >= 5);
+    }
+    // The long names are whole (wrapped, not cut): every word is in some text.
+    let report = long_names();
+    let html = render_html(&report, 7);
+    let texts: Vec<String> = svgs(&html).into_iter().flat_map(|s| s.texts).map(|t| t.text).collect();
+    let joined = texts.join(" ");
+    for name in LONG_NAMES {
+        for word in name.split(' ') {
+            assert!(joined.contains(word), "{word} of {name} is not in the charts");
+        }
+    }
+    let unit = &report.contests[0].units[0].name;
+    let pieces: String =
+        texts.iter().filter(|t| unit.starts_with(t.as_str()) || unit.contains(t.as_str())).cloned().collect();
+    assert!(pieces.contains(unit.as_str()), "the unit name without spaces is wrapped whole: {pieces}");
+    assert!(
+        texts.iter().any(|t| t.contains("Edmundo González Urrutia")),
+        "a name that fits the column is on one line: {texts:?}"
+    );
+}
+
+/// Candidates are named, never shown by their ids, in the bulletin tables,
+/// charts and round-percentage lists as everywhere else.
+#[test]
+fn candidates_are_named_not_coded() {
+    let report = realistic();
+    let c = &report.contests[0];
+    let html = render_html(&report, 7);
+    for k in &c.candidates {
+        for place in [format!("<td>{}</td>", k.id), format!(">{}</text>", k.id), format!("<li>{}:", k.id)] {
+            assert!(!html.contains(&place), "{place} on the page");
+        }
+        assert!(html.contains(&format!("<td>{}</td>", k.name)), "{} not in a bulletin table", k.name);
+    }
+    // The grouped figure names each of its candidates.
+    let group: Vec<&str> = c.candidates[2..].iter().map(|k| k.name.as_str()).collect();
+    assert!(html.contains(&format!("<td>{}</td>", group.join(" + "))), "{html}");
+    assert!(html.contains("<td>valid votes</td>"));
+}
+
+/// The dot chart has an axis: a line, ticks with their values in votes, and
+/// a title saying what is plotted.
+#[test]
+fn dot_charts_have_axes() {
+    let report = realistic();
+    let c = &report.contests[0];
+    for b in &c.official {
+        let chart = bulletin_chart(c, b).into_string();
+        let svg = &svgs(&chart)[0];
+        let ticks: Vec<&SvgText> = svg.texts.iter().filter(|t| t.anchor == "middle").collect();
+        assert!(ticks.len() >= 3, "{chart}");
+        assert_eq!(ticks[0].text, "0");
+        let values: Vec<u64> = ticks.iter().map(|t| t.text.replace(',', "").parse().unwrap()).collect();
+        assert!(values.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] == values[1]), "evenly spaced: {values:?}");
+        let top = b.bounds.iter().map(|x| x.official.max(x.range_registry[1])).max().unwrap();
+        assert!(*values.last().unwrap() >= top, "the axis reaches every figure: {values:?} < {top}");
+        assert_eq!(chart.matches("<line").count(), ticks.len() + 1, "an axis line and a mark per tick");
+        assert!(chart.contains(">votes (dot: announced figure;"), "{chart}");
+    }
+}
+
+/// The method is explained in words: both bases of an impossibility, the
+/// round-percentage model and its post-hoc caveat, the per-table
+/// comparison, and every symbol defined where it is used.
+#[test]
+fn the_method_is_explained_in_words() {
+    let report = realistic();
+    let html = render_html(&report, 7);
+    let method = &html[html.find("How these numbers are computed").unwrap()..];
+    for words in [
+        "On the registry bound alone:",
+        "If the bulletin's own announced totals are taken as true:",
+        "Each row says which range a figure falls outside.",
+        "The model: had each count been any whole number within ±0.05% of the total",
+        "That chance holds under the model only",
+        "post hoc",
+        "overstates the evidence",
+        "Per-table comparison.",
+        "Worst-case lead (D in the JSON's terms)",
+        "(R_miss in the JSON)",
+        "Turnout cap (τ in the JSON's assumptions)",
+        "Tipping turnout",
+        "rounded once, half up, to two decimals",
+    ] {
+        assert!(method.contains(words), "{words:?} is not in the method section");
+    }
+    // Where a chance is shown, the caveat is beside it.
+    let bulletins = &html[..html.find("How these numbers are computed").unwrap()];
+    assert!(bulletins.contains("under the model"), "the chance is said to be under the model");
+    assert!(bulletins.contains("Caution: a chance under the model"), "the caveat is beside the chance");
+    assert!(bulletins.contains("post hoc"));
+    // The bulletin tables give both ranges.
+    assert!(bulletins.contains("<th>range on the registry bound alone</th>"));
+    assert!(
+        bulletins.contains("<th>range if the bulletin&#39;s own totals are true</th>")
+            || bulletins.contains("<th>range if the bulletin's own totals are true</th>")
+    );
 }

@@ -154,30 +154,41 @@ search-count = { $n_n ->
 search-count-js = Results: %n.
 search-more = Only the first { $max } are shown: type more to narrow the search.
 
-bulletins-intro = Each figure an authority announced is compared with what the signed sheets allow. A figure outside that range is impossible whatever the missing sheets say.
+bulletins-intro = Each figure an authority announced is compared with what the signed sheets allow, on two bases shown side by side: the registry bound alone (the counted sheets plus every registered voter at the tables without a sheet), and the bulletin's own announced totals taken as true. A figure outside the first range is impossible whatever the missing sheets say; a figure outside only the second contradicts the bulletin's own totals, not the registry.
 bulletins-assumptions = The exact assumptions
 bulletins-lower = Lowest possible value: the counted sheets, taking each conflicting table at its lowest, minus the tables a partial bulletin may leave out.
-bulletins-upper = Highest possible value: the counted sheets, taking each conflicting table at its highest, plus every voter the missing tables could hold (or the valid votes the bulletin leaves for them, if fewer).
-bulletins-round = Round percentages: a count that is exactly a round percentage of the total is rare by chance; several together suggest figures derived from percentages rather than counted.
+bulletins-upper-registry = Highest possible value on the registry bound alone: the counted sheets, taking each conflicting table at its highest, plus every registered voter at the tables without a sheet. It needs nothing from the bulletin.
+bulletins-upper-announced = Highest possible value if the bulletin's own totals are true: the counted sheets plus the valid votes the bulletin's own announced valid total leaves for the tables without a sheet. A figure above it but within the registry bound is impossible only if that total is right.
+bulletins-round = Round percentages: a count that is exactly a percentage with one or two decimals of the total. Under the model (each count equally likely anywhere within ±0.05% of the total around its value, counts independent) that is rare by chance. The chance shown holds under that model only, and the test was chosen after the figures were seen to be round (post hoc), so it overstates the evidence.
+bulletins-tables = Per-table comparison: where an authority publishes results per table, each is compared with the counted sheet of the same table (matching, differing, or on one side only).
 bulletins-none = No official bulletin is in the log.
 bulletin-consistent = Every announced figure is possible given the signed sheets.
 bulletin-impossible = { $n_n ->
-    [one] One announced figure is impossible given the signed sheets.
-   *[other] { $n } announced figures are impossible given the signed sheets.
+    [one] One announced figure contradicts the signed sheets.
+   *[other] { $n } announced figures contradict the signed sheets.
+}
+bulletin-impossible-registry = { $n_n ->
+    [one] One is impossible whatever the missing sheets say (outside the registry bound).
+   *[other] { $n } are impossible whatever the missing sheets say (outside the registry bound).
+}
+bulletin-impossible-announced = { $n_n ->
+    [one] One is impossible only if the bulletin's own announced totals are taken as true.
+   *[other] { $n } are impossible only if the bulletin's own announced totals are taken as true.
 }
 bulletin-caption = Announced figures against the signed sheets
 figure = Figure
 announced = Announced
-sheets-allow = The signed sheets allow
+range-registry = Range on the registry bound alone
+range-announced = Range if the bulletin's own totals are true
 verdict = Verdict
-basis-r_miss = upper end: all voters of the missing tables
-basis-announced_valid = upper end: the bulletin's own valid votes left for the missing tables
 bound-consistent = possible
 bound-below_counted = impossible: below the signed sheets
-bound-above_possible = impossible: above what the sheets allow
+bound-above-registry = impossible: above the registry bound
+bound-above-announced = impossible only if the bulletin's own totals are true (within the registry bound)
 bound-excess = off by { $n }
 round-summary = { $exact } of { $tested } announced counts are exactly a { $decimals }-decimal percentage of the total.
-round-chance = By chance, about { $p }.
+round-chance = Chance under the model: about { $p } (a post-hoc test: see below).
+round-caveat = This chance holds under the model only; it is not the chance that the figures were made up. The test was chosen after the figures were seen to be round (post hoc), so it overstates the evidence.
 
 downloads-intro = Results computed from the first { $size } log entries, for anyone to analyse.
 file = File

@@ -154,33 +154,44 @@ search-count = { $n_n ->
 search-count-js = Resultados: %n.
 search-more = Solo se muestran los primeros { $max }: escriba más para acotar la búsqueda.
 
-bulletins-intro = Cada cifra anunciada por una autoridad se compara con lo que permiten las actas firmadas. Una cifra fuera de ese rango es imposible, digan lo que digan las actas faltantes.
+bulletins-intro = Cada cifra anunciada por una autoridad se compara con lo que permiten las actas firmadas, sobre dos bases que se muestran lado a lado: solo la cota del registro electoral (las actas contadas más todos los electores inscritos en las mesas sin acta) y los propios totales anunciados por el boletín, tomados como ciertos. Una cifra fuera del primer rango es imposible, digan lo que digan las actas faltantes; una cifra fuera solo del segundo contradice los propios totales del boletín, no el registro.
 bulletins-assumptions = Los supuestos exactos
 bulletins-lower = Valor mínimo posible: las actas contadas, tomando cada mesa en conflicto en su valor más bajo, menos las mesas que un boletín parcial puede dejar fuera.
-bulletins-upper = Valor máximo posible: las actas contadas, tomando cada mesa en conflicto en su valor más alto, más todos los electores que podrían tener las mesas faltantes (o los votos válidos que el boletín deja para ellas, si son menos).
-bulletins-round = Porcentajes redondos: es raro que, por azar, un conteo sea exactamente un porcentaje redondo del total; varios a la vez sugieren cifras obtenidas a partir de porcentajes en lugar de contadas.
+bulletins-upper-registry = Valor máximo posible solo con la cota del registro: las actas contadas, tomando cada mesa en conflicto en su valor más alto, más todos los electores inscritos en las mesas sin acta. No depende de nada del boletín.
+bulletins-upper-announced = Valor máximo posible si los propios totales del boletín son ciertos: las actas contadas más los votos válidos que el total de votos válidos anunciado por el boletín deja para las mesas sin acta. Una cifra por encima de él pero dentro de la cota del registro solo es imposible si ese total es correcto.
+bulletins-round = Porcentajes redondos: un conteo que es exactamente un porcentaje del total con uno o dos decimales. Según el modelo (cada conteo igualmente probable en cualquier punto a ±0,05 % del total alrededor de su valor, conteos independientes) eso es raro por azar. La probabilidad mostrada vale solo bajo ese modelo, y la prueba se eligió después de ver que las cifras eran redondas (a posteriori), por lo que exagera la evidencia.
+bulletins-tables = Comparación por mesa: cuando una autoridad publica resultados por mesa, cada uno se compara con el acta contada de la misma mesa (coincide, difiere o está solo de un lado).
 bulletins-none = No hay ningún boletín oficial en el registro.
 bulletin-consistent = Todas las cifras anunciadas son posibles, dadas las actas firmadas.
 bulletin-impossible = { $n_n ->
-    [one] Una cifra anunciada es imposible, dadas las actas firmadas.
-   *[other] { $n } cifras anunciadas son imposibles, dadas las actas firmadas.
+    [one] Una cifra anunciada contradice las actas firmadas.
+   *[other] { $n } cifras anunciadas contradicen las actas firmadas.
+}
+bulletin-impossible-registry = { $n_n ->
+    [one] Una es imposible digan lo que digan las actas faltantes (fuera de la cota del registro).
+   *[other] { $n } son imposibles digan lo que digan las actas faltantes (fuera de la cota del registro).
+}
+bulletin-impossible-announced = { $n_n ->
+    [one] Una solo es imposible si se toman como ciertos los propios totales anunciados por el boletín.
+   *[other] { $n } solo son imposibles si se toman como ciertos los propios totales anunciados por el boletín.
 }
 bulletin-caption = Cifras anunciadas frente a las actas firmadas
 figure = Cifra
 announced = Anunciada
-sheets-allow = Lo que permiten las actas firmadas
+range-registry = Rango solo con la cota del registro
+range-announced = Rango si los propios totales del boletín son ciertos
 verdict = Veredicto
-basis-r_miss = extremo superior: todos los electores de las mesas faltantes
-basis-announced_valid = extremo superior: los votos válidos que el propio boletín deja para las mesas faltantes
 bound-consistent = posible
 bound-below_counted = imposible: por debajo de las actas firmadas
-bound-above_possible = imposible: por encima de lo que permiten las actas
+bound-above-registry = imposible: por encima de la cota del registro
+bound-above-announced = imposible solo si los propios totales del boletín son ciertos (dentro de la cota del registro)
 bound-excess = diferencia de { $n }
 round-summary = { $exact } de { $tested } conteos anunciados son exactamente un porcentaje del total con { $decimals_n ->
     [one] un decimal.
    *[other] { $decimals } decimales.
 }
-round-chance = Por azar, aproximadamente { $p }.
+round-chance = Probabilidad según el modelo: aproximadamente { $p } (una prueba a posteriori: véase abajo).
+round-caveat = Esta probabilidad vale solo bajo el modelo; no es la probabilidad de que las cifras se hayan inventado. La prueba se eligió después de ver que las cifras eran redondas (a posteriori), por lo que exagera la evidencia.
 
 downloads-intro = Resultados calculados a partir de las primeras { $size } entradas del registro, para que cualquiera los analice.
 file = Archivo

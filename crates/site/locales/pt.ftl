@@ -154,33 +154,44 @@ search-count = { $n_n ->
 search-count-js = Resultados: %n.
 search-more = Apenas os primeiros { $max } são mostrados: digite mais para refinar a busca.
 
-bulletins-intro = Cada número anunciado por uma autoridade é comparado com o que as atas assinadas permitem. Um número fora desse intervalo é impossível, não importa o que digam as atas faltantes.
+bulletins-intro = Cada número anunciado por uma autoridade é comparado com o que as atas assinadas permitem, em duas bases mostradas lado a lado: apenas o limite do cadastro eleitoral (as atas contadas mais todos os eleitores inscritos nas mesas sem ata) e os próprios totais anunciados pelo boletim, tomados como verdadeiros. Um número fora do primeiro intervalo é impossível, não importa o que digam as atas faltantes; um número fora apenas do segundo contradiz os próprios totais do boletim, não o cadastro.
 bulletins-assumptions = As premissas exatas
 bulletins-lower = Menor valor possível: as atas contadas, tomando cada mesa em conflito pelo seu valor mais baixo, menos as mesas que um boletim parcial pode deixar de fora.
-bulletins-upper = Maior valor possível: as atas contadas, tomando cada mesa em conflito pelo seu valor mais alto, mais todos os eleitores que as mesas faltantes poderiam ter (ou os votos válidos que o boletim deixa para elas, se forem menos).
-bulletins-round = Percentuais redondos: é raro, por acaso, que uma contagem seja exatamente um percentual redondo do total; várias juntas sugerem números derivados de percentuais, e não contados.
+bulletins-upper-registry = Maior valor possível apenas com o limite do cadastro: as atas contadas, tomando cada mesa em conflito pelo seu valor mais alto, mais todos os eleitores inscritos nas mesas sem ata. Não depende de nada do boletim.
+bulletins-upper-announced = Maior valor possível se os próprios totais do boletim forem verdadeiros: as atas contadas mais os votos válidos que o total de votos válidos anunciado pelo boletim deixa para as mesas sem ata. Um número acima dele, mas dentro do limite do cadastro, só é impossível se esse total estiver certo.
+bulletins-round = Percentuais redondos: uma contagem que é exatamente um percentual do total com uma ou duas casas decimais. Segundo o modelo (cada contagem igualmente provável em qualquer ponto a ±0,05 % do total em torno do seu valor, contagens independentes) isso é raro por acaso. A probabilidade mostrada vale apenas sob esse modelo, e o teste foi escolhido depois de se ver que os números eram redondos (a posteriori), por isso exagera a evidência.
+bulletins-tables = Comparação por mesa: quando uma autoridade publica resultados por mesa, cada um é comparado com a ata contada da mesma mesa (coincide, difere ou está só de um lado).
 bulletins-none = Não há nenhum boletim oficial no registro.
 bulletin-consistent = Todos os números anunciados são possíveis, dadas as atas assinadas.
 bulletin-impossible = { $n_n ->
-    [one] Um número anunciado é impossível, dadas as atas assinadas.
-   *[other] { $n } números anunciados são impossíveis, dadas as atas assinadas.
+    [one] Um número anunciado contradiz as atas assinadas.
+   *[other] { $n } números anunciados contradizem as atas assinadas.
+}
+bulletin-impossible-registry = { $n_n ->
+    [one] Um é impossível, não importa o que digam as atas faltantes (fora do limite do cadastro).
+   *[other] { $n } são impossíveis, não importa o que digam as atas faltantes (fora do limite do cadastro).
+}
+bulletin-impossible-announced = { $n_n ->
+    [one] Um só é impossível se os próprios totais anunciados pelo boletim forem tomados como verdadeiros.
+   *[other] { $n } só são impossíveis se os próprios totais anunciados pelo boletim forem tomados como verdadeiros.
 }
 bulletin-caption = Números anunciados comparados com as atas assinadas
 figure = Número
 announced = Anunciado
-sheets-allow = O que as atas assinadas permitem
+range-registry = Intervalo apenas com o limite do cadastro
+range-announced = Intervalo se os próprios totais do boletim forem verdadeiros
 verdict = Veredito
-basis-r_miss = limite superior: todos os eleitores das mesas faltantes
-basis-announced_valid = limite superior: os votos válidos que o próprio boletim deixa para as mesas faltantes
 bound-consistent = possível
 bound-below_counted = impossível: abaixo das atas assinadas
-bound-above_possible = impossível: acima do que as atas permitem
+bound-above-registry = impossível: acima do limite do cadastro
+bound-above-announced = impossível só se os próprios totais do boletim forem verdadeiros (dentro do limite do cadastro)
 bound-excess = diferença de { $n }
 round-summary = { $exact } de { $tested } contagens anunciadas são exatamente um percentual do total com { $decimals_n ->
     [one] uma casa decimal.
    *[other] { $decimals } casas decimais.
 }
-round-chance = Por acaso, cerca de { $p }.
+round-chance = Probabilidade segundo o modelo: cerca de { $p } (um teste a posteriori: ver abaixo).
+round-caveat = Esta probabilidade vale apenas sob o modelo; não é a probabilidade de os números terem sido inventados. O teste foi escolhido depois de se ver que os números eram redondos (a posteriori), por isso exagera a evidência.
 
 downloads-intro = Resultados calculados a partir das primeiras { $size } entradas do registro, para qualquer pessoa analisar.
 file = Arquivo

@@ -232,7 +232,22 @@ impl Tr {
         out
     }
 
-    /// A percentage with two decimals, or the word for unknown.
+    /// `part` of `whole` as a percentage with two decimals, rounded once
+    /// from the integers (`testigo_tally::report::pct2`), or the word for
+    /// unknown when `whole` is 0.
+    pub fn pct_of(&self, (part, whole): (u64, u64)) -> String {
+        match testigo_tally::report::pct2(part, whole) {
+            Some(p) => {
+                let (_, decimal) = self.lang.separators();
+                p.replace('.', &decimal.to_string()) + " %"
+            }
+            None => self.t("unknown"),
+        }
+    }
+
+    /// A percentage with two decimals, or the word for unknown. Only for a
+    /// value exact at two decimals (the turnout cap); a computed share is
+    /// printed with [`Tr::pct_of`], so it is rounded once.
     pub fn pct(&self, p: Option<f64>) -> String {
         match p {
             Some(p) if p.is_finite() => {
@@ -276,5 +291,9 @@ mod tests {
         assert_eq!(Tr::new(Lang::En).num(21_392_464), "21,392,464");
         assert_eq!(Tr::new(Lang::En).num(999), "999");
         assert_eq!(Tr::new(Lang::Pt).pct(Some(83.456)), "83,46 %");
+        // La Guaira's turnout, rounded once: 63.97498…% is 63.97, not 63.98.
+        assert_eq!(Tr::new(Lang::Es).pct_of((159_267, 248_952)), "63,97 %");
+        assert_eq!(Tr::new(Lang::En).pct_of((159_267, 248_952)), "63.97 %");
+        assert_eq!(Tr::new(Lang::En).pct_of((1, 0)), Tr::new(Lang::En).t("unknown"));
     }
 }

@@ -41,7 +41,7 @@ pub use evidence::{Evidence, EvidenceError, NewSheet, SheetRow};
 pub use official::{
     check_bulletin, compare_tables, logged_bulletins, official_tables_from_evidence, round_summaries, round_test,
     Bulletin, BulletinCheck, BulletinCount, ChanceModel, LoggedBulletinRef, OfficialError, OfficialTable,
-    TableComparison,
+    TableComparison, ROUND_CAVEAT,
 };
 pub use qr_problems::{add_qr_problems, QrProblem};
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};

@@ -25,8 +25,21 @@
 //!   votes (less the same exclusion allowance for valid votes). A candidate
 //!   cannot get more from the rest than the rest's valid votes.
 //!
-//! Outside the interval, the announcement contradicts the signed sheets;
-//! the finding carries the numbers.
+//! The two upper ends rest on different things and are reported apart, so a
+//! reader can tell which one a figure violates ([`BoundCheck::violates`]):
+//!
+//! - *the registry bound* ([`BoundCheck::range_registry`]): counted sheets
+//!   plus every registered voter at the tables without a sheet. It needs
+//!   nothing from the bulletin: a figure outside it is impossible whatever
+//!   the missing sheets say.
+//! - *the bulletin's own announced totals* ([`BoundCheck::range_announced`]):
+//!   counted sheets plus the valid votes the bulletin's own valid total
+//!   leaves outside them. A figure outside only this range contradicts the
+//!   bulletin's other figures given the signed sheets, not the registry.
+//!
+//! `lower_bound..=upper_bound` is the narrower of the two (both hold if the
+//! bulletin's totals are true), and `verdict` is judged against it, as
+//! before; the finding carries the numbers.
 //!
 //! # (b) Round percentages
 //!
@@ -40,6 +53,12 @@
 //! counts; when the tested counts add up to the total, the last one is
 //! (nearly) determined by the others, so the largest single probability is
 //! left out of the product (a conservative choice).
+//!
+//! The probability holds *under that model* only, and the test was chosen
+//! after the CNE's figures were seen to be round (post hoc): a pattern
+//! looked for because it was noticed is always unlikely by chance, so the
+//! p-value overstates the evidence. Every output says so
+//! ([`ROUND_CAVEAT`]).
 //!
 //! # (c) Per-table comparison
 //!
@@ -221,6 +240,12 @@ pub enum OfficialError {
     },
 }
 
+/// What every round-percentage probability is and is not, said wherever
+/// one is shown.
+pub const ROUND_CAVEAT: &str = "a chance under the model (each count equally likely anywhere near its value, counts \
+    independent), not the chance the figures were made up; the test was chosen after the figures were seen to be \
+    round (post hoc), so this probability overstates the evidence";
+
 /// The chance model of the round-percentage test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ChanceModel {
@@ -258,6 +283,59 @@ pub struct BoundCheck {
     pub verdict: &'static str,
     /// How far outside the interval (0 when consistent).
     pub excess: u64,
+    /// `[lowest, highest]` the figure can be on the registry bound alone:
+    /// counted sheets (less the exclusion allowance) up to counted
+    /// (conflicting tables at their highest) plus `R_miss`, every registered
+    /// voter at the tables without a sheet.
+    pub range_registry: [u64; 2],
+    /// `[lowest, highest]` the figure can be if the bulletin's own announced
+    /// valid total is taken as true: up to counted plus the valid votes it
+    /// leaves outside the counted tables. None when the bulletin announces no
+    /// valid total, and for the `valid` and `null` figures themselves.
+    pub range_announced: Option<[u64; 2]>,
+    /// The ranges the figure falls outside: `registry` (impossible whatever
+    /// the missing sheets say) and/or `announced` (contradicts the bulletin's
+    /// own totals given the sheets); empty when consistent with both.
+    pub violates: Vec<&'static str>,
+}
+
+impl BoundCheck {
+    /// Whether the figure is outside the range the registry bound alone
+    /// allows: impossible whatever the missing sheets say.
+    pub fn violates_registry(&self) -> bool {
+        self.violates.contains(&"registry")
+    }
+
+    /// One sentence naming the figure's basis and both ranges, for people
+    /// (`what` is how to call the figure, e.g. a candidate's name).
+    pub fn explain(&self, what: &str) -> String {
+        let [rlo, rhi] = self.range_registry;
+        let registry = format!(
+            "the registry bound alone (counted sheets plus every registered voter at tables without a sheet) \
+             allows {}..={}",
+            rlo, rhi
+        );
+        let announced = self
+            .range_announced
+            .map(|[alo, ahi]| format!("the bulletin's own announced valid total, if true, allows {alo}..={ahi}"));
+        let both = match &announced {
+            Some(a) => format!("{registry}; {a}"),
+            None => registry,
+        };
+        let judged = match (self.verdict, self.violates_registry()) {
+            ("consistent", _) => "consistent with both".to_string(),
+            ("below_counted", _) => {
+                format!("IMPOSSIBLE: {} below what the signed sheets already give, on either basis", self.excess)
+            }
+            (_, true) => format!("IMPOSSIBLE on the registry bound: {} above it", self.official.saturating_sub(rhi)),
+            _ => format!(
+                "impossible only if the bulletin's own totals are true: {} above that range, but within the \
+                 registry bound",
+                self.excess
+            ),
+        };
+        format!("{what} announced {}: {both}; {judged}", self.official)
+    }
 }
 
 /// The round-percentage test of one count.
@@ -294,6 +372,9 @@ pub struct RoundSummary {
     pub joint_probability: Option<f64>,
     /// How the product was formed.
     pub note: String,
+    /// What the probability is and is not ([`ROUND_CAVEAT`]): a chance
+    /// under the model, of a test chosen after the figures were seen.
+    pub caveat: &'static str,
     /// Per count.
     pub tests: Vec<RoundTest>,
 }
@@ -322,8 +403,9 @@ pub struct BulletinCheck {
 }
 
 impl BulletinCheck {
-    /// One paragraph for the text summary.
-    pub fn summary(&self) -> String {
+    /// One paragraph for the text summary. Figures are named by `name`
+    /// (candidate ids joined by `+`, or `valid`/`null`, as in [`BoundCheck::what`]).
+    pub fn summary_named(&self, name: &dyn Fn(&str) -> String) -> String {
         let mut s = match &self.logged {
             Some(l) => format!("Official {} ({l}): ", self.label),
             None => format!("Official {}: ", self.label),
@@ -331,12 +413,17 @@ impl BulletinCheck {
         if self.contradictions == 0 {
             s.push_str("consistent with the evidence");
         } else {
-            s.push_str(&format!("{} figure(s) IMPOSSIBLE given the signed sheets", self.contradictions));
+            let registry = self.bounds.iter().filter(|b| b.violates_registry()).count();
+            s.push_str(&format!(
+                "{} figure(s) contradict the signed sheets ({} IMPOSSIBLE whatever the missing sheets say, {} only \
+                 if the bulletin's own announced totals are true)",
+                self.contradictions,
+                registry,
+                self.contradictions - registry
+            ));
             for b in self.bounds.iter().filter(|b| b.verdict != "consistent") {
-                s.push_str(&format!(
-                    "; {} announced {} but the evidence requires {}..={} ({} by {})",
-                    b.what, b.official, b.lower_bound, b.upper_bound, b.verdict, b.excess
-                ));
+                s.push_str("; ");
+                s.push_str(&b.explain(&name(&b.what)));
             }
         }
         for r in &self.round_percentages {
@@ -346,11 +433,19 @@ impl BulletinCheck {
                     r.exact, r.tested, r.decimals
                 ));
                 if let Some(p) = r.joint_probability {
-                    s.push_str(&format!(" (chance about {p:.1e})"));
+                    s.push_str(&format!(" (chance about {p:.1e} under the model)"));
                 }
             }
         }
+        if self.round_percentages.iter().any(|r| r.joint_probability.is_some()) {
+            s.push_str(&format!(" [round-percentage chance: {}]", ROUND_CAVEAT));
+        }
         s
+    }
+
+    /// [`BulletinCheck::summary_named`] with figures named by their ids.
+    pub fn summary(&self) -> String {
+        self.summary_named(&|w| w.to_string())
     }
 }
 
@@ -437,11 +532,27 @@ pub fn round_summaries(counts: &[(String, u64)], total: u64, model: &ChanceModel
                         acc * p
                     }
                 });
-                (Some(p), "the counts add up to the total, so the least unlikely one is left out of the product".into())
+                (
+                    Some(p),
+                    "under the model; the counts add up to the total, so the least unlikely one is left out of the \
+                     product"
+                        .into(),
+                )
             } else {
-                (Some(exact.iter().product()), "product over the round counts, assumed independent".into())
+                (
+                    Some(exact.iter().product()),
+                    "under the model; product over the round counts, assumed independent".into(),
+                )
             };
-            RoundSummary { decimals: k, tested: tests.len(), exact: exact.len(), joint_probability: joint, note, tests }
+            RoundSummary {
+                decimals: k,
+                tested: tests.len(),
+                exact: exact.len(),
+                joint_probability: joint,
+                note,
+                caveat: ROUND_CAVEAT,
+                tests,
+            }
         })
         .collect()
 }
@@ -538,11 +649,13 @@ pub fn check_bulletin(
     let announced_rest = bulletin.valid.map(|v| v.saturating_sub(valid_min.saturating_sub(valid_allow)));
     let bound = |what: String, official: u64, counted_min: u64, counted_max: u64, allow: u64, rest: Option<u64>| {
         let lower = counted_min.saturating_sub(allow);
-        let (room, upper_basis) = match rest {
-            Some(r) if r < r_miss => (r, "announced_valid"),
-            _ => (r_miss, "r_miss"),
+        // Each basis on its own, so the reader sees which one a figure breaks.
+        let registry_upper = counted_max.saturating_add(r_miss);
+        let announced_upper = rest.map(|r| counted_max.saturating_add(r));
+        let (upper, upper_basis) = match announced_upper {
+            Some(a) if a < registry_upper => (a, "announced_valid"),
+            _ => (registry_upper, "r_miss"),
         };
-        let upper = counted_max.saturating_add(room);
         let (verdict, excess) = if official < lower {
             ("below_counted", lower - official)
         } else if official > upper {
@@ -550,6 +663,14 @@ pub fn check_bulletin(
         } else {
             ("consistent", 0)
         };
+        let outside = |hi: u64| official < lower || official > hi;
+        let mut violates = Vec::new();
+        if outside(registry_upper) {
+            violates.push("registry");
+        }
+        if announced_upper.is_some_and(outside) {
+            violates.push("announced");
+        }
         BoundCheck {
             what,
             official,
@@ -560,6 +681,9 @@ pub fn check_bulletin(
             upper_basis,
             verdict,
             excess,
+            range_registry: [lower, registry_upper],
+            range_announced: announced_upper.map(|a| [lower, a]),
+            violates,
         }
     };
     let mut bounds = Vec::new();

@@ -6,6 +6,11 @@
 //! there are no hash maps, and percentages are computed in integer
 //! arithmetic and rounded half up to 4 decimals before becoming JSON numbers,
 //! so two runs over the same log give byte-identical output.
+//!
+//! Printed percentages (text, CSV, the HTML report, the website) are not
+//! those JSON numbers rounded again: rounding 63.97498 to 63.9750 and then to
+//! 63.98 is wrong by a hundredth. They are [`percent_text`] of the integers
+//! behind them (the `*_ratio` methods), rounded once.
 
 use crate::certainty::{rivals, NodeCertainty, UnknownBound};
 use crate::evidence::Evidence;
@@ -26,6 +31,29 @@ pub fn percent(num: u64, den: u64) -> Option<f64> {
     // Units of 1e-4 percent: 100% = 1,000,000.
     let x = (num as u128 * 2_000_000 + den as u128) / (2 * den as u128);
     Some(x as f64 / 10_000.0)
+}
+
+/// `num / den` as a percentage with `decimals` decimals, rounded half up
+/// once from the integers (None if `den` is 0): 159,267 of 248,952 is
+/// 63.97498…%, `"63.97"` at 2 decimals. Every printed percentage comes from
+/// here, never from a rounded `f64` formatted again.
+pub fn percent_text(num: u64, den: u64, decimals: u32) -> Option<String> {
+    if den == 0 {
+        return None;
+    }
+    let scale = 10u128.pow(decimals);
+    // Units of 10^-decimals percent, rounded half up in integer arithmetic.
+    let x = (num as u128 * 100 * scale * 2 + den as u128) / (2 * den as u128);
+    Some(if decimals == 0 {
+        x.to_string()
+    } else {
+        format!("{}.{:0width$}", x / scale, x % scale, width = decimals as usize)
+    })
+}
+
+/// `num / den` as a percentage with two decimals, rounded once; see [`percent_text`].
+pub fn pct2(num: u64, den: u64) -> Option<String> {
+    percent_text(num, den, 2)
 }
 
 /// Parts per million as a percentage with 4 decimals.
@@ -175,10 +203,47 @@ pub struct UnitReport {
     pub coverage_registered_percent: Option<f64>,
     /// Ballots / registered voters over reporting tables that declare them, percent.
     pub turnout_percent: Option<f64>,
+    /// The ballots of `turnout_percent` (reporting tables that declare
+    /// registered voters; its denominator is `registered.reporting`), so
+    /// turnout can be printed from the integers.
+    pub turnout_voters: u64,
     /// Evidence sheets raising each flag, by code (every code listed, in code order).
     pub flags: Vec<FlagCount>,
     /// Can the missing tables change the leader?
     pub certainty: CertaintyReport,
+}
+
+impl UnitReport {
+    /// Reporting tables and all tables: `coverage_tables_percent` as integers.
+    pub fn coverage_tables_ratio(&self) -> (u64, u64) {
+        (self.tables.reporting, self.tables.total)
+    }
+
+    /// Registered voters of reporting tables and the registry they are a
+    /// share of, when `coverage_registered_percent` is known.
+    pub fn coverage_registered_ratio(&self) -> Option<(u64, u64)> {
+        self.coverage_registered_percent
+            .map(|_| (self.registered.reporting, self.registered.registry.unwrap_or(self.registered.declared)))
+    }
+
+    /// Ballots and registered voters of reporting tables that declare them:
+    /// `turnout_percent` as integers.
+    pub fn turnout_ratio(&self) -> (u64, u64) {
+        (self.turnout_voters, self.registered.reporting)
+    }
+
+    /// A candidate's votes and the valid votes: `share_percent` as integers.
+    pub fn share_ratio(&self, r: &CandidateResult) -> (u64, u64) {
+        (r.votes, self.valid)
+    }
+}
+
+impl CertaintyReport {
+    /// The worst-case lead (0 if none) and the most the missing tables could
+    /// add: `tipping_turnout_percent` as integers, when it is defined.
+    pub fn tipping_ratio(&self) -> Option<(u64, u64)> {
+        self.tipping_turnout_percent.map(|_| (self.lead_worst.max(0) as u64, self.r_miss))
+    }
 }
 
 /// One candidate's result at a node.
@@ -346,11 +411,11 @@ pub fn assumptions(options: &TallyOptions) -> Vec<String> {
         ),
         format!("Sheets agree when every count (each candidate, null, blank) is equal; sources are independent when they come from {indep}."),
         "A table is missing (no sheet), single (one independent source), corroborated (two or more independent sources agree) or conflicting (sheets disagree).".into(),
-        "Counted: the table's only variant; for conflicting tables the variant with the most independent sources, ties to the earliest in the log. votes_min/votes_max bound every candidate over all variants.".into(),
+        "Counted: the table's only variant; for conflicting tables the variant with the most independent sources, ties to the earliest in the log. The lowest and highest a candidate can have (votes_min and votes_max) take every conflicting table at its lowest or highest variant for that candidate.".into(),
         "Voters are the ballots counted (valid + null + blank); turnout uses only reporting tables that declare registered voters.".into(),
-        "Certainty: D = leader's votes_min − rival's votes_max (conflicting tables at their worst for the leader). R_miss = declared registry of missing tables, plus for missing tables without one the smaller of max_table_voters each and (nationally) the election's registry minus the registered voters covered.".into(),
+        "Certainty: the worst-case lead (lead_worst, written D) is the leader's votes with every conflicting table at its lowest for the leader, minus the rival's votes with every conflicting table at its highest for the rival. The most the missing tables could add (r_miss, written R_miss; also called the registry bound) is the registered voters of the tables without a sheet; for such tables that declare none, the smaller of the most one table may hold (max_table_voters) each and, nationally, what remains of the election's registry after the registered voters already covered.".into(),
         format!(
-            "Decided iff D > R_miss against every rival; decided at cap iff D > τ·R_miss with τ = {}%; tipping turnout = D / R_miss.",
+            "Decided when the worst-case lead is larger than the most the missing tables could add, against every rival; decided at the cap when it is larger than the turnout cap (written τ, {}%) times that; the tipping turnout is the worst-case lead divided by the most the missing tables could add: the turnout they would need, every vote for the rival, to overturn the lead.",
             ppm_percent(options.turnout_cap_ppm as u64)
         ),
     ]
@@ -573,6 +638,7 @@ fn node_report(election: &ElectionDef, geo: &Geography, ct: &ContestTally, node:
         votes_not_reported: c.votes_not_reported,
         coverage_registered_percent: coverage_registered,
         turnout_percent: percent(c.voters_registry_known, c.registered_reporting),
+        turnout_voters: c.voters_registry_known,
         flags: Flag::ALL.iter().map(|&f| FlagCount { code: f.code(), sheets: c.flags[f as usize] }).collect(),
         certainty,
     }
@@ -617,7 +683,7 @@ impl TallyReport {
         out.push('\n');
         for c in &self.contests {
             for u in std::iter::once(&c.national).chain(&c.units) {
-                let opt = |x: Option<f64>| x.map(fmt_pct).unwrap_or_default();
+                let ratio = |(n, d): (u64, u64)| pct2(n, d).unwrap_or_default();
                 let _ = write!(
                     out,
                     "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -641,9 +707,9 @@ impl TallyReport {
                     if u.tables.denominator == "unknown" {
                         "unknown".to_string()
                     } else {
-                        opt(u.coverage_tables_percent)
+                        ratio(u.coverage_tables_ratio())
                     },
-                    opt(u.turnout_percent),
+                    ratio(u.turnout_ratio()),
                     csv_field(u.certainty.leader.as_deref().unwrap_or("")),
                     csv_field(u.certainty.rival.as_deref().unwrap_or("")),
                     u.certainty.lead_worst,
@@ -681,15 +747,15 @@ impl TallyReport {
                 "Tables: {} of {} reporting ({}): {} corroborated, {} single source, {} conflicting; {} missing{}",
                 t.reporting,
                 t.total,
-                pct_text(n.coverage_tables_percent),
+                pct_text(n.coverage_tables_ratio()),
                 t.corroborated,
                 t.single,
                 t.conflicting,
                 t.missing,
                 if t.undeclared > 0 { format!(" ({} not in the geography)", t.undeclared) } else { String::new() }
             );
-            if let Some(cov) = n.coverage_registered_percent {
-                let _ = writeln!(s, "Registered voters covered: {} ({})", n.registered.reporting, fmt_pct(cov) + "%");
+            if let Some(cov) = n.coverage_registered_ratio() {
+                let _ = writeln!(s, "Registered voters covered: {} ({})", n.registered.reporting, pct_text(cov));
             }
             let _ = writeln!(
                 s,
@@ -698,7 +764,7 @@ impl TallyReport {
                 n.null,
                 n.blank,
                 n.voters,
-                pct_text(n.turnout_percent)
+                pct_text(n.turnout_ratio())
             );
             if n.null_not_reported > 0 || n.votes_not_reported > 0 {
                 let _ = writeln!(
@@ -725,14 +791,15 @@ impl TallyReport {
                     "  {:<width$}  {:>12}  {:>9}{}",
                     info.name,
                     r.votes,
-                    pct_text(r.share_percent),
+                    pct_text(n.share_ratio(r)),
                     bounds,
                     width = width
                 );
             }
             let _ = writeln!(s, "{}", certainty_text(c, &n.certainty));
+            let what = |w: &str| figure_name(c, w);
             for b in &c.official {
-                let _ = writeln!(s, "{}", b.summary());
+                let _ = writeln!(s, "{}", b.summary_named(&what));
             }
             for p in &c.qr_unreadable {
                 let _ = writeln!(
@@ -772,14 +839,15 @@ impl TallyReport {
                     } else {
                         u.certainty.verdict
                     };
+                    let share = u.candidates.iter().find(|r| r.id == leader).map(|r| u.share_ratio(r));
                     let _ = writeln!(
                         s,
                         "  {:<24} {:>6}/{:<6} tables, leader {} ({}), {}",
                         u.name,
                         u.tables.reporting,
                         total,
-                        leader,
-                        pct_text(u.candidates.iter().find(|r| r.id == leader).and_then(|r| r.share_percent)),
+                        figure_name(c, leader),
+                        share.map(pct_text).unwrap_or_else(|| "n/a".into()),
                         verdict
                     );
                 }
@@ -812,18 +880,36 @@ fn certainty_text(c: &ContestReport, cert: &CertaintyReport) -> String {
                 "unknown" => "NO VERDICT: the table count is unknown, so nothing bounds what is missing",
                 _ => "NOT decided",
             },
-            cert.tipping_turnout_percent.map(|p| format!(" (tipping turnout {}%)", fmt_pct(p))).unwrap_or_default()
+            cert.tipping_ratio().map(|r| format!(" (tipping turnout {})", pct_text(r))).unwrap_or_default()
         ),
     }
 }
 
-/// Formats a percentage with exactly two decimals (from the 4-decimal value).
+/// Formats a percentage with exactly two decimals. Only for values that
+/// are exact at 4 decimals (the turnout cap, from parts per million); a
+/// computed share is printed from its integers ([`pct2`]) so it is rounded
+/// once.
 pub fn fmt_pct(p: f64) -> String {
     format!("{p:.2}")
 }
 
-fn pct_text(p: Option<f64>) -> String {
-    p.map(|p| fmt_pct(p) + "%").unwrap_or_else(|| "n/a".into())
+/// `num / den` with two decimals and `%`, rounded once, or `n/a`.
+fn pct_text((num, den): (u64, u64)) -> String {
+    pct2(num, den).map(|p| p + "%").unwrap_or_else(|| "n/a".into())
+}
+
+/// How to call an announced figure (`BoundCheck::what`, candidate ids
+/// joined by `+`, or `valid`/`null`) for people: candidates by name.
+pub fn figure_name(c: &ContestReport, what: &str) -> String {
+    match what {
+        "valid" => "valid votes".into(),
+        "null" => "null votes".into(),
+        _ => what
+            .split('+')
+            .map(|id| c.candidates.iter().find(|k| k.id == id).map_or(id, |k| k.name.as_str()))
+            .collect::<Vec<_>>()
+            .join(" + "),
+    }
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).

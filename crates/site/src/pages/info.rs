@@ -1,7 +1,7 @@
 //! Search, official bulletins, downloads and the observers' page.
 
 use maud::{html, Markup};
-use testigo_tally::official::BulletinCheck;
+use testigo_tally::official::{BoundCheck, BulletinCheck};
 
 use super::geo::search_form;
 use super::{candidate_name, layout, utc, Ctx};
@@ -59,8 +59,9 @@ pub fn search(cx: &Ctx<'_>, query: Option<&str>) -> Markup {
     layout(cx, &cx.t("nav-search"), body, &["assets/js/search.js"])
 }
 
-/// `/{lang}/bulletins/`: each announced figure against what the signed
-/// sheets allow, and the round-percentage test.
+/// `/{lang}/bulletins/`: each announced figure against the two ranges the
+/// signed sheets allow (on the registry bound alone, and if the bulletin's
+/// own totals are true), and the round-percentage test with its caveat.
 pub fn bulletins(cx: &Ctx<'_>) -> Markup {
     let snap = cx.snap;
     let body = html! {
@@ -70,8 +71,10 @@ pub fn bulletins(cx: &Ctx<'_>) -> Markup {
             summary { (cx.t("bulletins-assumptions")) }
             ul {
                 li { (cx.t("bulletins-lower")) }
-                li { (cx.t("bulletins-upper")) }
+                li { (cx.t("bulletins-upper-registry")) }
+                li { (cx.t("bulletins-upper-announced")) }
                 li { (cx.t("bulletins-round")) }
+                li { (cx.t("bulletins-tables")) }
             }
         }
         @for (ci, contest) in snap.election.contests.iter().enumerate() {
@@ -84,6 +87,16 @@ pub fn bulletins(cx: &Ctx<'_>) -> Markup {
     layout(cx, &cx.t("nav-bulletins"), body, &[])
 }
 
+/// The message id of a figure's finding: which basis it breaks, if any.
+fn finding(x: &BoundCheck) -> &'static str {
+    match (x.verdict, x.violates_registry()) {
+        ("consistent", _) => "bound-consistent",
+        ("below_counted", _) => "bound-below_counted",
+        (_, true) => "bound-above-registry",
+        _ => "bound-above-announced",
+    }
+}
+
 fn bulletin(cx: &Ctx<'_>, contest: &testigo_election::Contest, b: &BulletinCheck) -> Markup {
     let what = |w: &str| -> String {
         match w {
@@ -92,6 +105,9 @@ fn bulletin(cx: &Ctx<'_>, contest: &testigo_election::Contest, b: &BulletinCheck
             _ => w.split('+').map(|id| candidate_name(contest, id)).collect::<Vec<_>>().join(" + "),
         }
     };
+    let range = |[lo, hi]: [u64; 2]| format!("{} – {}", cx.tr.num(lo), cx.tr.num(hi));
+    let on_registry = b.bounds.iter().filter(|x| x.violates_registry()).count() as u64;
+    let announced_only = (b.contradictions as u64).saturating_sub(on_registry);
     html! {
         section.bulletin {
             h2 { (b.label) }
@@ -100,22 +116,30 @@ fn bulletin(cx: &Ctx<'_>, contest: &testigo_election::Contest, b: &BulletinCheck
                 p.ok { strong { (cx.t("bulletin-consistent")) } }
             } @else {
                 p.bad { strong { (cx.ta("bulletin-impossible", &[("n", Arg::Num(b.contradictions as u64))])) } }
+                ul {
+                    @if on_registry > 0 { li { (cx.ta("bulletin-impossible-registry", &[("n", Arg::Num(on_registry))])) } }
+                    @if announced_only > 0 { li { (cx.ta("bulletin-impossible-announced", &[("n", Arg::Num(announced_only))])) } }
+                }
             }
             div.scroll { table {
                 caption { (cx.t("bulletin-caption")) }
                 thead { tr {
                     th scope="col" { (cx.t("figure")) }
                     th scope="col" { (cx.t("announced")) }
-                    th scope="col" { (cx.t("sheets-allow")) }
+                    th scope="col" { (cx.t("range-registry")) }
+                    th scope="col" { (cx.t("range-announced")) }
                     th scope="col" { (cx.t("verdict")) }
                 } }
                 tbody { @for x in &b.bounds {
                     tr {
                         th scope="row" { (what(&x.what)) }
                         td.num { (cx.tr.num(x.official)) }
-                        td.num { (cx.tr.num(x.lower_bound)) " – " (cx.tr.num(x.upper_bound)) br; small { (cx.t(&format!("basis-{}", x.upper_basis))) } }
+                        td.num.bad[x.violates_registry()] { (range(x.range_registry)) }
+                        td.num.bad[x.violates.contains(&"announced")] {
+                            @match x.range_announced { Some(r) => (range(r)), None => "—" }
+                        }
                         td class=(if x.verdict == "consistent" { "ok" } else { "bad" }) {
-                            (cx.t(&format!("bound-{}", x.verdict)))
+                            (cx.t(finding(x)))
                             @if x.excess > 0 { br; small { (cx.ta("bound-excess", &[("n", Arg::Num(x.excess))])) } }
                         }
                     }
@@ -129,6 +153,9 @@ fn bulletin(cx: &Ctx<'_>, contest: &testigo_election::Contest, b: &BulletinCheck
                 ul { @for t in rp.tests.iter().filter(|t| t.exact) {
                     li { (what(&t.what)) ": " (cx.tr.num(t.votes)) " = " (t.percent) " % × " (cx.tr.num(t.total)) }
                 } }
+            }
+            @if b.round_percentages.iter().any(|rp| rp.joint_probability.is_some()) {
+                p.muted { (cx.t("round-caveat")) }
             }
         }
     }

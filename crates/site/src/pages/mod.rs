@@ -166,7 +166,7 @@ pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: b
             dd {
                 @if complete_list || national {
                     (cx.ta("coverage-tables-value", &[("reporting", Arg::Num(u.tables.reporting)), ("total", Arg::Num(u.tables.total))]))
-                    " (" (tr.pct(u.coverage_tables_percent)) ")"
+                    " (" (tr.pct_of(u.coverage_tables_ratio())) ")"
                 } @else {
                     (cx.ta("coverage-tables-listed", &[("reporting", Arg::Num(u.tables.reporting)), ("total", Arg::Num(u.tables.total))]))
                 }
@@ -179,10 +179,10 @@ pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: b
             }
             dt { (cx.t("coverage-registered")) }
             dd {
-                @match u.coverage_registered_percent {
-                    Some(p) => {
+                @match u.coverage_registered_ratio() {
+                    Some(ratio) => {
                         (cx.ta("coverage-registered-value", &[("reporting", Arg::Num(u.registered.reporting)), ("total", Arg::Num(u.registered.registry.unwrap_or(u.registered.declared)))]))
-                        " (" (tr.pct(Some(p))) ")"
+                        " (" (tr.pct_of(ratio)) ")"
                     }
                     None => {
                         (cx.ta("coverage-registered-unknown", &[("reporting", Arg::Num(u.registered.reporting)), ("unknown", Arg::Num(u.registered.tables_unknown))]))
@@ -304,7 +304,7 @@ pub fn results_chart(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport) -> Markup 
                         }
                         td.bar {
                             span.bar style=(PreEscaped(format!("width:{:.1}%", 100.0 * r.votes as f64 / max as f64))) {}
-                            span.share { (cx.tr.pct(r.share_percent)) }
+                            span.share { (cx.tr.pct_of(u.share_ratio(r))) }
                         }
                     }
                 }

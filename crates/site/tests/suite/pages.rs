@@ -141,3 +141,81 @@ fn server_search_finds_units_and_tables() {
     let html = page(&f.reg, Lang::En, &Page::Search, Some("t3"));
     assert!(html.contains("../en/t/T3.html"), "{}", excerpt(&html, "results"));
 }
+
+/// The bulletins page names the basis of each impossibility and gives both
+/// ranges, and says the round-percentage chance is under the model and post
+/// hoc, in every language: a figure above what the bulletin's own valid total
+/// allows but within the registry bound is impossible only if that total is
+/// true; one below the counted sheets is impossible on either basis.
+#[test]
+fn bulletins_name_the_basis_and_give_both_ranges() {
+    use testigo_tally::{check_bulletin, Bulletin, BulletinCount, ChanceModel, Node};
+    let f = fixture();
+    let mut snap = snapshot(&f.reg);
+    let ct = &snap.tally.contests[0];
+    let (vmin, vmax) = (ct.votes_min(Node::National).to_vec(), ct.votes_max(Node::National).to_vec());
+    let valid: u64 = vmin.iter().sum();
+    assert!(ct.certainty(Node::National).r_miss > 0, "the test needs tables without a sheet");
+    let contest = &snap.election.contests[0];
+    let count = |k: usize, votes: u64| BulletinCount {
+        candidates: vec![contest.candidates[k].id.clone()],
+        votes,
+        percent: None,
+    };
+    let b = Bulletin {
+        label: "Authority bulletin".into(),
+        source: "test".into(),
+        contest: contest.id.clone(),
+        unit: None,
+        // a: one vote more than its sheets give, with no valid votes left
+        // for the missing tables by the bulletin's own total; b: below its sheets.
+        counts: vec![count(0, vmax[0] + 1), count(1, vmin[1] - 1)],
+        valid: Some(valid),
+        null: None,
+        voters: None,
+        registry: None,
+        tables_counted_percent: None,
+    };
+    let check = check_bulletin(&snap.election, &snap.geo, &snap.evidence, ct, &b, &ChanceModel::default()).unwrap();
+    assert_eq!(check.bounds[0].violates, ["announced"]);
+    assert_eq!(check.bounds[1].violates, ["registry", "announced"]);
+    snap.report.contests[0].official.push(check);
+    for (lang, words) in [
+        (
+            Lang::En,
+            [
+                "Range on the registry bound alone",
+                "impossible only if the bulletin&#39;s own totals are true",
+                "post hoc",
+            ],
+        ),
+        (
+            Lang::Es,
+            [
+                "Rango solo con la cota del registro",
+                "imposible solo si los propios totales del boletín son ciertos",
+                "a posteriori",
+            ],
+        ),
+        (
+            Lang::Pt,
+            [
+                "Intervalo apenas com o limite do cadastro",
+                "impossível só se os próprios totais do boletim forem verdadeiros",
+                "a posteriori",
+            ],
+        ),
+    ] {
+        let html = render(&snap, lang, &Page::Bulletins, None, None, true).unwrap();
+        assert!(!html.contains('⟦'), "a message is missing: {}", excerpt(&html, "⟦"));
+        for w in words {
+            let w = if html.contains(w) { w.to_string() } else { w.replace("&#39;", "'") };
+            assert!(html.contains(&w), "{}: {w:?} not on the page", lang.code());
+        }
+        // Both ranges of Candidate a: the registry bound's upper end and the announced one.
+        let a = &snap.report.contests[0].official[0].bounds[0];
+        let announced = a.range_announced.unwrap();
+        let tr = testigo_site::Tr::new(lang);
+        assert!(html.contains(&tr.num(a.range_registry[1])) && html.contains(&tr.num(announced[1])), "{}", lang.code());
+    }
+}

@@ -7,3 +7,4 @@ mod common;
 mod official;
 mod properties;
 mod tally;
+mod wording;

@@ -124,6 +124,42 @@ fn bulletin_2_contradicts_the_sheets() {
     assert!(check.summary().contains("IMPOSSIBLE"));
 }
 
+/// Each finding names its basis and gives both ranges: on the registry bound
+/// alone (every registered voter at tables without a sheet) Maduro's
+/// 6,408,844 is possible; it is impossible only if the bulletin's own valid
+/// total is true. González below the counted sheets is impossible on either.
+#[test]
+fn bulletin_2_names_the_basis_of_each_impossibility() {
+    let (def, geo, ev) = venezuela_v2();
+    let tally = tabulate(&def, &geo, &ev, &TallyOptions::default());
+    let check = check_bulletin(&def, &geo, &ev, &tally.contests[0], &bulletin_2(), &ChanceModel::default()).unwrap();
+    let b = |what: &str| check.bounds.iter().find(|b| b.what == what).unwrap().clone();
+    let nm = b("NM");
+    let r_miss = 10_503_989;
+    assert_eq!(nm.range_registry, [nm.lower_bound, 3_316_142 + r_miss]);
+    assert_eq!(nm.range_announced, Some([nm.lower_bound, nm.upper_bound]));
+    assert_eq!(nm.violates, ["announced"]);
+    assert!(!nm.violates_registry());
+    let text = nm.explain("Nicolás Maduro");
+    assert!(text.contains("impossible only if the bulletin's own totals are true"), "{text}");
+    assert!(text.contains(&format!("allows {}..={}", nm.lower_bound, 3_316_142 + r_miss)), "{text}");
+    assert!(text.contains(&format!("allows {}..={}", nm.lower_bound, nm.upper_bound)), "{text}");
+    let eg = b("EG");
+    assert_eq!(eg.violates, ["registry", "announced"]);
+    assert!(eg.explain("EG").contains("IMPOSSIBLE: "), "{}", eg.explain("EG"));
+    // The bulletin's own totals have no announced range of their own.
+    assert_eq!((b("valid").range_announced, b("null").range_announced), (None, None));
+    assert!(b("valid").violates.is_empty());
+    let s = check.summary();
+    assert!(s.contains("(1 IMPOSSIBLE whatever the missing sheets say, 1 only if the bulletin's own"), "{s}");
+    // JSON: the old fields as they were, the new ones beside them.
+    let j = serde_json::to_value(&nm).unwrap();
+    assert_eq!(j["upper_basis"], "announced_valid");
+    assert_eq!(j["verdict"], "above_possible");
+    assert_eq!(j["range_registry"][1], 3_316_142 + r_miss);
+    assert_eq!(j["violates"], serde_json::json!(["announced"]));
+}
+
 #[test]
 fn bulletin_1_round_percentages_and_impossibility() {
     let (def, geo, ev) = venezuela_v2();

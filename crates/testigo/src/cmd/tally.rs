@@ -181,7 +181,11 @@ fn units_text(report: &TallyReport) -> String {
         s.push_str(&format!("\n{} by unit:\n", c.name));
         for u in &c.units {
             let leader = u.certainty.leader.as_deref().unwrap_or("-");
-            let share = u.candidates.iter().find(|r| r.id == leader).and_then(|r| r.share_percent);
+            // Rounded once from the integers, not from the 4-decimal JSON value.
+            let share = u.candidates.iter().find(|r| r.id == leader).and_then(|r| {
+                let (n, d) = u.share_ratio(r);
+                testigo_tally::report::pct2(n, d)
+            });
             s.push_str(&format!(
                 "  {:<10} {:<12} {:<28} {:>5}/{:<5} tables  valid {:>9}  leader {} {}  {}\n",
                 u.level,
@@ -191,7 +195,7 @@ fn units_text(report: &TallyReport) -> String {
                 u.tables.total,
                 u.valid,
                 leader,
-                share.map(|p| format!("{p:.2}%")).unwrap_or_default(),
+                share.map(|p| p + "%").unwrap_or_default(),
                 u.certainty.verdict
             ));
         }

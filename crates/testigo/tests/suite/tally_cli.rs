@@ -201,7 +201,7 @@ fn bulletins_are_checked_and_bad_files_refused() {
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     assert!(html.matches("<svg").count() >= 4, "results, certainty, coverage, official charts");
-    assert!(html.contains("Official: lower") && html.contains("below counted"));
+    assert!(html.contains("Official: lower") && html.contains("impossible: below what the signed sheets already give"));
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"), "nothing fetched");
 }
 
@@ -262,6 +262,12 @@ fn venezuela_demo_findings() {
     let out = run_ok(&["demo", "--dir", dir.to_str().unwrap(), "--no-serve", "--quiet"]);
     assert!(out.contains("CNE bulletin 2"), "the demo prints the findings: {out}");
     assert!(out.contains("IMPOSSIBLE"), "{out}");
+    // Each impossibility names its basis: Maduro's figure in bulletin 2 breaks
+    // only the bulletin's own valid total, not the registry bound.
+    assert!(out.contains("Nicolás Maduro announced 6408844:"), "{out}");
+    assert!(out.contains("impossible only if the bulletin's own totals are true"), "{out}");
+    assert!(out.contains("(chance about 9.9e-9 under the model)"), "{out}");
+    assert!(out.contains("post hoc"), "{out}");
 
     // Per publication, through the signer filter (data/venezuela-2024/README.md).
     for (key, sheets, valid, null, eg, nm, others) in [
@@ -317,4 +323,18 @@ fn venezuela_demo_findings() {
     assert_eq!(eg["verdict"], "below_counted", "{eg}");
     assert_eq!(u(&eg["official"]), 5_326_104);
     assert!(u(&eg["lower_bound"]) > 5_326_104, "{eg}");
+    assert_eq!(eg["violates"], serde_json::json!(["registry", "announced"]), "{eg}");
+    // Maduro's 6,408,844 is above what the bulletin's own valid total leaves
+    // room for, but on the registry bound alone he could reach 6,734,404:
+    // the basis is named, and both ranges are given.
+    let nm = b2["bounds"].as_array().unwrap().iter().find(|b| b["what"] == "NM").unwrap();
+    assert_eq!((nm["verdict"].as_str(), nm["upper_basis"].as_str()), (Some("above_possible"), Some("announced_valid")));
+    assert_eq!(nm["violates"], serde_json::json!(["announced"]), "{nm}");
+    assert_eq!(u(&nm["range_registry"][1]), 6_734_404, "{nm}");
+    assert_eq!(u(&nm["range_announced"][1]), u(&nm["upper_bound"]), "{nm}");
+    // La Guaira's turnout, 159,267 of 248,952 registered voters (63.97498…%),
+    // is printed rounded once.
+    let csv = run_ok(&["tally", "--dir", dir.to_str().unwrap(), "--csv"]);
+    let guaira = csv.lines().find(|l| l.contains("LA GUAIRA")).unwrap();
+    assert!(guaira.contains(",248952,") && guaira.contains(",63.97,"), "{guaira}");
 }
