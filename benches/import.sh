@@ -31,8 +31,8 @@ for i in $(seq "$ROUNDS"); do
   for kind in dedicated general; do
     d="$W/$kind-$i"
     cp -r "$W/base" "$d"
-    "$T" keygen --name "bench-$kind-$i.example" --out "$W/$kind-$i.key" >/dev/null
-    "$T" enroll --dir "$d" --key "$W/$kind-$i.key.vkey" --role importer --holder bench --organisation "bench $kind" >/dev/null
+    "$T" keygen --name "bench-$kind-$i.example" --out "$W/$kind-$i.key" >/dev/null 2>&1
+    "$T" enroll --dir "$d" --key "$W/$kind-$i.key.vkey" --role importer --holder bench --organisation "bench $kind" >/dev/null 2>&1
     if [ "$kind" = dedicated ]; then
       args=(--format venezuela-2024 "$W/RESULTADOS_2024_CSV_V2.csv")
     else

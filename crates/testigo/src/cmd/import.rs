@@ -70,6 +70,10 @@ pub struct ImportArgs {
     /// count, and every logged sheet equal to its row). Exit status 0 if so, 1 if not.
     #[arg(long)]
     check: bool,
+    /// With --check: the name the file was imported under, when this copy is saved under another name
+    /// (rows are then compared with that import's sheets).
+    #[arg(long = "as", value_name = "NAME", requires = "check")]
+    imported_as: Option<String>,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -199,7 +203,7 @@ pub fn print_tally(name: &str, t: &Tally) {
 pub fn run(a: ImportArgs) -> anyhow::Result<ExitCode> {
     let (name, bytes) = read_dataset(&a.file, a.max_gunzip_mib)?;
     if a.check {
-        return check(&a, &name, &bytes);
+        return check(&a, a.imported_as.as_deref().unwrap_or(&name), &bytes);
     }
     let Some(key) = &a.key else { bail!("give --key FILE: the importer's enrolled private key") };
     let signer = super::keys::load_signer(key)?;
@@ -267,6 +271,12 @@ fn check(a: &ImportArgs, name: &str, bytes: &[u8]) -> anyhow::Result<ExitCode> {
     let refs: Vec<(u64, &Sheet)> = logged.iter().map(|(i, s)| (*i, s)).collect();
     let report = testigo_datasets::general::check(&file, election, &manifests, &refs);
     print_check(&file, &report);
+    if report.manifests.is_empty() && !manifests.is_empty() {
+        println!("  the log's imports (pass --as NAME to compare this file's rows with one of them):");
+        for (index, m) in &manifests {
+            println!("    {} ({} rows, SHA-256 {}), manifest at log index {index}", m.name, m.rows, m.sha256);
+        }
+    }
     Ok(if report.faithful() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
