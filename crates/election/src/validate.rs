@@ -67,12 +67,15 @@ pub(crate) fn check_fields(sheet: &Sheet) -> Result<(), Rejection> {
     }
 }
 
+/// Votes in candidate order, and the positions of candidates not reported.
+pub(crate) type ResolvedVotes = (Box<[u64]>, Box<[u16]>);
+
 /// Maps the sheet's votes onto the contest's candidate order (absent
 /// candidates count 0) and its not-reported candidates onto positions;
 /// refuses unknown candidates, a not-reported list that is not sorted and
 /// free of repeats or that names a candidate with votes, and a sheet that
 /// reports no figure at all.
-pub(crate) fn resolve_votes(contest: &Contest, sheet: &Sheet) -> Result<(Box<[u64]>, Box<[u16]>), Rejection> {
+pub(crate) fn resolve_votes(contest: &Contest, sheet: &Sheet) -> Result<ResolvedVotes, Rejection> {
     let position = |cand: &String| {
         contest.candidate_position(cand).ok_or_else(|| Rejection::UnknownCandidate {
             contest: contest.id.clone(),

@@ -192,7 +192,14 @@ fn import_check_passes_on_the_file_and_names_a_changed_digit() {
     assert!(text(&out).contains("--as NAME") && text(&out).contains("decodes.csv (2 rows"), "{}", text(&out));
     // Compared as the file imported under that name, the changed row is named.
     let out = run(&[
-        "import", "--dir", dir.to_str().unwrap(), "--format", "testigo-csv", "--check", "--as", "decodes.csv",
+        "import",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--format",
+        "testigo-csv",
+        "--check",
+        "--as",
+        "decodes.csv",
         other.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
