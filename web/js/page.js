@@ -126,6 +126,26 @@ async function run() {
       pre.textContent = `${text.qr}\n${qr}`;
       pre.hidden = false;
     }
+    // Where an imported sheet comes from, as signed: the data set, its line,
+    // and the row's own reference (a link only for http(s) addresses).
+    const dataset = sheet.value.dataset;
+    const where = document.querySelector(`p[data-dataset-for="${s.index}"]`);
+    if (dataset && where) {
+      where.textContent = `${text.dataset} ${dataset.name}, ${text.line} ${dataset.row}`;
+      if (dataset.reference !== undefined) {
+        where.append(" · ");
+        if (/^https?:\/\//.test(dataset.reference)) {
+          const a = document.createElement("a");
+          a.href = dataset.reference;
+          a.rel = "noopener noreferrer";
+          a.textContent = dataset.reference;
+          where.append(a);
+        } else {
+          where.append(dataset.reference);
+        }
+      }
+      where.hidden = false;
+    }
     const logged = sheet.value.photo_sha256;
     if (s.photo && logged !== s.photo) throw new Error(`sheet ${s.index}: the page shows photo ${s.photo}, the log names ${logged}`);
     if (logged && document.querySelector(`img[src$="${logged}"]`)) {

@@ -62,6 +62,8 @@ fn verify_box(cx: &Ctx<'_>, view: &TableView) -> Markup {
             "consistent": cx.t("verify-step-consistent"),
             "first": cx.t("verify-step-first"),
             "qr": cx.t("verify-qr-payload"),
+            "dataset": cx.t("verify-dataset"),
+            "line": cx.t("verify-dataset-line"),
         },
     });
     // JSON inside <script> must not be able to close it.
@@ -95,13 +97,17 @@ fn comparison(cx: &Ctx<'_>, contest: &Contest, sheets: &[&SheetInfo]) -> Markup 
         })
         .collect();
     rows.push((cx.t("null-votes"), "null".into(), sheets.iter().map(|s| s.null).collect(), reference.null));
+    let any_unreported = rows.iter().any(|(_, _, values, _)| values.iter().any(Option::is_none));
     if sheets.iter().any(|s| s.blank.is_some()) {
         rows.push((cx.t("blank-votes"), "blank".into(), sheets.iter().map(|s| s.blank).collect(), reference.blank));
     }
     html! {
         div.scroll {
             table.compare {
-                caption { (cx.t("compare-caption")) }
+                caption {
+                    (cx.t("compare-caption"))
+                    @if any_unreported { br; small { (cx.t("compare-not-reported")) } }
+                }
                 thead { tr {
                     th scope="col" { (cx.t("candidate")) }
                     @for s in sheets {
@@ -169,6 +175,7 @@ fn sheet_card(cx: &Ctx<'_>, s: &SheetInfo) -> Markup {
                 @if let Some(q) = &s.photo_qr { dt { (cx.t("qr-photo")) } dd { (qr_check(cx, q)) } }
             }
             pre.qr-payload hidden data-qr-for=(s.index) {}
+            p.provenance hidden data-dataset-for=(s.index) {}
             @if let Some(h) = &s.photo {
                 figure {
                     @let url = cx.asset(&format!("blob/sha256/{h}"));

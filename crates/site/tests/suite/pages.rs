@@ -219,3 +219,22 @@ fn bulletins_name_the_basis_and_give_both_ranges() {
         assert!(html.contains(&tr.num(a.range_registry[1])) && html.contains(&tr.num(announced[1])), "{}", lang.code());
     }
 }
+
+#[test]
+fn a_figure_not_reported_shows_a_dash_not_a_difference() {
+    let mut f = fixture();
+    // Org C's sheet for T2 reports the candidates but not the null votes.
+    let mut silent = crate::fixture::sheet("T2", testigo_election::Source::Witness, 30, 40, 0, 0);
+    silent.null = None;
+    silent.voters = None;
+    let applied = f.submit(&testigo_election::Entry::Sheet(silent), &crate::fixture::key("c.example", 5));
+    assert!(applied.flags.is_empty(), "{:?}", applied.flags);
+    for lang in LANGS {
+        let html = page(&f.reg, lang, &Page::Table("T2".into()), None);
+        // Still corroborated, nothing marked as differing, the dash explained.
+        assert_eq!(html.matches("num differs").count(), 0, "{}", excerpt(&html, "differs"));
+        assert!(html.contains("data-k=\"null\" data-n=\"\""), "{}", excerpt(&html, "data-k=\"null\""));
+        assert!(html.contains("data-dataset-for="));
+        assert!(html.contains("<small>– : "), "{}", excerpt(&html, "caption"));
+    }
+}

@@ -73,7 +73,7 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    fn submit(&mut self, entry: &Entry, signer: &Signer) -> Applied {
+    pub fn submit(&mut self, entry: &Entry, signer: &Signer) -> Applied {
         let bytes = encode_signed(entry, signer).unwrap();
         let index = self.reg.next_index();
         let applied = self.reg.apply(index, &bytes).unwrap_or_else(|e| panic!("entry {index} rejected: {e}"));
