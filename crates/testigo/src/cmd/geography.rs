@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use testigo_election::{Entry, Geography};
+use testigo_election::{Entry, Geography, GeographyChunk};
 use testigo_store::DataDir;
 
 use super::election::Target;
@@ -87,15 +87,7 @@ fn add(a: AddArgs) -> anyhow::Result<ExitCode> {
     }
     let units: usize = chunks.iter().map(|c| c.units.len()).sum();
     let tables: usize = chunks.iter().map(|c| c.tables.len()).sum();
-    let entries: Vec<Entry> = chunks.into_iter().map(Entry::Geography).collect();
-    let indexes = a.current.target.record_all(&entries)?;
-    println!(
-        "added {units} units and {tables} tables in {} geography entries (log indexes {}..={})",
-        indexes.len(),
-        indexes.first().copied().unwrap_or_default(),
-        indexes.last().copied().unwrap_or_default()
-    );
-    Ok(ExitCode::SUCCESS)
+    log(&a.current, chunks, &format!("added {units} units and {tables} tables"))
 }
 
 fn declare(a: DeclareArgs) -> anyhow::Result<ExitCode> {
@@ -104,10 +96,15 @@ fn declare(a: DeclareArgs) -> anyhow::Result<ExitCode> {
     let chunks = testigo_datasets::geography::declarations(&current, &read(&a.file)?, &name, a.source.as_deref())
         .map_err(|e| anyhow::anyhow!(e))?;
     let units: usize = chunks.iter().map(|c| c.declared.len()).sum();
+    log(&a.current, chunks, &format!("declared totals for {units} units"))
+}
+
+/// Signs and logs the chunks with the operator key; says what was done and where.
+fn log(current: &Current, chunks: Vec<GeographyChunk>, what: &str) -> anyhow::Result<ExitCode> {
     let entries: Vec<Entry> = chunks.into_iter().map(Entry::Geography).collect();
-    let indexes = a.current.target.record_all(&entries)?;
+    let indexes = current.target.record_all(&entries)?;
     println!(
-        "declared totals for {units} units in {} geography entries (log indexes {}..={})",
+        "{what} in {} geography entries (log indexes {}..={})",
         indexes.len(),
         indexes.first().copied().unwrap_or_default(),
         indexes.last().copied().unwrap_or_default()

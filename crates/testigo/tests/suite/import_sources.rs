@@ -15,24 +15,31 @@ use std::process::Output;
 
 use serde_json::Value;
 
+/// `testigo init` of `election` and `tables` into `root/D`, with a fixed operator key.
+fn init(root: &Path, election: &Path, tables: &Path) -> PathBuf {
+    let dir = root.join("D");
+    let operator = write_key(root, &key("operator.example", 1));
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    run_ok(&[
+        "init",
+        "--dir",
+        &arg(&dir),
+        "--election",
+        &arg(election),
+        "--tables",
+        &arg(tables),
+        "--operator-key",
+        &arg(&operator),
+    ]);
+    dir
+}
+
 /// The documented example election (six tables, candidates NM, EG, OT; NM's
 /// cards psuv, pcv and EG's untc, mpv, mud in the acta QR), with three
 /// importer keys of three organisations. Returns (data dir, key files).
 fn example(root: &Path) -> (PathBuf, Vec<PathBuf>) {
     let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/example");
-    let dir = root.join("D");
-    let operator = write_key(root, &key("operator.example", 1));
-    run_ok(&[
-        "init",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--election",
-        docs.join("election.toml").to_str().unwrap(),
-        "--tables",
-        docs.join("tables.csv").to_str().unwrap(),
-        "--operator-key",
-        operator.to_str().unwrap(),
-    ]);
+    let dir = init(root, &docs.join("election.toml"), &docs.join("tables.csv"));
     let mut keys = Vec::new();
     for (i, org) in ["Decoders", "Party", "Observers"].iter().enumerate() {
         let signer = key(&format!("importer{i}.example"), 10 + i as u8);
@@ -249,19 +256,7 @@ fn unknown_denominators_say_unknown_everywhere_until_declared() {
     let toml =
         std::fs::read_to_string(docs.join("election.toml")).unwrap().replace("total_tables = 6", "total_tables = 9");
     std::fs::write(tmp.path().join("election.toml"), toml).unwrap();
-    let dir = tmp.path().join("D");
-    let operator = write_key(tmp.path(), &key("operator.example", 1));
-    run_ok(&[
-        "init",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--election",
-        tmp.path().join("election.toml").to_str().unwrap(),
-        "--tables",
-        docs.join("tables.csv").to_str().unwrap(),
-        "--operator-key",
-        operator.to_str().unwrap(),
-    ]);
+    let dir = init(tmp.path(), &tmp.path().join("election.toml"), &docs.join("tables.csv"));
     let importer = key("importer.example", 9);
     let importer_file = write_key(tmp.path(), &importer);
     let vkey = importer.verifier().to_vkey();
