@@ -141,7 +141,7 @@ export const SCHEMAS = {
   ),
   geography: record(opt("units", list(UNIT, true)), opt("tables", list(TABLE, true)), opt("declared", list(DECLARED, true))),
   enrol: record(
-    req("key", STR), req("role", enumOf("witness", "party_agent", "importer", "publisher", "observer")),
+    req("key", STR), req("role", enumOf("witness", "party_agent", "importer", "publisher", "observer", "auditor")),
     req("holder", STR), req("organisation", STR), opt("scope", STR), req("valid_from", U64), req("valid_until", U64),
   ),
   revoke: record(req("key", STR), req("reason", STR)),
@@ -159,6 +159,11 @@ export const SCHEMAS = {
   ),
   reading: record(req("photo_sha256", STR), req("codes", list(STR)), req("reader", STR), req("signed_at", U64)),
   trust: record(req("format", STR), req("keys", list(TRUSTED_KEY)), req("note", STR), req("signed_at", U64)),
+  audit_seed: record(
+    req("contest", STR), req("method", STR), req("risk_limit_ppm", U32), req("dice", STR), req("checkpoint_size", U64),
+    req("checkpoint_root", STR), req("signed_at", U64),
+  ),
+  audit: record(req("audit", U64), req("table", STR), req("votes", MAP_U64), req("signed_at", U64)),
   import: record(
     req("election", STR), req("name", STR), req("sha256", STR), req("format", STR), req("rows", U64), req("sheets", U64),
     req("signed_at", U64),

@@ -4,7 +4,7 @@
 //! The snake_case codes are a stable interface (clients and published data
 //! match on them); the messages are for people and may be reworded.
 
-use crate::entry::{Role, Source};
+use crate::entry::Role;
 use serde::{Deserialize, Serialize};
 
 /// Why an entry is refused: it is not logged (or, when replaying a log,
@@ -72,15 +72,16 @@ pub enum Rejection {
         /// End of validity.
         valid_until: u64,
     },
-    /// The key's role may not submit this kind of sheet.
-    #[error("key {key} is enrolled as {role} and may not submit {sheet_source} sheets")]
+    /// The key's role may not sign this kind of entry (a sheet of this
+    /// source, an audit count).
+    #[error("key {key} is enrolled as {role} and may not sign {what}")]
     WrongRole {
         /// Key name and ID.
         key: String,
         /// Its role.
         role: Role,
-        /// The sheet's source.
-        sheet_source: Source,
+        /// What it tried to sign (`bulk_import sheets`, `audit counts`).
+        what: String,
     },
     /// The table is outside the unit the key is enrolled for.
     #[error("key {key} is enrolled for unit {scope:?} and table {table:?} is not under it: use a key for that region")]

@@ -41,6 +41,9 @@ pub enum Role {
     Publisher,
     /// Watches only: may not submit sheets.
     Observer,
+    /// A member of an audit board: signs `audit` entries (hand counts of
+    /// tables drawn for a risk-limiting audit), never sheets.
+    Auditor,
 }
 
 impl Role {
@@ -52,6 +55,7 @@ impl Role {
             Role::Importer => "importer",
             Role::Publisher => "publisher",
             Role::Observer => "observer",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -350,6 +354,47 @@ pub struct ImportManifest {
     pub signed_at: u64,
 }
 
+/// Operator-signed: opens a risk-limiting audit of one contest and fixes the
+/// seed its sample is drawn from. The seed combines numbers nobody could
+/// know before the results were fixed (dice rolled in public, `dice`) with
+/// the root of a checkpoint that already holds every sheet being audited, so
+/// anyone can recompute which tables were drawn (`testigo_audit`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSeed {
+    /// The contest audited.
+    pub contest: String,
+    /// The audit method: `batch_comparison` (tables as batches, Kaplan–Markov
+    /// with draws proportional to each table's error bound) or
+    /// `ballot_polling` (BRAVO).
+    pub method: String,
+    /// The risk limit in parts per million (50,000 = 5%): entries carry no floats.
+    pub risk_limit_ppm: u32,
+    /// The public random input, as announced (e.g. the digits of dice rolled in public).
+    pub dice: String,
+    /// The size of the checkpoint whose root the seed commits to; every sheet audited is below it.
+    pub checkpoint_size: u64,
+    /// That checkpoint's root hash, 64 lowercase hex digits (`verify` checks it against the log).
+    pub checkpoint_root: String,
+    /// When it was signed, unix seconds.
+    pub signed_at: u64,
+}
+
+/// Signed by an enrolled `auditor` key: the audit board's hand count of one
+/// table drawn for the audit opened at log index `audit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditCount {
+    /// Log index of the `audit_seed` entry this count belongs to.
+    pub audit: u64,
+    /// The table counted by hand.
+    pub table: String,
+    /// Votes per candidate id found on the paper (candidates not listed: 0).
+    pub votes: BTreeMap<String, u64>,
+    /// When it was signed, unix seconds.
+    pub signed_at: u64,
+}
+
 /// The kind of an entry, as written on its first line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -371,6 +416,10 @@ pub enum Kind {
     Trust,
     /// [`Entry::Import`].
     Import,
+    /// [`Entry::AuditSeed`].
+    AuditSeed,
+    /// [`Entry::AuditCount`].
+    AuditCount,
 }
 
 impl Kind {
@@ -386,6 +435,8 @@ impl Kind {
             Kind::Reading => "reading",
             Kind::Trust => "trust",
             Kind::Import => "import",
+            Kind::AuditSeed => "audit_seed",
+            Kind::AuditCount => "audit",
         }
     }
 
@@ -401,6 +452,8 @@ impl Kind {
             Kind::Reading,
             Kind::Trust,
             Kind::Import,
+            Kind::AuditSeed,
+            Kind::AuditCount,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -434,6 +487,10 @@ pub enum Entry {
     Trust(Trust),
     /// Signed by an enrolled importer key: the manifest of a bulk import.
     Import(ImportManifest),
+    /// Operator-signed: a risk-limiting audit opened, with its public seed.
+    AuditSeed(AuditSeed),
+    /// Signed by an enrolled auditor key: a hand count of a drawn table.
+    AuditCount(AuditCount),
 }
 
 /// Errors encoding or decoding entries.
@@ -479,6 +536,8 @@ impl Entry {
             Entry::Reading(_) => Kind::Reading,
             Entry::Trust(_) => Kind::Trust,
             Entry::Import(_) => Kind::Import,
+            Entry::AuditSeed(_) => Kind::AuditSeed,
+            Entry::AuditCount(_) => Kind::AuditCount,
         }
     }
 
@@ -494,6 +553,8 @@ impl Entry {
             Entry::Reading(v) => to_json(v),
             Entry::Trust(v) => to_json(v),
             Entry::Import(v) => to_json(v),
+            Entry::AuditSeed(v) => to_json(v),
+            Entry::AuditCount(v) => to_json(v),
         }
     }
 
@@ -584,7 +645,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
     }
     let kind = Kind::parse(kind).ok_or_else(|| {
         EntryError::Malformed(format!(
-            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading, trust or import"
+            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading, trust, import, audit_seed or audit"
         ))
     })?;
     let entry = match kind {
@@ -597,6 +658,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
         Kind::Reading => Entry::Reading(parse_canonical(kind, json)?),
         Kind::Trust => Entry::Trust(parse_canonical(kind, json)?),
         Kind::Import => Entry::Import(parse_canonical(kind, json)?),
+        Kind::AuditSeed => Entry::AuditSeed(parse_canonical(kind, json)?),
+        Kind::AuditCount => Entry::AuditCount(parse_canonical(kind, json)?),
     };
     Ok((entry, note))
 }

@@ -36,8 +36,8 @@ pub use chunk::{geography_chunks, GeographyChunk, CHUNK_JSON_BUDGET};
 pub use codes::{Flag, FlagSet, Rejection, FLAG_CODES, REJECTION_CODES};
 pub use enrolment::{Enrolment, Revocation};
 pub use entry::{
-    decode, encode_signed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError, ImportManifest, Kind,
-    PhotoReading, Revoke, Role, Sheet, Source, Trust, TrustedKey, FORMAT, MAX_ENTRY_BYTES,
+    decode, encode_signed, AuditCount, AuditSeed, Bulletin, BulletinCount, Dataset, Enrol, Entry, EntryError,
+    ImportManifest, Kind, PhotoReading, Revoke, Role, Sheet, Source, Trust, TrustedKey, FORMAT, MAX_ENTRY_BYTES,
 };
 pub use geography::{Declared, GeoError, Geography, Table, TableIx, Unit, UnitIx};
 pub use ids::MAX_ID_BYTES;
@@ -46,7 +46,7 @@ pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, 
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
 pub use registry::{
-    Applied, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry, SheetCounts, SheetView, MAX_READING_CODES,
-    MAX_TRUST_KEYS,
+    Applied, LoggedAudit, LoggedAuditCount, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry, SheetCounts,
+    SheetView, AUDIT_METHODS, MAX_READING_CODES, MAX_TRUST_KEYS,
 };
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};

@@ -6,7 +6,7 @@
 use super::{Applied, At, Plan, Registry, NONE};
 use crate::codes::Rejection;
 use crate::enrolment::{Enrolment, Revocation};
-use crate::entry::{Enrol, Entry, Kind, Revoke, Source};
+use crate::entry::{Enrol, Entry, Kind, Revoke, Role, Source};
 use crate::ids::name_problem;
 use crate::validate::MAX_CLOCK_SKEW_SECS;
 use testigo_note::{Signature, Verifier, ALG_ED25519};
@@ -189,6 +189,19 @@ impl Registry {
         signed_at: u64,
         source: Source,
     ) -> Result<usize, Rejection> {
+        self.authenticate_as(at, signed, signed_at, |r| r.may_submit(source), || format!("{source} sheets"))
+    }
+
+    /// [`Self::authenticate`] with the role rule given: `allowed` says which
+    /// roles may sign, `what` names what was signed for the refusal.
+    pub(super) fn authenticate_as(
+        &self,
+        at: At,
+        signed: &Signed<'_>,
+        signed_at: u64,
+        allowed: impl Fn(Role) -> bool,
+        what: impl Fn() -> String,
+    ) -> Result<usize, Rejection> {
         let sig = signed.sig;
         let ei =
             self.find_enrolment(&sig.name, sig.key_id).ok_or_else(|| Rejection::UnknownKey { signer: label(sig) })?;
@@ -207,8 +220,8 @@ impl Registry {
                 valid_until: enr.valid_until,
             });
         }
-        if !enr.role.may_submit(source) {
-            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, sheet_source: source });
+        if !allowed(enr.role) {
+            return Err(Rejection::WrongRole { key: label(sig), role: enr.role, what: what() });
         }
         if let Some(now) = at.now {
             if now.abs_diff(signed_at) > MAX_CLOCK_SKEW_SECS {

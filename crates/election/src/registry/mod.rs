@@ -33,6 +33,7 @@
 //! formats), `prepare.rs` (decoding and signature checks ahead of applying)
 //! and `view.rs` (read-only views of accepted sheets).
 
+mod audits;
 mod auth;
 mod bulletins;
 mod evidence;
@@ -46,6 +47,7 @@ mod view;
 #[cfg(test)]
 mod tests;
 
+pub use audits::{LoggedAudit, LoggedAuditCount, AUDIT_METHODS};
 pub use bulletins::LoggedBulletin;
 pub use imports::LoggedImport;
 pub use prepare::Prepared;
@@ -112,6 +114,8 @@ enum Plan {
     Sheet(SheetPlan),
     Bulletin(Box<LoggedBulletin>),
     Import(Box<LoggedImport>),
+    AuditSeed(Box<LoggedAudit>),
+    AuditCount(Box<LoggedAuditCount>),
     /// A photo reading and, per sheet showing that photo, its new photo check and flags.
     Reading {
         photo: [u8; 32],
@@ -174,6 +178,9 @@ pub struct Registry {
     bulletins: Vec<LoggedBulletin>,
     // imports.rs
     imports: Vec<LoggedImport>,
+    // audits.rs
+    audits: Vec<LoggedAudit>,
+    audit_counts: Vec<LoggedAuditCount>,
     // readings.rs
     /// Latest reading per photo hash.
     readings: HashMap<[u8; 32], ReadingRec>,
@@ -340,6 +347,11 @@ impl Registry {
             Entry::Sheet(s) => self.plan_sheet(election, at, &signed, s),
             Entry::Bulletin(b) => self.plan_bulletin(election, at, &signed, b),
             Entry::Import(m) => self.plan_import(election, at, &signed, m),
+            Entry::AuditSeed(s) => {
+                verify_operator(operator, kind, &signed)?;
+                self.plan_audit_seed(election, at, s)
+            }
+            Entry::AuditCount(c) => self.plan_audit_count(election, at, &signed, c),
             Entry::Reading(r) => {
                 verify_operator(operator, kind, &signed)?;
                 self.plan_reading(election, at.index, r)
@@ -373,6 +385,8 @@ impl Registry {
             Plan::Sheet(p) => self.commit_sheet(index, p),
             Plan::Bulletin(b) => self.commit_bulletin(index, *b),
             Plan::Import(m) => self.commit_import(index, *m),
+            Plan::AuditSeed(a) => self.commit_audit_seed(index, *a),
+            Plan::AuditCount(c) => self.commit_audit_count(index, *c),
             Plan::Reading { photo, rec, updates } => self.commit_reading(index, photo, rec, updates),
             Plan::Trust { rec, decoder, rechecks } => self.commit_trust(index, *rec, decoder, rechecks),
         };

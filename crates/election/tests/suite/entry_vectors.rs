@@ -506,6 +506,31 @@ fn valid_vectors() -> Vec<Vector> {
         ),
         v("import.note", "importer", "the manifest of a bulk import", Entry::Import(import_manifest())),
         v(
+            "audit-seed.note",
+            "operator",
+            "a risk-limiting audit opened with its public seed",
+            Entry::AuditSeed(AuditSeed {
+                contest: "president".into(),
+                method: "batch_comparison".into(),
+                risk_limit_ppm: 50_000,
+                dice: "4 1 6 6 2 3 5 1 2 4 6 3 1 5 5 2 4 6 1 3".into(),
+                checkpoint_size: 12,
+                checkpoint_root: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+                signed_at: T0 + 100_000,
+            }),
+        ),
+        v(
+            "audit.note",
+            "witness",
+            "a hand count (signed by whatever key holds the auditor role; here the witness key)",
+            Entry::AuditCount(AuditCount {
+                audit: 13,
+                table: "0101001.01".into(),
+                votes: BTreeMap::from([("a".into(), 229), ("b".into(), 190)]),
+                signed_at: T0 + 110_000,
+            }),
+        ),
+        v(
             "geography-declared.note",
             "operator",
             "a table added after init and declared totals, with and without `tables`",

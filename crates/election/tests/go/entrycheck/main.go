@@ -82,7 +82,7 @@ var (
 	u32    = &schema{t: tU32}
 	strs   = &schema{t: tList, elem: str}
 	votes  = &schema{t: tMap}
-	role   = &schema{t: tEnum, enum: []string{"witness", "party_agent", "importer", "publisher", "observer"}}
+	role   = &schema{t: tEnum, enum: []string{"witness", "party_agent", "importer", "publisher", "observer", "auditor"}}
 	source = &schema{t: tEnum, enum: []string{"witness", "party_agent", "official", "bulk_import"}}
 )
 
@@ -134,6 +134,11 @@ var kinds = map[string]*schema{
 		req("election", str), req("name", str), req("sha256", str), req("format", str), req("rows", u64),
 		req("sheets", u64), req("signed_at", u64),
 	),
+	"audit_seed": obj(
+		req("contest", str), req("method", str), req("risk_limit_ppm", u32), req("dice", str),
+		req("checkpoint_size", u64), req("checkpoint_root", str), req("signed_at", u64),
+	),
+	"audit": obj(req("audit", u64), req("table", str), req("votes", votes), req("signed_at", u64)),
 	"reading": obj(req("photo_sha256", str), req("codes", strs), req("reader", str), req("signed_at", u64)),
 	"trust": obj(
 		req("format", str),
