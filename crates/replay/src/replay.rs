@@ -184,3 +184,30 @@ pub fn for_each_entry(dir: &DataDir, size: u64, mut f: impl FnMut(u64, testigo_e
     }
     Ok(())
 }
+
+/// Checks that every audit opened in `registry` commits to this log: the
+/// root of its `checkpoint_size` entries, recomputed from the directory's
+/// tiles, must be its `checkpoint_root`. Returns, per audit (log index), the
+/// mismatch in words, or nothing when every seed is bound to this log.
+pub fn audit_roots_mismatching(
+    dir: &DataDir,
+    registry: &testigo_election::Registry,
+) -> anyhow::Result<Vec<(u64, String)>> {
+    let reader = LogReader::new(dir.storage()?, 64);
+    let mut out = Vec::new();
+    for a in registry.audits() {
+        let root = reader.root(a.seed.checkpoint_size)?;
+        let root = hex::encode(root.as_ref());
+        if root != a.seed.checkpoint_root {
+            out.push((
+                a.index,
+                format!(
+                    "the audit opened at log index {} commits to root {} at size {}, but this log's root at that \
+                     size is {root}: its seed is not bound to this log",
+                    a.index, a.seed.checkpoint_root, a.seed.checkpoint_size
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
