@@ -1,0 +1,5 @@
+//! testigo-audit's integration tests (one binary, a module per concern).
+
+mod published;
+mod sampling;
+mod simulation;
