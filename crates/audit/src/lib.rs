@@ -16,6 +16,8 @@
 //! - [`seed`] and [`sample`]: the reproducible sampler (SHA-256 counter mode,
 //!   specified in `SAMPLING.md` so anyone can recompute a sample).
 //! - [`simulate`]: seeded simulations of batch audits with injected errors.
+//! - [`contest`]: a testigo contest as the audit sees it: each counted table a
+//!   batch, and the plan (U, expected tables, expected ballots) `testigo audit plan` prints.
 //!
 //! The crate does no I/O: callers pass the seed bytes, the reported counts and
 //! the hand counts, and record them wherever they must (the log, later).
@@ -23,6 +25,7 @@
 pub mod batch;
 pub mod bravo;
 pub mod comparison;
+pub mod contest;
 pub mod sample;
 pub mod seed;
 pub mod simulate;
