@@ -31,7 +31,11 @@ pub fn asn(margin: f64, risk_limit: f64) -> Result<u64, AuditError> {
 pub fn asn_all_ballots(margin: f64, risk_limit: f64, pair_share: f64) -> Result<u64, AuditError> {
     let n = asn(margin, risk_limit)?;
     if !(pair_share > 0.0 && pair_share <= 1.0) {
-        return Err(AuditError::Margin(pair_share));
+        return Err(AuditError::Parameter {
+            what: "the share of ballots for the two candidates",
+            value: pair_share,
+            expected: "in (0, 1]",
+        });
     }
     Ok((n as f64 / pair_share).ceil() as u64)
 }

@@ -42,7 +42,11 @@ fn check_gamma(gamma: f64) -> Result<(), AuditError> {
     if gamma > 1.0 && gamma.is_finite() {
         Ok(())
     } else {
-        Err(AuditError::Margin(gamma))
+        Err(AuditError::Parameter {
+            what: "the error inflation γ",
+            value: gamma,
+            expected: "above 1 (1.03905 is usual)",
+        })
     }
 }
 

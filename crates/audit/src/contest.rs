@@ -36,7 +36,8 @@ pub struct ContestBatches {
 }
 
 impl ContestBatches {
-    /// The batches of `contest` (index into the election's contests) from a tabulation.
+    /// The batches of one contest's tabulation (`contest`, from [`testigo_tally::tabulate`]
+    /// over `evidence`), in the order of `geo`'s tables.
     pub fn from_tally(geo: &Geography, evidence: &Evidence, contest: &ContestTally) -> Self {
         let mut out = ContestBatches {
             batches: Vec::new(),
@@ -136,5 +137,45 @@ pub fn contest_index(election: &ElectionDef, id: Option<&str>) -> Result<usize, 
             let ids: Vec<&str> = election.contests.iter().map(|c| c.id.as_str()).collect();
             format!("no contest {id:?} in this election; use one of: {}", ids.join(", "))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batches(rows: &[(u64, [u64; 3])]) -> ContestBatches {
+        let mut totals = vec![0; 3];
+        let mut ballots = 0;
+        let batches = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (b, v))| {
+                for (t, x) in totals.iter_mut().zip(v) {
+                    *t += x;
+                }
+                ballots += v.iter().sum::<u64>();
+                Batch { id: format!("t{i}"), ballots: *b, votes: v.to_vec() }
+            })
+            .collect();
+        ContestBatches { batches, totals, ballots, registered_bounds: 0, counted_bounds: 0, tables: rows.len() as u64 }
+    }
+
+    #[test]
+    fn plan_picks_the_leaders_and_follows_the_formulas() {
+        // Candidate 2 leads, candidate 0 is runner-up.
+        let b = batches(&[(100, [30, 10, 60]), (100, [40, 5, 50]), (120, [35, 20, 60])]);
+        assert_eq!(b.leaders(), Some((2, 0)));
+        let p = Plan::new(&b, 0.05).unwrap();
+        assert_eq!((p.winner, p.runner_up), (2, 0));
+        assert_eq!(p.draws, crate::expected_draws(p.total_bound, 0.05).unwrap());
+        assert_eq!(p.bravo_pair_ballots, bravo::asn(65.0 / 275.0, 0.05).unwrap());
+        assert!(p.expected_tables <= 3.0 && p.expected_tables > 0.0);
+    }
+
+    #[test]
+    fn ties_and_empty_contests_are_refused() {
+        assert!(Plan::new(&batches(&[(100, [40, 40, 10])]), 0.05).is_err());
+        assert!(Plan::new(&batches(&[]), 0.05).is_err());
     }
 }

@@ -79,6 +79,16 @@ pub enum AuditError {
         /// The list's length.
         len: usize,
     },
+    /// A parameter outside its range.
+    #[error("{what} is {value}, but must be {expected}")]
+    Parameter {
+        /// Which parameter.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+        /// The range it must be in, in words.
+        expected: &'static str,
+    },
     /// Nothing to sample from.
     #[error("nothing to sample: {0}")]
     Empty(&'static str),

@@ -48,11 +48,19 @@ pub struct Outcome {
 /// Runs `sim` on `audit` with randomness from `seed`.
 pub fn run(audit: &BatchAudit, sim: &Simulation, seed: &[u8]) -> Result<Outcome, AuditError> {
     if !(sim.taint > 0.0 && sim.taint <= 1.0) && sim.error_batches > 0 {
-        return Err(AuditError::Margin(sim.taint));
+        return Err(AuditError::Parameter {
+            what: "the taint of an erroneous batch",
+            value: sim.taint,
+            expected: "in (0, 1] (1: the batch is as wrong as it can be)",
+        });
     }
     let eligible: Vec<usize> = (0..audit.bounds().len()).filter(|&i| audit.bounds()[i] > 0.0).collect();
     if sim.error_batches > eligible.len() {
-        return Err(AuditError::Index { what: "error batches", index: sim.error_batches, len: eligible.len() });
+        return Err(AuditError::Parameter {
+            what: "the number of erroneous batches",
+            value: sim.error_batches as f64,
+            expected: "at most the number of batches with a positive error bound",
+        });
     }
     let mut g = Generator::new(seed);
     let initial_draws = audit.expected_draws(sim.escalation.risk_limit)?;
