@@ -63,8 +63,8 @@ impl Generator {
 
     /// A uniform integer in [0, n) without modulo bias: x = [`Self::next_u64`]
     /// is rejected (and the next counter value tried) while
-    /// x ≥ 2^64 − (2^64 mod n); the accepted x gives x mod n. Returns 0 for n = 0
-    /// or 1 without consuming values only when n ≤ 1 (there is one choice).
+    /// x ≥ 2^64 − (2^64 mod n); the accepted x gives x mod n. For n ≤ 1 it
+    /// returns 0 and consumes no value (there is nothing to choose).
     pub fn next_below(&mut self, n: u64) -> u64 {
         if n <= 1 {
             return 0;
