@@ -35,6 +35,13 @@ impl Generator {
         Generator { seed: seed.to_vec(), counter: 0 }
     }
 
+    /// A generator over `seed` resuming at `counter`: an audit that escalates
+    /// later (hand counts come in over days) draws its further batches from the
+    /// value after the last one used, recorded as [`Self::counter`].
+    pub fn at(seed: &[u8], counter: u64) -> Self {
+        Generator { seed: seed.to_vec(), counter }
+    }
+
     /// The counter of the next value to be produced (how many were consumed).
     pub fn counter(&self) -> u64 {
         self.counter

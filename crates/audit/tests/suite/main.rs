@@ -3,3 +3,4 @@
 mod published;
 mod sampling;
 mod simulation;
+mod workflow;
