@@ -1,5 +1,6 @@
 //! Subcommands.
 
+mod audit;
 mod client;
 mod demo;
 mod demo_brazil;
@@ -68,6 +69,9 @@ enum Command {
     Qr(qr::QrCommand),
     /// Tabulate the log: results, coverage, certainty, official bulletins checked (text, JSON or CSV).
     Tally(tally::TallyArgs),
+    /// Risk-limiting audits, offline: plan one on the log's counts, or simulate it with injected errors.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Write a self-contained HTML report of the tally (inline CSS and SVG charts).
     Report(report::ReportArgs),
     /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
         Command::Tally(a) => tally::run(a),
+        Command::Audit(c) => audit::run(c),
         Command::Report(a) => report::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Qr(c) => qr::run(c),

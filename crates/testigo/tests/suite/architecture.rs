@@ -70,6 +70,7 @@ fn offline_crates_do_not_depend_on_the_server_and_layers_point_one_way() {
         "testigo-synth",
         "testigo-verify",
         "testigo-site",
+        "testigo-audit",
     ];
     for krate in offline {
         assert!(!deps(krate).contains("testigo-server"), "{krate} depends on testigo-server: {:?}", deps(krate));
@@ -91,6 +92,10 @@ fn offline_crates_do_not_depend_on_the_server_and_layers_point_one_way() {
             assert!(!deps(rules).contains(io), "{rules} depends on {io}");
         }
     }
+    // Audit mathematics is pure: no runtime, network, storage or log.
+    for io in ["tokio", "reqwest", "axum", "hyper", "testigo-store", "testigo-tlog", "testigo-replay"] {
+        assert!(!deps("testigo-audit").contains(io), "testigo-audit depends on {io}");
+    }
     // The website is rendered, not served, by its crate: no server, network or storage
     // (it opens checkpoints with the log crate, whose own dependencies include a runtime).
     for io in ["reqwest", "axum", "hyper", "testigo-store", "testigo-server"] {
@@ -101,9 +106,18 @@ fn offline_crates_do_not_depend_on_the_server_and_layers_point_one_way() {
 #[test]
 fn the_cli_offline_commands_do_not_use_the_server_crate() {
     let cmd = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cmd");
-    for file in
-        ["verify.rs", "verify_photos.rs", "mirror.rs", "tally.rs", "report.rs", "qr.rs", "keys.rs", "log.rs", "site.rs"]
-    {
+    for file in [
+        "verify.rs",
+        "verify_photos.rs",
+        "mirror.rs",
+        "tally.rs",
+        "report.rs",
+        "qr.rs",
+        "keys.rs",
+        "log.rs",
+        "site.rs",
+        "audit.rs",
+    ] {
         let text = std::fs::read_to_string(cmd.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!text.contains("testigo_server"), "src/cmd/{file} uses testigo_server: offline commands must not");
     }

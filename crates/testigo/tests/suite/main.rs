@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod architecture;
+mod audit_cli;
 mod bu_trust;
 mod common;
 #[path = "../../../verify/tests/suite/foreign_log.rs"]

@@ -1,0 +1,213 @@
+//! `testigo audit`: risk-limiting audit planning and simulation, offline.
+//!
+//! The log is replayed as `testigo tally` does (no writer lock), the contest
+//! tabulated with the default options, and every counted table becomes a
+//! batch (`testigo_audit::contest`, which documents the choice of b_p). The
+//! mathematics and the sampler are `testigo-audit` (`crates/audit/SAMPLING.md`);
+//! this command only parses arguments and prints.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Subcommand};
+use testigo_audit::contest::{contest_index, ContestBatches, Plan};
+use testigo_audit::simulate::{run as simulate, Simulation};
+use testigo_audit::Escalation;
+use testigo_tally::{tabulate, Evidence, TallyOptions};
+
+use super::tally::{load_registry, print_stdout};
+
+/// `testigo audit` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// What a risk-limiting audit of the reported outcome would hand-count if it finds no error.
+    Plan(PlanArgs),
+    /// Simulate batch audits with errors injected into some tables (seeded, reproducible).
+    Simulate(SimulateArgs),
+}
+
+/// Options shared by the audit subcommands.
+#[derive(Args, Debug)]
+pub struct AuditCommon {
+    /// Data directory, or a mirror made by `testigo mirror` (read only).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Contest id (default: the election's first contest).
+    #[arg(long)]
+    contest: Option<String>,
+    /// Risk limit: the largest chance a wrong outcome escapes a full hand count, e.g. 0.05 or 5%.
+    #[arg(long, default_value = "0.05")]
+    risk_limit: String,
+}
+
+/// Options of `testigo audit plan`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    common: AuditCommon,
+}
+
+/// Options of `testigo audit simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    common: AuditCommon,
+    /// Seed text (its UTF-8 bytes seed the SHA-256 generator of crates/audit/SAMPLING.md).
+    #[arg(long)]
+    seed: String,
+    /// Tables whose reported counts are wrong in each simulated audit.
+    #[arg(long, default_value_t = 0)]
+    error_batches: usize,
+    /// How wrong each of them is: its taint, the fraction of its error bound (1: as wrong as it can be).
+    #[arg(long, default_value = "1")]
+    error_taint: f64,
+    /// Audits to simulate.
+    #[arg(long, default_value_t = 100)]
+    trials: u64,
+    /// Draws after which an audit stops and counts every table by hand (default: the number of counted tables).
+    #[arg(long)]
+    max_draws: Option<u64>,
+}
+
+/// Runs `testigo audit`.
+pub fn run(c: AuditCommand) -> anyhow::Result<ExitCode> {
+    match c {
+        AuditCommand::Plan(a) => plan(a),
+        AuditCommand::Simulate(a) => run_simulation(a),
+    }
+}
+
+/// Parses a risk limit like `0.05` or `5%`.
+fn risk_limit(s: &str) -> anyhow::Result<f64> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .with_context(|| format!("--risk-limit {s:?} is not a number like 0.05 or 5%"))?;
+    if !(v > 0.0 && v < 1.0) {
+        bail!("--risk-limit {s} is not strictly between 0 and 1 (0%–100%): give one like 0.05");
+    }
+    Ok(v)
+}
+
+/// The contest's batches, its plan and the names to print.
+struct Loaded {
+    contest: String,
+    names: Vec<String>,
+    batches: ContestBatches,
+    plan: Plan,
+    alpha: f64,
+    size: u64,
+}
+
+fn load(a: &AuditCommon) -> anyhow::Result<Loaded> {
+    let alpha = risk_limit(&a.risk_limit)?;
+    let (registry, size) = load_registry(&a.dir)?;
+    let election = registry.election().ok_or_else(|| anyhow!("{} holds no election yet", a.dir.display()))?;
+    let ci = contest_index(election, a.contest.as_deref()).map_err(|e| anyhow!(e))?;
+    let evidence = Evidence::from_registry(&registry);
+    let tally = tabulate(election, registry.geography(), &evidence, &TallyOptions::default());
+    let ct = tally.contests.get(ci).ok_or_else(|| anyhow!("contest {ci} was not tabulated"))?;
+    let batches = ContestBatches::from_tally(registry.geography(), &evidence, ct);
+    let contest = &election.contests[ci];
+    let plan = Plan::new(&batches, alpha).with_context(|| {
+        format!(
+            "cannot plan an audit of contest {} from the {} counted tables of {}",
+            contest.id,
+            batches.batches.len(),
+            a.dir.display()
+        )
+    })?;
+    Ok(Loaded {
+        contest: format!("{} ({})", contest.id, contest.name),
+        names: contest.candidates.iter().map(|c| format!("{} ({})", c.id, c.name)).collect(),
+        batches,
+        plan,
+        alpha,
+        size,
+    })
+}
+
+fn pct(n: u64, d: u64) -> String {
+    format!("{:.2}%", 100.0 * n as f64 / d.max(1) as f64)
+}
+
+fn plan(a: PlanArgs) -> anyhow::Result<ExitCode> {
+    let l = load(&a.common)?;
+    let (p, b) = (&l.plan, &l.batches);
+    let (vw, vr) = (b.totals[p.winner], b.totals[p.runner_up]);
+    let votes: u64 = b.totals.iter().sum();
+    let mut s = String::new();
+    s.push_str(&format!("contest: {}\n", l.contest));
+    s.push_str(&format!(
+        "tables counted (the batches): {} of {}; b_p = registered voters for {}, counted ballots for {}\n",
+        b.batches.len(),
+        b.tables,
+        b.registered_bounds,
+        b.counted_bounds
+    ));
+    s.push_str(&format!("reported winner: {}  {vw} votes ({})\n", l.names[p.winner], pct(vw, votes)));
+    s.push_str(&format!("runner-up:       {}  {vr} votes ({})\n", l.names[p.runner_up], pct(vr, votes)));
+    s.push_str(&format!(
+        "margin: {} votes, {} of the two's votes, {} of {} ballots counted\n",
+        vw - vr,
+        pct(vw - vr, vw + vr),
+        pct(vw - vr, b.ballots),
+        b.ballots
+    ));
+    s.push_str(&format!("total error bound U: {:.6}\n", p.total_bound));
+    s.push_str(&format!("risk limit: {}\n", l.alpha));
+    s.push_str(&format!(
+        "batch comparison audit (Kaplan-Markov/MACRO, tables drawn in proportion to their error bound):\n  \
+         {} draws if no error is found, about {:.1} distinct tables to hand-count\n",
+        p.draws, p.expected_tables
+    ));
+    s.push_str(&format!(
+        "ballot polling (BRAVO, winner against runner-up):\n  \
+         about {} ballots for either of the two, {} ballots drawn in all\n",
+        p.bravo_pair_ballots, p.bravo_ballots
+    ));
+    s.push_str(&format!("(log entries counted: {})\n", l.size));
+    print_stdout(&s)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_simulation(a: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let l = load(&a.common)?;
+    let sim = Simulation {
+        escalation: Escalation {
+            risk_limit: l.alpha,
+            max_draws: a.max_draws.unwrap_or(l.batches.batches.len() as u64),
+        },
+        error_batches: a.error_batches,
+        taint: a.error_taint,
+        trials: a.trials,
+    };
+    let o = simulate(&l.plan.audit, &sim, a.seed.as_bytes())
+        .context("simulating: give --error-batches at most the number of counted tables and --error-taint in (0, 1]")?;
+    let s = format!(
+        "contest: {}\ntables counted: {}; U = {:.6}; risk limit {}\n\
+         simulated {} audits, {} tables wrong by taint {} each (seed {:?})\n\
+         initial draws: {}\nescalated beyond the initial draws: {} ({})\nfull hand counts: {} ({})\n\
+         mean draws: {:.1}; mean distinct tables hand-counted: {:.1}\n",
+        l.contest,
+        l.batches.batches.len(),
+        l.plan.total_bound,
+        l.alpha,
+        o.trials,
+        a.error_batches,
+        a.error_taint,
+        a.seed,
+        o.initial_draws,
+        o.escalated,
+        pct(o.escalated, o.trials),
+        o.full_counts,
+        pct(o.full_counts, o.trials),
+        o.mean_draws,
+        o.mean_distinct
+    );
+    print_stdout(&s)?;
+    Ok(ExitCode::SUCCESS)
+}
