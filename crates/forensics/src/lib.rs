@@ -20,6 +20,7 @@
 pub mod digits;
 pub mod input;
 pub mod kobak;
+pub mod log;
 pub mod plots;
 pub mod stats;
 

@@ -4,6 +4,7 @@ mod client;
 mod demo;
 mod demo_brazil;
 mod election;
+mod forensics;
 mod geography;
 mod import;
 mod keys;
@@ -68,6 +69,8 @@ enum Command {
     Qr(qr::QrCommand),
     /// Tabulate the log: results, coverage, certainty, official bulletins checked (text, JSON or CSV).
     Tally(tally::TallyArgs),
+    /// Election forensics: digit tests, turnout, the fingerprint, integer-percentage spikes (log or any CSV).
+    Forensics(forensics::ForensicsArgs),
     /// Write a self-contained HTML report of the tally (inline CSS and SVG charts).
     Report(report::ReportArgs),
     /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(a) => serve::run(a),
         Command::Log(c) => log::run(c),
         Command::Tally(a) => tally::run(a),
+        Command::Forensics(a) => forensics::run(a),
         Command::Report(a) => report::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Qr(c) => qr::run(c),
