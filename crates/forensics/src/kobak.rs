@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use testigo_rng::RngCore;
 
-use crate::stats::{binomial_with, unit_open};
+use crate::stats::{binomial, NormalTable, NORMAL_VARIANCE};
 
 /// The units the test uses.
 pub const RULE: &str = "units with registered >= 100, 0 < voters <= registered; turnout = voters/registered, \
@@ -88,24 +88,85 @@ fn tally(counts: &mut Counts, group: usize, (t, l): (bool, bool)) {
     c[2] += u64::from(t);
 }
 
+/// A unit's null parameters, computed once for all replicates.
+#[derive(Clone, Copy, Debug)]
+struct Prepared {
+    registered: u64,
+    turnout: f64,
+    /// n·p and √(n·p·(1−p)) of the voters' binomial.
+    mean: f64,
+    sd: f64,
+    /// Whether the voters' binomial is drawn exactly (small variance).
+    exact: bool,
+    /// 100 / registered: turnout percentage by a multiplication.
+    percent: f64,
+    share: f64,
+    /// √(share·(1−share)): the leader's standard deviation is this times √voters.
+    share_sd: f64,
+    group: usize,
+}
+
+fn prepare(u: &KobakUnit) -> Prepared {
+    let n = u.registered as f64;
+    let turnout = u.voters as f64 / n;
+    let var = n * turnout * (1.0 - turnout);
+    let share = u.leader as f64 / u.voters as f64;
+    Prepared {
+        registered: u.registered,
+        turnout,
+        mean: n * turnout,
+        sd: var.sqrt(),
+        exact: var < NORMAL_VARIANCE,
+        percent: 100.0 / n,
+        share,
+        share_sd: (share * (1.0 - share)).sqrt(),
+        group: u.group,
+    }
+}
+
+/// Whether x is within 0.05 of an integer. Exact for a percentage 100·a/b
+/// with b below 10⁷: such a value is 0.05 from an integer exactly or at least
+/// 1/(20b) > 1e-8 away from that distance, far beyond the rounding of one
+/// multiplication or division, so the 1e-9 slack only absorbs rounding.
+#[inline]
+fn near_integer(x: f64) -> bool {
+    (x - round_nonneg(x)).abs() <= 0.05 + 1e-9
+}
+
+/// Rounds a non-negative value half up by truncation: `f64::round` is a
+/// library call on baseline x86-64 (no SSE4.1), and this runs four times per
+/// unit and replicate. Negative inputs round to 0, which the callers clamp to anyway.
+#[inline]
+fn round_nonneg(x: f64) -> f64 {
+    // Through i64, not u64: one conversion instruction each way on x86-64.
+    (x + 0.5).max(0.0) as i64 as f64
+}
+
 /// One null replicate: each unit's voters ~ Binomial(registered, turnout),
-/// then leader votes ~ Binomial(voters drawn, leader share).
-fn replicate(units: &[KobakUnit], groups: usize, seed: u64) -> Counts {
+/// then leader votes ~ Binomial(voters drawn, leader share). Binomials with
+/// variance ≥ 25 are drawn as rounded normals from a table
+/// ([`NormalTable`]), the rest exactly by inversion.
+fn replicate(units: &[Prepared], table: &NormalTable, percent_of: &[f64], groups: usize, seed: u64) -> Counts {
     let mut rng = testigo_rng::seeded(seed);
     let mut counts = vec![[0u64; 3]; groups];
     for u in units {
-        // One 64-bit draw feeds both normal-approximation draws; the exact
-        // small-variance path takes more from the generator as it needs.
+        // One 64-bit draw feeds both normal draws; the exact small-variance
+        // path takes more from the generator as it needs.
         let bits = rng.next_u64();
-        let v = binomial_with(
-            &mut rng,
-            u.registered,
-            u.voters as f64 / u.registered as f64,
-            unit_open((bits >> 32) as u32),
-        );
-        let share = u.leader as f64 / u.voters as f64;
-        let l = binomial_with(&mut rng, v, share, unit_open(bits as u32));
-        tally(&mut counts, u.group, flags(u, v, l));
+        let vf = if u.exact {
+            binomial(&mut rng, u.registered, u.turnout) as i64 as f64
+        } else {
+            round_nonneg(u.mean + u.sd * table.draw((bits >> 32) as u32)).min(u.registered as i64 as f64)
+        };
+        let lf = if vf * u.share * (1.0 - u.share) < NORMAL_VARIANCE {
+            binomial(&mut rng, vf as i64 as u64, u.share) as i64 as f64
+        } else {
+            round_nonneg(vf * u.share + vf.sqrt() * u.share_sd * table.draw(bits as u32)).min(vf)
+        };
+        let t = near_integer(vf * u.percent);
+        // 100/voters from a table: a division per unit was a tenth of the time.
+        let s = vf > 0.0 && near_integer(lf * percent_of.get(vf as usize).copied().unwrap_or(0.0));
+        tally(&mut counts, u.group, (t, s));
     }
     counts
 }
@@ -125,8 +186,14 @@ pub fn kobak(units: &[KobakUnit], groups: usize, replicates: usize, seed: u64) -
         tally(&mut observed, u.group, flags(u, u.voters, u.leader));
         sizes[u.group] += 1;
     }
-    let reps: Vec<Counts> =
-        (0..replicates as u64).into_par_iter().map(|r| replicate(units, groups, replicate_seed(seed, r))).collect();
+    let prepared: Vec<Prepared> = units.iter().map(prepare).collect();
+    let table = NormalTable::new();
+    let most = units.iter().map(|u| u.registered).max().unwrap_or(0) as usize;
+    let percent_of: Vec<f64> = (0..=most).map(|v| if v == 0 { 0.0 } else { 100.0 / v as f64 }).collect();
+    let reps: Vec<Counts> = (0..replicates as u64)
+        .into_par_iter()
+        .map(|r| replicate(&prepared, &table, &percent_of, groups, replicate_seed(seed, r)))
+        .collect();
     let summarize = |obs: [u64; 3], n: u64, pick: &dyn Fn(&Counts) -> [u64; 3]| {
         let kinds: Vec<Excess> = (0..3)
             .map(|k| {
@@ -174,6 +241,20 @@ mod tests {
         assert!(is_integer_percent(1001, 2000)); // 50.05 %: the bound is inclusive
         assert!(!is_integer_percent(1002, 2000)); // 50.1 %
         assert!(is_integer_percent(1999, 2000)); // 99.95 %
+    }
+
+    #[test]
+    fn the_float_check_agrees_with_the_exact_one() {
+        for den in [100u64, 101, 200, 333, 400, 999, 1000, 2000, 4000, 20_000, 123_457] {
+            for num in 0..=den.min(5000) {
+                assert_eq!(
+                    near_integer(num as f64 * (100.0 / den as f64)),
+                    is_integer_percent(num, den),
+                    "{num}/{den} (turnout form)"
+                );
+                assert_eq!(near_integer(100.0 * num as f64 / den as f64), is_integer_percent(num, den), "{num}/{den}");
+            }
+        }
     }
 
     #[test]
