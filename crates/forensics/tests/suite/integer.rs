@@ -52,6 +52,7 @@ fn planted_integer_turnouts_are_counted() {
     let i = analyze(&d, &OPTIONS).overall.integer;
     assert_eq!(i.units, 20_000);
     let sd = i.integer_excess_sd;
+    eprintln!("planted {planted} ({already} already integer): {i:?}");
     assert!(sd > 0.0);
     assert!(
         (i.integer_excess - planted as f64).abs() < 3.0 * sd,
@@ -69,6 +70,7 @@ fn planted_integer_turnouts_are_counted() {
 fn a_clean_election_shows_no_excess() {
     let (d, _) = election(20_000, 0, 6);
     let r = analyze(&d, &OPTIONS);
+    eprintln!("clean: {:?}", r.overall.integer.detail);
     for k in [&r.overall.integer.detail.either, &r.overall.integer.detail.leader, &r.overall.integer.detail.turnout] {
         // One-sided at the 0.1 % level: z < 3.09.
         assert!(k.z < 3.09, "spurious excess {k:?}");

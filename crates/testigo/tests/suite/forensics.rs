@@ -146,8 +146,17 @@ fn data_directory_by_level() {
     let v: Value = serde_json::from_str(&json).unwrap();
     assert!(v["units"].as_u64().unwrap() > 300, "{}", v["units"]);
     assert!(!v["groups"].as_array().unwrap().is_empty());
+    // One unit per table `testigo tally` counts, and the national leader followed by default.
     let tally: Value = serde_json::from_str(&run_ok(&["tally", "--dir", dir.to_str().unwrap(), "--json"])).unwrap();
-    assert!(tally.is_object());
+    let national = &tally["contests"][0]["national"];
+    assert_eq!(v["units"], national["tables"]["reporting"]);
+    let top = national["candidates"].as_array().unwrap().iter().max_by_key(|c| c["votes"].as_u64().unwrap()).unwrap();
+    let names = &tally["contests"][0]["candidates"];
+    let name = names.as_array().unwrap().iter().find(|c| c["id"] == top["id"]).map(|c| c["name"].clone());
+    assert_eq!(Some(v["leader"].clone()), name, "{names}");
+    // Groups partition the units.
+    let in_groups: u64 = v["groups"].as_array().unwrap().iter().map(|g| g["units"].as_u64().unwrap()).sum();
+    assert_eq!(in_groups, v["units"].as_u64().unwrap());
     let out = bin().args(["forensics", "--dir", dir.to_str().unwrap(), "--level", "nowhere"]).output().unwrap();
     assert!(!out.status.success());
     assert!(
