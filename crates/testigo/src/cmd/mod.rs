@@ -5,6 +5,7 @@ mod client;
 mod demo;
 mod demo_brazil;
 mod election;
+mod forensics;
 mod geography;
 mod import;
 mod keys;
@@ -72,6 +73,8 @@ enum Command {
     /// Risk-limiting audits, offline: plan one on the log's counts, or simulate it with injected errors.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Election forensics: digit tests, turnout, the fingerprint, integer-percentage spikes (log or any CSV).
+    Forensics(forensics::ForensicsArgs),
     /// Write a self-contained HTML report of the tally (inline CSS and SVG charts).
     Report(report::ReportArgs),
     /// Generate a synthetic election (election.toml, tables.csv, sheets.csv), optionally logged.
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log(c) => log::run(c),
         Command::Tally(a) => tally::run(a),
         Command::Audit(c) => audit::run(c),
+        Command::Forensics(a) => forensics::run(a),
         Command::Report(a) => report::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Qr(c) => qr::run(c),

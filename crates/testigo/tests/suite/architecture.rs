@@ -71,6 +71,7 @@ fn offline_crates_do_not_depend_on_the_server_and_layers_point_one_way() {
         "testigo-verify",
         "testigo-site",
         "testigo-audit",
+        "testigo-forensics",
     ];
     for krate in offline {
         assert!(!deps(krate).contains("testigo-server"), "{krate} depends on testigo-server: {:?}", deps(krate));
@@ -87,7 +88,7 @@ fn offline_crates_do_not_depend_on_the_server_and_layers_point_one_way() {
         assert!(!deps("testigo-scan").contains(upper), "testigo-scan depends on {upper}");
     }
     // The rules do no I/O: no runtime, no network, no storage.
-    for rules in ["testigo-election", "testigo-formats", "testigo-tally", "testigo-documents"] {
+    for rules in ["testigo-election", "testigo-formats", "testigo-tally", "testigo-documents", "testigo-forensics"] {
         for io in ["tokio", "reqwest", "axum", "hyper", "testigo-store", "testigo-tlog"] {
             assert!(!deps(rules).contains(io), "{rules} depends on {io}");
         }
@@ -117,6 +118,7 @@ fn the_cli_offline_commands_do_not_use_the_server_crate() {
         "log.rs",
         "site.rs",
         "audit.rs",
+        "forensics.rs",
     ] {
         let text = std::fs::read_to_string(cmd.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(!text.contains("testigo_server"), "src/cmd/{file} uses testigo_server: offline commands must not");

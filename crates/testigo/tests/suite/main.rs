@@ -9,6 +9,7 @@ mod bu_trust;
 mod common;
 #[path = "../../../verify/tests/suite/foreign_log.rs"]
 mod foreign_log;
+mod forensics;
 #[path = "../../../tlog/tests/suite/gobuild.rs"]
 mod gobuild;
 mod hardening;
