@@ -15,6 +15,8 @@
 //!   taints, the running p-value, escalation and the verdict.
 //! - [`seed`] and [`sample`]: the reproducible sampler (SHA-256 counter mode,
 //!   specified in `SAMPLING.md` so anyone can recompute a sample).
+//! - [`progress`]: where a logged audit stands: the draws its seed makes, the
+//!   hand counts used, the running P and the verdict.
 //! - [`simulate`]: seeded simulations of batch audits with injected errors.
 //! - [`contest`]: a testigo contest as the audit sees it: each counted table a
 //!   batch, and the plan (U, expected tables, expected ballots) `testigo audit plan` prints.
@@ -26,6 +28,7 @@ pub mod batch;
 pub mod bravo;
 pub mod comparison;
 pub mod contest;
+pub mod progress;
 pub mod sample;
 pub mod seed;
 pub mod simulate;

@@ -14,4 +14,6 @@
 pub mod photos;
 mod replay;
 
-pub use replay::{audit_roots_mismatching, for_each_entry, replay_data_dir, replay_log, KindCounts, ReplayedDir, Replayer};
+pub use replay::{
+    audit_roots_mismatching, for_each_entry, replay_data_dir, replay_log, KindCounts, ReplayedDir, Replayer,
+};

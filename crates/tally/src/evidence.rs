@@ -123,6 +123,17 @@ impl Evidence {
     /// The accepted sheets whose signer's enrolment `keep` accepts (e.g. one
     /// importer's key, i.e. one publication), in log order.
     pub fn from_registry_signed_by(registry: &Registry, keep: impl Fn(&Enrolment) -> bool) -> Self {
+        Self::build(registry, keep, u64::MAX)
+    }
+
+    /// The sheets as they stood when the log had `size` entries: those
+    /// logged before it, current unless a correction before it superseded
+    /// them. What an audit whose seed commits to that checkpoint audits.
+    pub fn from_registry_before(registry: &Registry, size: u64) -> Self {
+        Self::build(registry, |_| true, size)
+    }
+
+    fn build(registry: &Registry, keep: impl Fn(&Enrolment) -> bool, before: u64) -> Self {
         let Some(election) = registry.election() else {
             return Self::default();
         };
@@ -132,7 +143,7 @@ impl Evidence {
         ev.rows.reserve(registry.sheet_count());
         for s in registry.sheets() {
             let enr = s.signer();
-            if !keep(enr) {
+            if s.index() >= before || !keep(enr) {
                 continue;
             }
             // Enrolments are identified by their log index, which is unique.
@@ -156,7 +167,7 @@ impl Evidence {
                 contest: s.contest_position(),
                 source: s.source(),
                 flags: s.flags(),
-                current: s.is_current(),
+                current: s.superseded_by().is_none_or(|by| by >= before),
                 signer,
                 organisation,
                 votes: s.votes(),

@@ -25,6 +25,12 @@ pub enum AuditCommand {
     Plan(PlanArgs),
     /// Simulate batch audits with errors injected into some tables (seeded, reproducible).
     Simulate(SimulateArgs),
+    /// Open an audit in the log: contest, method, risk limit and public dice, bound to the current checkpoint.
+    Open(super::audit_log::OpenArgs),
+    /// Log an audit board's hand count of a drawn table (signed by an enrolled auditor key).
+    Count(super::audit_log::CountArgs),
+    /// Recompute every logged audit from the log: the tables drawn, hand counts, risk measure, verdict.
+    Status(super::audit_log::StatusArgs),
 }
 
 /// Options shared by the audit subcommands.
@@ -75,6 +81,9 @@ pub fn run(c: AuditCommand) -> anyhow::Result<ExitCode> {
     match c {
         AuditCommand::Plan(a) => plan(a),
         AuditCommand::Simulate(a) => run_simulation(a),
+        AuditCommand::Open(a) => super::audit_log::open(a),
+        AuditCommand::Count(a) => super::audit_log::count(a),
+        AuditCommand::Status(a) => super::audit_log::status(a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Subcommands.
 
 mod audit;
+mod audit_log;
 mod client;
 mod demo;
 mod demo_brazil;

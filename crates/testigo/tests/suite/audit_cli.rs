@@ -123,3 +123,126 @@ fn audit_plan_on_the_venezuela_demo() {
     assert!(out.contains("  15 draws if no error is found"), "{out}");
     assert!(out.contains("about 44 ballots for either of the two, 46 ballots drawn in all"), "{out}");
 }
+
+/// The reported votes of a table, as the audit sees them (the counted
+/// figures of the log as it stood at `size` entries).
+fn reported(dir: &Path, size: u64, table: &str) -> Vec<(String, u64)> {
+    let copy = testigo_store::DataDir::open_copy(dir).unwrap();
+    let replayed = testigo_replay::replay_data_dir(&copy).unwrap();
+    let reg = replayed.replay.registry();
+    let election = reg.election().unwrap();
+    let ev = testigo_tally::Evidence::from_registry_before(reg, size);
+    let tally = testigo_tally::tabulate(election, reg.geography(), &ev, &Default::default());
+    let t = reg.geography().find_table(table).unwrap();
+    let v = tally.contests[0].counted(&ev, t).unwrap();
+    election.contests[0].candidates.iter().map(|c| c.id.clone()).zip(v.votes).collect()
+}
+
+/// The tables `audit status` lists as still to count.
+fn to_count(status: &str) -> Vec<String> {
+    status
+        .lines()
+        .filter(|l| l.ends_with("to count by hand"))
+        .map(|l| l.split("table ").nth(1).unwrap().split(' ').next().unwrap().to_string())
+        .collect()
+}
+
+fn count(d: &str, key: &Path, audit: &str, table: &str, votes: &[(String, u64)]) {
+    let mut args: Vec<String> =
+        ["audit", "count", "--dir", d, "--key", key.to_str().unwrap(), "--audit", audit, "--table", table]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    for (id, n) in votes {
+        args.push("--vote".into());
+        args.push(format!("{id}={n}"));
+    }
+    run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+/// A logged audit from seed to verdict: opened on the current checkpoint
+/// with public dice, its draws recomputed from the log, the board's signed
+/// hand counts taken in, the verdict met when the paper agrees, escalation
+/// when a table was misreported, and the same answer from a copy of the log.
+#[test]
+fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = synth(tmp.path());
+    let d = dir.to_str().unwrap();
+    let auditor = key("board.audit.example", 77);
+    let auditor_file = write_key(tmp.path(), &auditor);
+    enroll(&dir, &auditor, "auditor", None, &[]);
+    let out = run_ok(&["audit", "open", "--dir", d, "--risk-limit", "0.05", "--dice", "6 2 5 1 3 3 4 6 1 2 5 4"]);
+    let audit = out.split("log index ").nth(1).unwrap().split(':').next().unwrap().to_string();
+    let size: u64 = number_after(&out, "checkpoint size ") as u64;
+
+    let status = run_ok(&["audit", "status", "--dir", d]);
+    assert!(status.contains("waiting for the hand counts listed"), "{status}");
+    let drawn = to_count(&status);
+    let initial: usize =
+        status.split(" draws if no error").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+    assert_eq!(drawn.len(), initial, "{status}");
+    // A witness key may not sign a hand count.
+    let witness = key("not.an.auditor.example", 78);
+    let witness_file = write_key(tmp.path(), &witness);
+    enroll(&dir, &witness, "witness", None, &[]);
+    let refused = bin()
+        .args([
+            "audit",
+            "count",
+            "--dir",
+            d,
+            "--key",
+            witness_file.to_str().unwrap(),
+            "--audit",
+            &audit,
+            "--table",
+            &drawn[0],
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("wrong_role"));
+
+    // The paper agrees with every drawn table: the risk limit is met.
+    let mut distinct = drawn.clone();
+    distinct.sort();
+    distinct.dedup();
+    for t in &distinct {
+        count(d, &auditor_file, &audit, t, &reported(&dir, size, t));
+    }
+    let met = run_ok(&["audit", "status", "--dir", d]);
+    assert!(met.contains("RISK LIMIT MET"), "{met}");
+    assert!(to_count(&met).is_empty(), "{met}");
+    // A copy of the log recomputes the same draws and verdict.
+    let mirror = tmp.path().join("mirror");
+    run_ok(&["mirror", d, mirror.to_str().unwrap(), "--key", dir.join("log.vkey").to_str().unwrap()]);
+    let again = run_ok(&["audit", "status", "--dir", mirror.to_str().unwrap()]);
+    assert_eq!(again, met);
+
+    // The board recounts the first table and finds 30 of the winner's votes
+    // were the runner-up's: the audit asks for more tables.
+    let mut wrong = reported(&dir, size, &drawn[0]);
+    // The national winner and runner-up (the audit's pair), by the tally.
+    let tally: Value = serde_json::from_str(&run_ok(&["tally", "--dir", d, "--json"])).unwrap();
+    let mut national: Vec<(u64, String)> = tally["contests"][0]["national"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["votes"].as_u64().unwrap(), c["id"].as_str().unwrap().to_string()))
+        .collect();
+    national.sort_by(|a, b| b.cmp(a));
+    let position = |id: &str| wrong.iter().position(|(c, _)| c == id).unwrap();
+    let (winner, runner) = (position(&national[0].1), position(&national[1].1));
+    let moved = wrong[winner].1.min(30);
+    wrong[winner].1 -= moved;
+    wrong[runner].1 += moved;
+    count(d, &auditor_file, &audit, &drawn[0], &wrong);
+    let escalated = run_ok(&["audit", "status", "--dir", d]);
+    let draws = |s: &str| s.lines().filter(|l| l.contains("  draw ")).count();
+    // The error's taint is shown, and the audit draws beyond its first round
+    // (those draws may land on tables already counted: draws are with
+    // replacement), ending in a verdict or waiting for more hand counts.
+    let first = escalated.lines().find(|l| l.contains("draw   1:")).unwrap();
+    assert!(first.contains(&drawn[0]) && !first.ends_with("taint 0.000000"), "{escalated}");
+    assert!(draws(&escalated) > draws(&met), "{met}\n---\n{escalated}");
+}
