@@ -428,3 +428,69 @@ impl Report {
         s
     }
 }
+
+impl Report {
+    /// The findings in plain words, for a page: what each test says about
+    /// the whole data set, with the numbers it rests on and its caveat. The
+    /// [`CAVEATS`] follow as their own lines.
+    pub fn plain_findings(&self) -> Vec<String> {
+        let o = &self.overall;
+        let d = &o.digits.voters;
+        let p_text = |p: f64| if p < 0.001 { "p < 0.001".to_string() } else { format!("p = {p:.3}") };
+        let departs = |p: f64| {
+            if p < 0.001 {
+                "depart clearly from"
+            } else if p < 0.05 {
+                "depart somewhat from"
+            } else {
+                "are consistent with"
+            }
+        };
+        let i = &o.integer;
+        let z = if i.integer_excess_sd > 0.0 { i.integer_excess / i.integer_excess_sd } else { 0.0 };
+        let mut out = vec![
+            format!(
+                "Second digits of ballots cast ({} tables with at least 10 ballots): mean {:.4} against Benford's {:.4}; \
+                 χ² {:.3} with {} degrees of freedom, {}: the second digits {} Benford's. A weak test on counts of a \
+                 few hundred: turnout and table size shape second digits too.",
+                d.second_digit.n,
+                d.second_digit.mean.value,
+                d.second_digit.expected_mean,
+                d.second_digit.chi2,
+                d.second_digit.df,
+                p_text(d.second_digit.p),
+                departs(d.second_digit.p)
+            ),
+            format!(
+                "Last digits of ballots cast ({} tables): χ² {:.3}, {}: the last digits {} uniform ones; {:.1}% end in \
+                 0 or 5 (20% expected).",
+                d.last_digit.n,
+                d.last_digit.chi2,
+                p_text(d.last_digit.p),
+                departs(d.last_digit.p),
+                100.0 * d.c05s.value
+            ),
+            format!(
+                "Fingerprint (turnout against the leader's share, {} tables): {} of them ({:.2}%) have both turnout and \
+                 the leader's share at 95% or more, the corner where ballot stuffing shows up in other elections.",
+                o.corner.n,
+                o.corner.count,
+                100.0 * o.corner.share
+            ),
+            format!(
+                "Integer percentages ({} tables; {}): {:.0} more tables than chance gives (over {} simulated \
+                 elections) have a whole-percentage turnout or leader share, {:.1} Monte Carlo standard deviations \
+                 ({:.0}) from none{}.",
+                i.units,
+                i.rule,
+                i.integer_excess,
+                i.replicates,
+                z,
+                i.integer_excess_sd,
+                if z.abs() < 3.29 { ": not significant at the 0.1% level" } else { ": significant at the 0.1% level" }
+            ),
+        ];
+        out.extend(self.caveats.iter().map(|c| (*c).to_string()));
+        out
+    }
+}

@@ -246,3 +246,25 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
     assert!(first.contains(&drawn[0]) && !first.ends_with("taint 0.000000"), "{escalated}");
     assert!(draws(&escalated) > draws(&met), "{met}\n---\n{escalated}");
 }
+
+/// `testigo report --questions` adds the forensics findings in words, with
+/// their charts, and what an audit at 5% would hand-count.
+#[test]
+fn the_report_questions_the_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = synth(tmp.path());
+    let out = tmp.path().join("r.html");
+    run_ok(&["report", "--dir", dir.to_str().unwrap(), "--out", out.to_str().unwrap(), "--questions"]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    let section = &html[html.find("Questioning the numbers").expect("the section")..];
+    for needle in
+        ["Second digits of ballots cast", "Integer percentages", "risk-limiting audit", "No test here proves fraud"]
+    {
+        assert!(section.contains(needle) || html.contains(needle), "{needle}");
+    }
+    assert!(section.matches("<svg").count() >= 3, "charts embedded");
+    assert!(!section.contains("<?xml"), "no XML declaration inside HTML");
+    // Without the flag, no section.
+    run_ok(&["report", "--dir", dir.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(!std::fs::read_to_string(&out).unwrap().contains("Questioning the numbers"));
+}
