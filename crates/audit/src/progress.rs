@@ -107,3 +107,89 @@ pub fn progress(
         }
     }
 }
+
+/// Where the audit opened at `audit` stands, from a replayed log alone: the
+/// counted tables as they stood at the checkpoint its seed commits to (the
+/// batches), the seed (its dice with that checkpoint's root), its risk limit,
+/// and the hand counts logged for it (a later count of a table replaces an
+/// earlier one). That the root is this log's is for the caller to check
+/// against the tiles (`testigo_replay::audit_roots_mismatching`).
+pub fn of_logged(
+    registry: &testigo_election::Registry,
+    audit: &testigo_election::LoggedAudit,
+) -> Result<Progress, AuditError> {
+    let Some(election) = registry.election() else {
+        return Err(AuditError::Empty("the log has no election"));
+    };
+    if audit.seed.method != "batch_comparison" {
+        return Err(AuditError::Empty("only batch-comparison audits are recomputed from the log"));
+    }
+    let evidence = testigo_tally::Evidence::from_registry_before(registry, audit.seed.checkpoint_size);
+    let tally = testigo_tally::tabulate(election, registry.geography(), &evidence, &Default::default());
+    let batches =
+        crate::contest::ContestBatches::from_tally(registry.geography(), &evidence, &tally.contests[audit.contest]);
+    let mut counts = HashMap::new();
+    for c in registry.audit_counts().iter().filter(|c| c.count.audit == audit.index) {
+        counts.insert(c.count.table.clone(), (c.index, c.votes.to_vec()));
+    }
+    // The registry accepted only 64 lowercase hex digits.
+    let root: Vec<u8> = (0..audit.seed.checkpoint_root.len() / 2)
+        .filter_map(|i| u8::from_str_radix(audit.seed.checkpoint_root.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    let seed = crate::seed_from_dice(&audit.seed.dice, &root);
+    progress(&batches, &seed, f64::from(audit.seed.risk_limit_ppm) / 1e6, &counts)
+}
+
+impl Progress {
+    /// The verdict as a stable code: `risk_limit_met`, `full_hand_count`,
+    /// `waiting_for_hand_counts` or `draw_more`.
+    pub fn verdict_code(&self) -> &'static str {
+        match self.verdict {
+            Verdict::RiskLimitMet => "risk_limit_met",
+            Verdict::FullHandCount => "full_hand_count",
+            Verdict::DrawMore(_) if self.waiting => "waiting_for_hand_counts",
+            Verdict::DrawMore(_) => "draw_more",
+        }
+    }
+}
+
+/// Every audit of a replayed log as JSON (the server's `/v1/audits`; the
+/// same document `testigo audit status --json` prints): per audit its
+/// opening, and its draws, risk measure and verdict recomputed from the log,
+/// or why they cannot be.
+pub fn audits_json(registry: &testigo_election::Registry) -> serde_json::Value {
+    let audits: Vec<serde_json::Value> = registry
+        .audits()
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::json!({
+                "index": a.index,
+                "seed": a.seed,
+                "hand_counts": registry.audit_counts().iter().filter(|c| c.count.audit == a.index).count(),
+            });
+            match of_logged(registry, a) {
+                Ok(p) => {
+                    v["initial_draws"] = p.initial_draws.into();
+                    v["total_bound"] = p.total_bound.into();
+                    v["p_value"] = p.p_value.into();
+                    v["verdict"] = p.verdict_code().into();
+                    v["draws"] = p
+                        .draws
+                        .iter()
+                        .map(|d| {
+                            serde_json::json!({
+                                "table": d.table,
+                                "hand_count": d.counted.map(|c| c.0),
+                                "taint": d.counted.map(|c| c.1),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                        .into();
+                }
+                Err(e) => v["error"] = e.to_string().into(),
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({ "audits": audits })
+}

@@ -126,6 +126,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/v1/tally", get(tally))
         .route("/v1/receipts/{index}", get(receipt))
         .route("/v1/entries/{index}", get(entry))
+        .route("/v1/audits", get(audits))
         .route("/blob/sha256/{hex}", get(blob))
         .with_state(state.clone())
         .merge(log)
@@ -417,6 +418,14 @@ async fn receipt(State(st): State<AppState>, Path(index): Path<String>) -> Respo
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the receipt could not be built".into())
         }
     }
+}
+
+/// Every risk-limiting audit in the log, recomputed from it
+/// (`testigo_audit::progress::audits_json`): what `testigo audit status`
+/// and `testigo verify` compute from a copy.
+async fn audits(State(st): State<AppState>) -> Response {
+    let doc = testigo_audit::progress::audits_json(&st.node.registry());
+    ([(header::CACHE_CONTROL, "no-cache")], Json(doc)).into_response()
 }
 
 async fn election(State(st): State<AppState>) -> Response {

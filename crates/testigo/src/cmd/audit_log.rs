@@ -185,22 +185,7 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         // The audit checks the outcome as the log stood when the seed was fixed.
-        let evidence = testigo_tally::Evidence::from_registry_before(reg, seed.checkpoint_size);
-        let tally = testigo_tally::tabulate(election, reg.geography(), &evidence, &Default::default());
-        let batches = testigo_audit::contest::ContestBatches::from_tally(
-            reg.geography(),
-            &evidence,
-            &tally.contests[audit.contest],
-        );
-        // Later hand counts of a table (by any auditor) replace earlier ones.
-        let mut counts = std::collections::HashMap::new();
-        for c in reg.audit_counts().iter().filter(|c| c.count.audit == audit.index) {
-            counts.insert(c.count.table.clone(), (c.index, c.votes.to_vec()));
-        }
-        let root = hex::decode(&seed.checkpoint_root).context("checkpoint_root is not hex")?;
-        let seed_bytes = testigo_audit::seed_from_dice(&seed.dice, &root);
-        let risk = f64::from(seed.risk_limit_ppm) / 1e6;
-        let p = testigo_audit::progress::progress(&batches, &seed_bytes, risk, &counts)
+        let p = testigo_audit::progress::of_logged(reg, audit)
             .map_err(|e| anyhow::anyhow!("audit at {}: {e}", audit.index))?;
         let name = |k: usize| contest.candidates.get(k).map_or("?", |c| c.name.as_str());
         println!(

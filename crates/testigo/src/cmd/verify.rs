@@ -314,6 +314,21 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             println!("  flag {f:<24} {n}");
         }
     }
+    // Risk-limiting audits, recomputed from the log like everything else
+    // (the same function behind the server's /v1/audits).
+    for audit in reg.audits() {
+        match testigo_audit::progress::of_logged(reg, audit) {
+            Ok(p) => println!(
+                "  audit at {}: {} draws, {} hand counts used, P = {:.6}, {}",
+                audit.index,
+                p.draws.len(),
+                p.draws.iter().filter(|d| d.counted.is_some()).count(),
+                p.p_value,
+                p.verdict_code()
+            ),
+            Err(e) => println!("  audit at {}: {e}", audit.index),
+        }
+    }
     compare_tally(&a.source, reg, report.size)?;
     if photos.photos {
         verify_photos(&photos, &a.source, &source, reg, a.trust.concurrency, a.quiet)?;

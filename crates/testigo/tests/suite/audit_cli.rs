@@ -213,6 +213,25 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
     let met = run_ok(&["audit", "status", "--dir", d]);
     assert!(met.contains("RISK LIMIT MET"), "{met}");
     assert!(to_count(&met).is_empty(), "{met}");
+    // `verify` recomputes the verdict from the log, and so does the server.
+    let vkey = dir.join("log.vkey");
+    let verified = run_ok(&["verify", "--key", vkey.to_str().unwrap(), "--no-state", d]);
+    let line =
+        verified.lines().find(|l| l.contains(&format!("audit at {audit}:"))).unwrap_or_else(|| panic!("{verified}"));
+    assert!(line.ends_with("risk_limit_met"), "{line}");
+    let server = Server::start(&dir, &[]);
+    let doc: Value = reqwest::blocking::get(format!("{}/v1/audits", server.url)).unwrap().json().unwrap();
+    server.stop();
+    let served = &doc["audits"][0];
+    assert_eq!(served["verdict"], "risk_limit_met", "{doc}");
+    let served_tables: Vec<&str> =
+        served["draws"].as_array().unwrap().iter().map(|d| d["table"].as_str().unwrap()).collect();
+    let status_tables: Vec<String> = met
+        .lines()
+        .filter(|l| l.contains("  draw "))
+        .map(|l| l.split("table ").nth(1).unwrap().split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(served_tables, status_tables);
     // A copy of the log recomputes the same draws and verdict.
     let mirror = tmp.path().join("mirror");
     run_ok(&["mirror", d, mirror.to_str().unwrap(), "--key", dir.join("log.vkey").to_str().unwrap()]);
