@@ -62,23 +62,12 @@ pub fn progress(
     let mut m = audit.measure();
     let mut draws = Vec::new();
     let initial_draws = audit.expected_draws(risk_limit)?;
-    loop {
+    // Rounds of draws until a verdict, or until a drawn table waits for its hand count.
+    let (verdict, waiting) = loop {
         let verdict = policy.verdict(&m)?;
-        let Verdict::DrawMore(n) = verdict else {
-            return Ok(Progress {
-                winner,
-                runner_up,
-                total_bound: audit.total_bound(),
-                initial_draws,
-                draws,
-                p_value: m.p_value(),
-                verdict,
-                waiting: false,
-            });
-        };
-        let round = audit.sampler().draws(&mut g, n);
+        let Verdict::DrawMore(n) = verdict else { break (verdict, false) };
         let mut waiting = false;
-        for i in round {
+        for i in audit.sampler().draws(&mut g, n) {
             let table = audit.batches()[i].id.clone();
             let counted = match (waiting, counts.get(&table)) {
                 (false, Some((index, votes))) => {
@@ -94,18 +83,19 @@ pub fn progress(
             draws.push(Draw { table, counted });
         }
         if waiting {
-            return Ok(Progress {
-                winner,
-                runner_up,
-                total_bound: audit.total_bound(),
-                initial_draws,
-                draws,
-                p_value: m.p_value(),
-                verdict,
-                waiting: true,
-            });
+            break (verdict, true);
         }
-    }
+    };
+    Ok(Progress {
+        winner,
+        runner_up,
+        total_bound: audit.total_bound(),
+        initial_draws,
+        draws,
+        p_value: m.p_value(),
+        verdict,
+        waiting,
+    })
 }
 
 /// Where the audit opened at `audit` stands, from a replayed log alone: the

@@ -37,11 +37,8 @@ fn number_after(text: &str, label: &str) -> f64 {
     rest[..end].parse().unwrap_or_else(|e| panic!("{label:?} in {text}: {e}"))
 }
 
-#[test]
-fn plan_names_the_tally_leaders_and_draws_follow_from_u() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = synth(tmp.path());
-    let d = dir.to_str().unwrap();
+/// The national candidates by votes, most first: (votes, id).
+fn national_order(d: &str) -> Vec<(u64, String)> {
     let tally: Value = serde_json::from_str(&run_ok(&["tally", "--dir", d, "--json"])).unwrap();
     let mut cands: Vec<(u64, String)> = tally["contests"][0]["national"]["candidates"]
         .as_array()
@@ -50,6 +47,16 @@ fn plan_names_the_tally_leaders_and_draws_follow_from_u() {
         .map(|c| (c["votes"].as_u64().unwrap(), c["id"].as_str().unwrap().to_string()))
         .collect();
     cands.sort_by(|a, b| b.cmp(a));
+    cands
+}
+
+#[test]
+fn plan_names_the_tally_leaders_and_draws_follow_from_u() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = synth(tmp.path());
+    let d = dir.to_str().unwrap();
+    let tally: Value = serde_json::from_str(&run_ok(&["tally", "--dir", d, "--json"])).unwrap();
+    let cands = national_order(d);
 
     let out = run_ok(&["audit", "plan", "--dir", d, "--risk-limit", "0.05"]);
     assert!(out.contains(&format!("reported winner: {} (", cands[0].1)), "{out}");
@@ -242,14 +249,7 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
     // were the runner-up's: the audit asks for more tables.
     let mut wrong = reported(&dir, size, &drawn[0]);
     // The national winner and runner-up (the audit's pair), by the tally.
-    let tally: Value = serde_json::from_str(&run_ok(&["tally", "--dir", d, "--json"])).unwrap();
-    let mut national: Vec<(u64, String)> = tally["contests"][0]["national"]["candidates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["votes"].as_u64().unwrap(), c["id"].as_str().unwrap().to_string()))
-        .collect();
-    national.sort_by(|a, b| b.cmp(a));
+    let national = national_order(d);
     let position = |id: &str| wrong.iter().position(|(c, _)| c == id).unwrap();
     let (winner, runner) = (position(&national[0].1), position(&national[1].1));
     let moved = wrong[winner].1.min(30);
