@@ -164,11 +164,14 @@ pub fn show(bar: &ProgressBar, p: Progress) {
 
 /// The election replay ([`Replayer`]) as a visitor of the verified entries:
 /// an entry the rules refuse fails the run, since the server logs only what
-/// it accepted.
-struct Replay(Replayer);
+/// it accepted. It also keeps every entry's leaf hash (32 bytes an entry),
+/// so that an audit's seed can be checked against the root of the tree at
+/// the size it commits to.
+struct Replay(Replayer, Vec<testigo_tlog::hash::Hash>);
 
 impl Visitor for Replay {
     fn entries(&mut self, first: u64, entries: &[&[u8]]) -> Result<(), Rejected> {
+        self.1.extend(entries.iter().map(|e| testigo_tlog::hash::leaf_hash(e)));
         self.0.entries(first, entries);
         match self.0.refused().first() {
             Some((index, r)) => Err(Rejected {
@@ -272,7 +275,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let bar = progress_bar(a.quiet, "verifying");
     let cb = |p: Progress| show(&bar, p);
     let opts = Options { concurrency: a.trust.concurrency, progress: Some(&cb) };
-    let mut replay = Replay(Replayer::new());
+    let mut replay = Replay(Replayer::new(), Vec::new());
     let fail = |e: testigo_verify::VerifyError| {
         bar.abandon();
         anyhow::anyhow!("verification FAILED: {e}")
@@ -315,8 +318,21 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
     }
     // Risk-limiting audits, recomputed from the log like everything else
-    // (the same function behind the server's /v1/audits).
+    // (the same function behind the server's /v1/audits), each seed bound
+    // to this log: its checkpoint root is the tree's at that size.
     for audit in reg.audits() {
+        let size = usize::try_from(audit.seed.checkpoint_size).unwrap_or(usize::MAX);
+        let root = replay.1.get(..size).map(testigo_tlog::hash::tree_hash).map(hex::encode);
+        if root.as_deref() != Some(audit.seed.checkpoint_root.as_str()) {
+            bail!(
+                "the audit opened at log index {} commits to root {} at size {}, but this log's root there is {}: \
+                 its sample could have been chosen after the results were known",
+                audit.index,
+                audit.seed.checkpoint_root,
+                audit.seed.checkpoint_size,
+                root.unwrap_or_else(|| "beyond the log".into())
+            );
+        }
         match testigo_audit::progress::of_logged(reg, audit) {
             Ok(p) => println!(
                 "  audit at {}: {} draws, {} hand counts used, P = {:.6}, {}",

@@ -264,6 +264,33 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
     let first = escalated.lines().find(|l| l.contains("draw   1:")).unwrap();
     assert!(first.contains(&drawn[0]) && !first.ends_with("taint 0.000000"), "{escalated}");
     assert!(draws(&escalated) > draws(&met), "{met}\n---\n{escalated}");
+
+    // An audit whose seed names another root is not bound to this log:
+    // `verify` and `audit status` both refuse it.
+    let operator = testigo_store::DataDir::new(&dir).operator().unwrap();
+    let bad = testigo_election::Entry::AuditSeed(testigo_election::AuditSeed {
+        contest: "president".into(),
+        method: "batch_comparison".into(),
+        risk_limit_ppm: 50_000,
+        dice: "1 1 1 1".into(),
+        checkpoint_size: size,
+        checkpoint_root: "00".repeat(32),
+        signed_at: now(),
+    });
+    let server = Server::start(&dir, &[]);
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/submissions", server.url))
+        .json(&serde_json::json!({ "entry": signed_entry(&bad, &operator) }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap());
+    server.stop();
+    let refused = bin().args(["verify", "--key", vkey.to_str().unwrap(), "--no-state", d]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("after the results were known"));
+    let status = bin().args(["audit", "status", "--dir", d]).output().unwrap();
+    assert_eq!(status.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&status.stdout).contains("NOT BOUND"));
 }
 
 /// `testigo report --questions` adds the forensics findings in words, with
