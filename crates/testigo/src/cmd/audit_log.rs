@@ -146,6 +146,10 @@ pub struct StatusArgs {
     /// Only the audit opened at this log index (default: every audit in the log).
     #[arg(long)]
     audit: Option<u64>,
+    /// Print every audit as JSON (the document the server publishes at /v1/audits), after checking
+    /// that every seed is bound to this log.
+    #[arg(long, conflicts_with = "audit")]
+    json: bool,
 }
 
 /// Runs `testigo audit status`: recomputes every logged audit from the log
@@ -163,6 +167,13 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
         return Ok(if a.audit.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
     }
     let unbound = testigo_replay::audit_roots_mismatching(&dir, reg)?;
+    if a.json {
+        for (_, why) in &unbound {
+            eprintln!("{why}");
+        }
+        println!("{}", serde_json::to_string_pretty(&testigo_audit::progress::audits_json(reg))?);
+        return Ok(if unbound.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
     let mut ok = true;
     for audit in audits {
         let seed = &audit.seed;

@@ -239,6 +239,8 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
         .map(|l| l.split("table ").nth(1).unwrap().split(' ').next().unwrap().to_string())
         .collect();
     assert_eq!(served_tables, status_tables);
+    let printed: Value = serde_json::from_str(&run_ok(&["audit", "status", "--dir", d, "--json"])).unwrap();
+    assert_eq!(printed, doc, "`audit status --json` prints what the server serves");
     // A copy of the log recomputes the same draws and verdict.
     let mirror = tmp.path().join("mirror");
     run_ok(&["mirror", d, mirror.to_str().unwrap(), "--key", dir.join("log.vkey").to_str().unwrap()]);
