@@ -5,7 +5,7 @@
 //! the verdict) is `testigo_audit`'s, computed from these records by every
 //! replay alike.
 
-use super::auth::{label, Signed};
+use super::auth::Signed;
 use super::{Applied, At, Plan, Registry};
 use crate::codes::Rejection;
 use crate::entry::{AuditCount, AuditSeed, Kind, Role};
@@ -107,13 +107,7 @@ impl Registry {
             .find(|a| a.index == c.audit)
             .ok_or_else(|| Rejection::InvalidDefinition(format!("no audit was opened at log index {}", c.audit)))?;
         let geo = &self.geography;
-        let table = geo.find_table(&c.table).ok_or_else(|| Rejection::UnknownTable(c.table.clone()))?;
-        let enr = &self.enrolments[signer];
-        if let (Some(scope), Some(scope_id)) = (enr.scope_unit, &enr.scope) {
-            if !geo.is_under(table, scope) {
-                return Err(Rejection::OutOfScope { key: label(signed.sig), table: c.table, scope: scope_id.clone() });
-            }
-        }
+        let table = self.table_in_scope(&self.enrolments[signer], signed, &c.table)?;
         let contest = &election.contests[audit.contest];
         let mut votes = vec![0u64; contest.candidates.len()];
         let bound = count_bound(election.max_table_voters, geo.table_registered(table));

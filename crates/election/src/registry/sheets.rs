@@ -6,6 +6,7 @@ use super::auth::{label, Signed};
 use super::evidence::{parse_sha256, set_photo_qr_flag, set_qr_flags, QrSubject, SheetEvidence};
 use super::{Applied, At, Plan, Registry, NONE};
 use crate::codes::{Flag, FlagSet, Rejection};
+use crate::enrolment::Enrolment;
 use crate::entry::{Kind, Sheet, Source};
 use crate::geography::TableIx;
 use crate::model::ElectionDef;
@@ -149,16 +150,7 @@ impl Registry {
         }
         check_fields(&sheet)?;
         let geo = &self.geography;
-        let t = geo.find_table(&sheet.table).ok_or_else(|| Rejection::UnknownTable(sheet.table.clone()))?;
-        if let (Some(scope), Some(scope_id)) = (enr.scope_unit, &enr.scope) {
-            if !geo.is_under(t, scope) {
-                return Err(Rejection::OutOfScope {
-                    key: label(signed.sig),
-                    table: sheet.table,
-                    scope: scope_id.clone(),
-                });
-            }
-        }
+        let t = self.table_in_scope(enr, signed, &sheet.table)?;
         let (ci, contest) =
             election.contest(&sheet.contest).ok_or_else(|| Rejection::UnknownContest(sheet.contest.clone()))?;
         let (votes, not_reported) = resolve_votes(contest, &sheet)?;
@@ -222,6 +214,22 @@ impl Registry {
             evidence: has_evidence.then(|| Box::new(evidence)),
         };
         Ok(Plan::Sheet(SheetPlan { rec, superseded, table: sheet.table, contest: sheet.contest }))
+    }
+
+    /// The table `id`, if it exists and lies within the unit the signer's
+    /// enrolment is scoped to.
+    pub(super) fn table_in_scope(&self, enr: &Enrolment, signed: &Signed<'_>, id: &str) -> Result<TableIx, Rejection> {
+        let t = self.geography.find_table(id).ok_or_else(|| Rejection::UnknownTable(id.to_string()))?;
+        if let (Some(scope), Some(scope_id)) = (enr.scope_unit, &enr.scope) {
+            if !self.geography.is_under(t, scope) {
+                return Err(Rejection::OutOfScope {
+                    key: label(signed.sig),
+                    table: id.to_string(),
+                    scope: scope_id.clone(),
+                });
+            }
+        }
+        Ok(t)
     }
 
     /// The sheets of a table with their positions, newest first.

@@ -333,23 +333,8 @@ fn sheets_differing_only_in_blank_votes_are_variants() {
     let (def, geo) = flat(2, &[Some(100), Some(100), Some(100)]);
     let mut ev = Evidence::new(&def);
     let mut push_blank = |index: u64, table: &str, org: &str, blank: Option<u64>| {
-        let organisation = ev.intern_organisation(org);
-        let signer = ev.intern_signer(org);
-        ev.push(NewSheet {
-            not_reported: &[],
-            index,
-            table: geo.find_table(table).unwrap(),
-            contest: 0,
-            source: Source::Witness,
-            flags: FlagSet::default(),
-            current: true,
-            signer,
-            organisation,
-            votes: &[40, 30],
-            null: Some(2),
-            blank,
-        })
-        .unwrap();
+        let f = Figures { votes: &[40, 30], not_reported: &[], null: Some(2), blank };
+        push_figures(&mut ev, &geo, index, (table, org, org), f);
     };
     push_blank(1, "T1", "A", Some(2));
     push_blank(2, "T1", "B", Some(3));
@@ -378,23 +363,7 @@ fn figures_not_reported_make_no_conflict_and_widen_bounds() {
     let (def, geo) = flat(2, &[Some(100), Some(100), Some(100), Some(100)]);
     let mut ev = Evidence::new(&def);
     let mut push = |index: u64, table: &str, org: &str, votes: &[u64], not_reported: &[u16], null: Option<u64>| {
-        let organisation = ev.intern_organisation(org);
-        let signer = ev.intern_signer(org);
-        ev.push(NewSheet {
-            not_reported,
-            index,
-            table: geo.find_table(table).unwrap(),
-            contest: 0,
-            source: Source::Witness,
-            flags: FlagSet::default(),
-            current: true,
-            signer,
-            organisation,
-            votes,
-            null,
-            blank: None,
-        })
-        .unwrap();
+        push_figures(&mut ev, &geo, index, (table, org, org), Figures { votes, not_reported, null, blank: None });
     };
     // T1: the second source omits null votes: corroborated, null 4 counted.
     push(1, "T1", "A", &[40, 30], &[], Some(4));

@@ -13,7 +13,7 @@ use testigo_election::{encode_signed, AuditCount, AuditSeed, Entry};
 use testigo_store::DataDir;
 
 use super::election::Target;
-use super::{client, keys, local};
+use super::{keys, local};
 
 /// Options of `testigo audit open`.
 #[derive(Args, Debug)]
@@ -41,12 +41,8 @@ pub struct OpenArgs {
 /// Options of `testigo audit count`.
 #[derive(Args, Debug)]
 pub struct CountArgs {
-    /// Data directory (when no server runs on it).
-    #[arg(long, conflicts_with = "server")]
-    dir: Option<PathBuf>,
-    /// Base URL of a running server.
-    #[arg(long)]
-    server: Option<String>,
+    #[command(flatten)]
+    to: local::Destination,
     /// The auditor's enrolled private key.
     #[arg(long)]
     key: PathBuf,
@@ -73,10 +69,7 @@ pub fn risk_limit_ppm(risk_limit: f64) -> anyhow::Result<u32> {
 
 /// Runs `testigo audit open`.
 pub fn open(a: OpenArgs) -> anyhow::Result<ExitCode> {
-    let copy = match (&a.copy, &a.target.dir) {
-        (Some(c), _) | (None, Some(c)) => c.clone(),
-        (None, None) => bail!("give --dir D, or --server URL with --copy MIRROR to read the current checkpoint"),
-    };
+    let copy = a.target.readable(a.copy.as_ref(), "the current checkpoint")?;
     let dir = DataDir::open_copy(&copy)?;
     let replayed = testigo_replay::replay_data_dir(&dir)?;
     let election = replayed.replay.registry().election().context("the log has no election")?;
@@ -123,16 +116,7 @@ pub fn count(a: CountArgs) -> anyhow::Result<ExitCode> {
         signed_at: testigo_store::unix_now(),
     });
     let bytes = encode_signed(&entry, &signer)?;
-    let index = match (&a.dir, &a.server) {
-        (_, Some(server)) => client::block_on(client::post_entry(server, &bytes, None))??.index,
-        (Some(dir), None) => {
-            let node = local::open_node(dir)?;
-            let r = local::submit_all(&node, vec![bytes], "audit");
-            node.shutdown();
-            r?[0].0
-        }
-        (None, None) => bail!("give --dir D or --server URL"),
-    };
+    let index = a.to.record(vec![bytes], "audit")?[0];
     println!("hand count of table {} for the audit at {} logged at index {index}", a.table, a.audit);
     Ok(ExitCode::SUCCESS)
 }

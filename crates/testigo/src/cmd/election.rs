@@ -12,7 +12,7 @@ use testigo_election::{
 };
 use testigo_store::DataDir;
 
-use super::{client, keys, local};
+use super::{keys, local};
 
 /// Options of `testigo init`.
 #[derive(Args, Debug)]
@@ -66,12 +66,8 @@ pub fn init(a: InitArgs) -> anyhow::Result<ExitCode> {
 /// Where operator entries go: straight into a data directory, or to a server.
 #[derive(Args, Debug)]
 pub struct Target {
-    /// Data directory (when no server runs on it).
-    #[arg(long, conflicts_with = "server")]
-    pub dir: Option<PathBuf>,
-    /// Base URL of a running server (e.g. http://127.0.0.1:8080).
-    #[arg(long)]
-    pub server: Option<String>,
+    #[command(flatten)]
+    to: local::Destination,
     /// The operator's private key (default: DIR/operator.key).
     #[arg(long)]
     pub operator_key: Option<PathBuf>,
@@ -79,7 +75,7 @@ pub struct Target {
 
 impl Target {
     fn operator(&self) -> anyhow::Result<testigo_note::Signer> {
-        match (&self.operator_key, &self.dir) {
+        match (&self.operator_key, &self.to.dir) {
             (Some(k), _) => keys::load_signer(k),
             (None, Some(d)) => DataDir::new(d).operator(),
             (None, None) => bail!("give --operator-key FILE (or --dir D to use D/operator.key)"),
@@ -91,32 +87,21 @@ impl Target {
     pub fn record_all(&self, entries: &[Entry]) -> anyhow::Result<Vec<u64>> {
         let signer = self.operator()?;
         let bytes: Vec<Vec<u8>> = entries.iter().map(|e| encode_signed(e, &signer)).collect::<Result<_, _>>()?;
-        match (&self.dir, &self.server) {
-            (_, Some(server)) => {
-                bytes.iter().map(|b| Ok(client::block_on(client::post_entry(server, b, None))??.index)).collect()
-            }
-            (Some(dir), None) => {
-                let node = local::open_node(dir)?;
-                let r = local::submit_all(&node, bytes, "geography");
-                node.shutdown();
-                Ok(r?.into_iter().map(|(i, _)| i).collect())
-            }
-            (None, None) => bail!("give --dir D or --server URL"),
-        }
+        let what = entries.first().map_or("entry", |e| e.kind().as_str());
+        self.to.record(bytes, what)
     }
 
-    /// Signs `entry` with the operator key and records it; prints the index.
+    /// Signs `entry` with the operator key and records it; returns its index.
     fn record(&self, entry: Entry) -> anyhow::Result<u64> {
-        let bytes = encode_signed(&entry, &self.operator()?)?;
-        match (&self.dir, &self.server) {
-            (_, Some(server)) => Ok(client::block_on(client::post_entry(server, &bytes, None))??.index),
-            (Some(dir), None) => {
-                let node = local::open_node(dir)?;
-                let r = local::submit_all(&node, vec![bytes], entry.kind().as_str());
-                node.shutdown();
-                Ok(r?[0].0)
-            }
-            (None, None) => bail!("give --dir D or --server URL"),
+        Ok(self.record_all(std::slice::from_ref(&entry))?[0])
+    }
+
+    /// The directory to read the log's current state from: `copy` (a mirror,
+    /// needed with --server) or the data directory.
+    pub fn readable(&self, copy: Option<&PathBuf>, what: &str) -> anyhow::Result<PathBuf> {
+        match (copy, &self.to.dir) {
+            (Some(d), _) | (None, Some(d)) => Ok(d.clone()),
+            (None, None) => bail!("give --dir D, or --server URL with --copy MIRROR to read {what}"),
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use testigo_election::{Entry, Geography, GeographyChunk};
 use testigo_store::DataDir;
@@ -34,11 +34,8 @@ pub struct Current {
 
 impl Current {
     fn geography(&self) -> anyhow::Result<Geography> {
-        let dir = match (&self.target.dir, &self.copy) {
-            (Some(d), _) | (None, Some(d)) => d,
-            (None, None) => bail!("give --dir D, or --server URL with --copy MIRROR to read the current geography"),
-        };
-        let replayed = testigo_replay::replay_data_dir(&DataDir::open_copy(dir)?)?;
+        let dir = self.target.readable(self.copy.as_ref(), "the current geography")?;
+        let replayed = testigo_replay::replay_data_dir(&DataDir::open_copy(&dir)?)?;
         Ok(replayed.replay.registry().geography().clone())
     }
 }

@@ -66,3 +66,41 @@ impl Tally {
         self.rejected.values().map(|(n, _)| n).sum()
     }
 }
+
+/// Where signed entries go: straight into a stopped data directory, or to a
+/// running server.
+#[derive(clap::Args, Debug)]
+pub struct Destination {
+    /// Data directory (when no server runs on it).
+    #[arg(long, conflicts_with = "server")]
+    pub dir: Option<std::path::PathBuf>,
+    /// Base URL of a running server (e.g. http://127.0.0.1:8080).
+    #[arg(long)]
+    pub server: Option<String>,
+}
+
+impl Destination {
+    /// Records signed entries there, in order ([`record`]).
+    pub fn record(&self, entries: Vec<Vec<u8>>, what: &str) -> anyhow::Result<Vec<u64>> {
+        record(self.dir.as_deref(), self.server.as_deref(), entries, what)
+    }
+}
+
+/// Records signed entries, in order: straight into the data directory `dir`
+/// (no server may run on it), or posted to the server at `server`. Returns
+/// their log indexes; stops at the first refusal, naming `what` was refused.
+fn record(dir: Option<&Path>, server: Option<&str>, entries: Vec<Vec<u8>>, what: &str) -> anyhow::Result<Vec<u64>> {
+    match (dir, server) {
+        (_, Some(server)) => entries
+            .iter()
+            .map(|e| Ok(super::client::block_on(super::client::post_entry(server, e, None))??.index))
+            .collect(),
+        (Some(dir), None) => {
+            let node = open_node(dir)?;
+            let r = submit_all(&node, entries, what);
+            node.shutdown();
+            Ok(r?.into_iter().map(|(i, _)| i).collect())
+        }
+        (None, None) => bail!("give --dir D or --server URL"),
+    }
+}

@@ -5,21 +5,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Args;
 use testigo_election::{encode_signed, Entry};
 
-use super::{client, keys, local};
+use super::{keys, local};
 
 /// Options of `testigo publish`.
 #[derive(Args, Debug)]
 pub struct PublishArgs {
-    /// Data directory (when no server runs on it).
-    #[arg(long, conflicts_with = "server")]
-    dir: Option<PathBuf>,
-    /// Base URL of a running server.
-    #[arg(long)]
-    server: Option<String>,
+    #[command(flatten)]
+    to: local::Destination,
     /// The enrolled publisher (or importer) private key.
     #[arg(long)]
     key: PathBuf,
@@ -39,22 +34,7 @@ pub fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
         .map(|b| encode_signed(&Entry::Bulletin(b.to_entry(a.date.clone(), now)), &signer))
         .collect::<Result<_, _>>()?;
     let n = entries.len();
-    let indices: Vec<u64> = match (&a.dir, &a.server) {
-        (_, Some(server)) => {
-            let mut out = Vec::new();
-            for e in &entries {
-                out.push(client::block_on(client::post_entry(server, e, None))??.index);
-            }
-            out
-        }
-        (Some(dir), None) => {
-            let node = local::open_node(dir)?;
-            let r = local::submit_all(&node, entries, "bulletin");
-            node.shutdown();
-            r?.into_iter().map(|(i, _)| i).collect()
-        }
-        (None, None) => bail!("give --dir D or --server URL"),
-    };
+    let indices = a.to.record(entries, "bulletin")?;
     for i in &indices {
         println!("{i}");
     }

@@ -10,24 +10,9 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 
+/// A logged synthetic election of 200 tables (seed 5); returns the data directory.
 fn synth(root: &Path) -> std::path::PathBuf {
-    run_ok(&[
-        "synth",
-        "--tables",
-        "200",
-        "--seed",
-        "5",
-        "--out",
-        root.to_str().unwrap(),
-        "--missing",
-        "10",
-        "--corroborated",
-        "30",
-        "--conflicting",
-        "0",
-        "--log",
-    ]);
-    root.join("data")
+    synth_logged(root, "200", "5", "0")
 }
 
 /// The number after `label` in `text` (up to the next space, comma or semicolon).

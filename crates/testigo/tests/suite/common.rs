@@ -318,3 +318,25 @@ pub async fn post_photo(url: &str, entry: &str, photo: &[u8]) -> (u16, serde_jso
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// Runs `testigo synth --log` into `root` (10% missing, 30% corroborated,
+/// `conflicting`% conflicting tables) and returns the data directory.
+pub fn synth_logged(root: &Path, tables: &str, seed: &str, conflicting: &str) -> PathBuf {
+    run_ok(&[
+        "synth",
+        "--tables",
+        tables,
+        "--seed",
+        seed,
+        "--out",
+        root.to_str().unwrap(),
+        "--missing",
+        "10",
+        "--corroborated",
+        "30",
+        "--conflicting",
+        conflicting,
+        "--log",
+    ]);
+    root.join("data")
+}

@@ -259,20 +259,7 @@ fn unknown_denominators_say_unknown_everywhere_until_declared() {
     let dir = init(tmp.path(), &tmp.path().join("election.toml"), &docs.join("tables.csv"));
     let importer = key("importer.example", 9);
     let importer_file = write_key(tmp.path(), &importer);
-    let vkey = importer.verifier().to_vkey();
-    run_ok(&[
-        "enroll",
-        "--dir",
-        dir.to_str().unwrap(),
-        "--key",
-        &vkey,
-        "--role",
-        "importer",
-        "--holder",
-        "I",
-        "--organisation",
-        "I",
-    ]);
+    enroll(&dir, &importer, "importer", None, &[]);
     let file = tmp.path().join("s.csv");
     std::fs::write(&file, "table,NM,EG,OT,null\n010101001.01,100,300,5,7\n130501005.01,50,60,1,2\n").unwrap();
     import(&dir, &importer_file, "testigo-csv", &file);

@@ -13,25 +13,9 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 
-/// Runs `testigo synth --log` into `root` and returns the data directory.
+/// A logged synthetic election (seed 11) in `root`; returns the data directory.
 fn synth(root: &Path, tables: &str, conflicting: &str) -> std::path::PathBuf {
-    run_ok(&[
-        "synth",
-        "--tables",
-        tables,
-        "--seed",
-        "11",
-        "--out",
-        root.to_str().unwrap(),
-        "--missing",
-        "10",
-        "--corroborated",
-        "30",
-        "--conflicting",
-        conflicting,
-        "--log",
-    ]);
-    root.join("data")
+    synth_logged(root, tables, "11", conflicting)
 }
 
 fn tally_json(dir: &Path, extra: &[&str]) -> (String, Value) {

@@ -209,10 +209,34 @@ pub fn push(
     votes: &[u64],
     null: u64,
 ) {
+    push_figures(
+        ev,
+        geo,
+        index,
+        (table, org, key),
+        Figures { votes, not_reported: &[], null: Some(null), blank: None },
+    );
+}
+
+/// What a pushed sheet reports.
+pub struct Figures<'a> {
+    /// Votes in candidate order (0 where not reported).
+    pub votes: &'a [u64],
+    /// Candidate positions not reported.
+    pub not_reported: &'a [u16],
+    /// Null votes, if reported.
+    pub null: Option<u64>,
+    /// Blank votes, if reported.
+    pub blank: Option<u64>,
+}
+
+/// Pushes a witness sheet for (table, organisation, key) with any figures.
+pub fn push_figures(ev: &mut Evidence, geo: &Geography, index: u64, who: (&str, &str, &str), f: Figures<'_>) {
+    let (table, org, key) = who;
     let organisation = ev.intern_organisation(org);
     let signer = ev.intern_signer(key);
     ev.push(NewSheet {
-        not_reported: &[],
+        not_reported: f.not_reported,
         index,
         table: geo.find_table(table).unwrap(),
         contest: 0,
@@ -221,9 +245,9 @@ pub fn push(
         current: true,
         signer,
         organisation,
-        votes,
-        null: Some(null),
-        blank: None,
+        votes: f.votes,
+        null: f.null,
+        blank: f.blank,
     })
     .unwrap();
 }
