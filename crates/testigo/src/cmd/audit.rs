@@ -30,7 +30,7 @@ pub enum AuditCommand {
     /// Log an audit board's hand count of a drawn table (signed by an enrolled auditor key).
     Count(super::audit_log::CountArgs),
     /// Recompute every logged audit from the log: the tables drawn, hand counts, risk measure, verdict.
-    Status(super::audit_log::StatusArgs),
+    Status(StatusArgs),
 }
 
 /// Options shared by the audit subcommands.
@@ -83,7 +83,7 @@ pub fn run(c: AuditCommand) -> anyhow::Result<ExitCode> {
         AuditCommand::Simulate(a) => run_simulation(a),
         AuditCommand::Open(a) => super::audit_log::open(a),
         AuditCommand::Count(a) => super::audit_log::count(a),
-        AuditCommand::Status(a) => super::audit_log::status(a),
+        AuditCommand::Status(a) => status(a),
     }
 }
 
@@ -219,4 +219,96 @@ fn run_simulation(a: SimulateArgs) -> anyhow::Result<ExitCode> {
     );
     print_stdout(&s)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Options of `testigo audit status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Data directory, or a mirror made by `testigo mirror` (read only).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Only the audit opened at this log index (default: every audit in the log).
+    #[arg(long)]
+    audit: Option<u64>,
+    /// Print every audit as JSON (the document the server publishes at /v1/audits), after checking
+    /// that every seed is bound to this log.
+    #[arg(long, conflicts_with = "audit")]
+    json: bool,
+}
+
+/// Runs `testigo audit status`: recomputes every logged audit from the log
+/// alone — its seed's binding to the log, the tables the seed draws, the
+/// hand counts, the risk measure and the verdict. Exits 1 if a seed is not
+/// bound to this log.
+pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
+    let dir = testigo_store::DataDir::open_copy(&a.dir)?;
+    let replayed = testigo_replay::replay_data_dir(&dir)?;
+    let reg = replayed.replay.registry();
+    let election = reg.election().context("the log has no election")?;
+    let audits: Vec<_> = reg.audits().iter().filter(|x| a.audit.is_none_or(|i| i == x.index)).collect();
+    if audits.is_empty() {
+        println!("no audit is opened in this log{}", a.audit.map(|i| format!(" at index {i}")).unwrap_or_default());
+        return Ok(if a.audit.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+    }
+    let unbound = testigo_replay::audit_roots_mismatching(&dir, reg)?;
+    if a.json {
+        for (_, why) in &unbound {
+            eprintln!("{why}");
+        }
+        println!("{}", serde_json::to_string_pretty(&testigo_audit::progress::audits_json(reg))?);
+        return Ok(if unbound.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let mut ok = true;
+    for audit in audits {
+        let seed = &audit.seed;
+        let contest = &election.contests[audit.contest];
+        println!(
+            "audit opened at log index {}: contest {}, {}, risk limit {}%",
+            audit.index,
+            contest.id,
+            seed.method,
+            f64::from(seed.risk_limit_ppm) / 10_000.0
+        );
+        if let Some((_, why)) = unbound.iter().find(|(i, _)| *i == audit.index) {
+            println!("  NOT BOUND: {why}");
+            ok = false;
+            continue;
+        }
+        println!("  seed: dice {:?} with the root of checkpoint size {}", seed.dice, seed.checkpoint_size);
+        if seed.method != "batch_comparison" {
+            println!("  ballot-polling audits are not recomputed from the log yet: use `testigo audit plan`");
+            continue;
+        }
+        // The audit checks the outcome as the log stood when the seed was fixed.
+        let p = testigo_audit::progress::of_logged(reg, audit)
+            .map_err(|e| anyhow::anyhow!("audit at {}: {e}", audit.index))?;
+        let name = |k: usize| contest.candidates.get(k).map_or("?", |c| c.name.as_str());
+        println!(
+            "  reported winner {} against {}; U = {:.6}; {} draws if no error is found",
+            name(p.winner),
+            name(p.runner_up),
+            p.total_bound,
+            p.initial_draws
+        );
+        for (k, d) in p.draws.iter().enumerate() {
+            match d.counted {
+                Some((index, taint)) => {
+                    println!(
+                        "  draw {:>3}: table {} counted by hand (log index {index}), taint {taint:.6}",
+                        k + 1,
+                        d.table
+                    )
+                }
+                None => println!("  draw {:>3}: table {} to count by hand", k + 1, d.table),
+            }
+        }
+        let verdict = match p.verdict {
+            testigo_audit::Verdict::RiskLimitMet => "RISK LIMIT MET: the reported outcome stands".to_string(),
+            testigo_audit::Verdict::FullHandCount => "FULL HAND COUNT REQUIRED".to_string(),
+            testigo_audit::Verdict::DrawMore(_) if p.waiting => "waiting for the hand counts listed".to_string(),
+            testigo_audit::Verdict::DrawMore(n) => format!("draw {n} more tables"),
+        };
+        println!("  risk measure P = {:.6}: {verdict}", p.p_value);
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
