@@ -34,6 +34,7 @@ pub fn election_keys() -> Vec<Signer> {
         "publisher.example",
         "observer.example",
         "w21.example",
+        "auditor.example",
         "stranger.example",
     ]
     .iter()
@@ -42,8 +43,8 @@ pub fn election_keys() -> Vec<Signer> {
     .collect()
 }
 
-/// Role and scope of `election_keys()[1..=7]`.
-pub fn enrolments() -> [(Role, Option<&'static str>); 7] {
+/// Role and scope of `election_keys()[1..=8]`.
+pub fn enrolments() -> [(Role, Option<&'static str>); 8] {
     [
         (Role::Witness, Some("S1")),
         (Role::Witness, None),
@@ -52,6 +53,7 @@ pub fn enrolments() -> [(Role, Option<&'static str>); 7] {
         (Role::Publisher, None),
         (Role::Observer, None),
         (Role::Witness, Some("M21")),
+        (Role::Auditor, None),
     ]
 }
 
@@ -94,6 +96,7 @@ pub fn geography_chunk() -> GeographyChunk {
     GeographyChunk {
         units: vec![unit("S1", None, 0), unit("S2", None, 0), unit("M11", Some("S1"), 1), unit("M21", Some("S2"), 1)],
         tables: vec![table("T1", "M11", Some(300)), table("T2", "M11", None), table("T3", "M21", Some(200))],
+        declared: vec![Declared { unit: "S2".into(), tables: Some(2), registered: None, source: "gazette".into() }],
     }
 }
 
@@ -138,8 +141,9 @@ pub fn sheet(table: &str) -> Sheet {
         source: Source::Witness,
         votes: BTreeMap::from([("a".into(), 100), ("b".into(), 50), ("c".into(), 10)]),
         valid: Some(160),
-        null: 5,
+        null: Some(5),
         blank: None,
+        not_reported: Vec::new(),
         voters: Some(165),
         registered: Some(300),
         photo_sha256: None,
@@ -160,7 +164,11 @@ pub fn sample_entries() -> Vec<(usize, Entry)> {
     full.qr = Some("qr payload".into());
     full.supersedes = Some(9);
     full.blank = Some(0);
-    full.dataset = Some(Dataset { name: "cne.csv".into(), sha256: "cd".repeat(32), row: 7 });
+    full.dataset = Some(Dataset { name: "cne.csv".into(), sha256: "cd".repeat(32), row: 7, reference: Some("https://example.org/7".into()) });
+    let mut partial = sheet("T2");
+    partial.null = None;
+    partial.votes.remove("c");
+    partial.not_reported = vec!["c".into()];
     vec![
         (1, Entry::Sheet(sheet("T1"))),
         (7, Entry::Sheet(full)),
@@ -194,7 +202,41 @@ pub fn sample_entries() -> Vec<(usize, Entry)> {
             }),
         ),
         (0, Entry::Revoke(Revoke { key: keys[3].verifier().to_vkey(), reason: "lost".into() })),
-        (0, Entry::Geography(GeographyChunk { units: vec![], tables: vec![] })),
+        (2, Entry::Sheet(partial)),
+        (
+            4,
+            Entry::Import(ImportManifest {
+                election: "fuzz-2024".into(),
+                name: "cne.csv".into(),
+                sha256: "cd".repeat(32),
+                format: "testigo-csv".into(),
+                rows: 9,
+                sheets: 1,
+                signed_at: NOW,
+            }),
+        ),
+        (
+            0,
+            Entry::AuditSeed(AuditSeed {
+                contest: "president".into(),
+                method: "batch_comparison".into(),
+                risk_limit_ppm: 50_000,
+                dice: "0123456789".into(),
+                checkpoint_size: 12,
+                checkpoint_root: "ef".repeat(32),
+                signed_at: NOW,
+            }),
+        ),
+        (
+            8,
+            Entry::AuditCount(AuditCount {
+                audit: 9,
+                table: "T1".into(),
+                votes: BTreeMap::from([("a".into(), 100), ("b".into(), 50)]),
+                signed_at: NOW,
+            }),
+        ),
+        (0, Entry::Geography(GeographyChunk { units: vec![], tables: vec![], declared: vec![] })),
         (0, Entry::Election(election(&keys[0]))),
     ]
 }
