@@ -188,7 +188,7 @@ describe("public website in Chromium", () => {
   });
 
   test("3. server: no serious or critical WCAG 2.1 A/AA violations (axe-core)", { timeout: 120_000 }, async () => {
-    const pages = ["home", "unit", "table", "searchResults", "bulletins", "observers"];
+    const pages = ["home", "unit", "table", "searchResults", "bulletins", "observers", "questions"];
     const found = [];
     const report = {};
     await withContext({ bypassCSP: true }, async (context) => {
@@ -226,7 +226,7 @@ describe("public website in Chromium", () => {
     await withContext({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 1 }, async (context) => {
       const page = await newPage(context);
       const over = [];
-      for (const name of ["home", "table"]) {
+      for (const name of ["home", "table", "questions"]) {
         await page.goto(`${t.serve.url}${t.paths[name]}`);
         if (name === "table") await verdict(page);
         const m = await page.evaluate(() => {

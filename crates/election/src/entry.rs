@@ -365,8 +365,9 @@ pub struct AuditSeed {
     /// The contest audited.
     pub contest: String,
     /// The audit method: `batch_comparison` (tables as batches, Kaplan–Markov
-    /// with draws proportional to each table's error bound) or
-    /// `ballot_polling` (BRAVO).
+    /// with draws proportional to each table's error bound), the only one in
+    /// this version: an `audit` entry is the hand count of a whole table, not
+    /// of one drawn ballot, so ballot polling cannot be recorded yet.
     pub method: String,
     /// The risk limit in parts per million (50,000 = 5%): entries carry no floats.
     pub risk_limit_ppm: u32,

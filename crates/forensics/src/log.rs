@@ -1,8 +1,8 @@
 //! A replayed log's counted figures as a [`Dataset`]: one unit per table
 //! with a counted sheet, the same figures `testigo tally` adds up.
 
-use testigo_election::Registry;
-use testigo_tally::{evidence, tabulate, TallyOptions};
+use testigo_election::{ElectionDef, Geography, Registry};
+use testigo_tally::{evidence, tabulate, Evidence, Tally, TallyOptions};
 
 use crate::{Dataset, Unit};
 
@@ -51,6 +51,22 @@ pub fn from_registry(
 ) -> Result<Dataset, LogError> {
     let election = registry.election().ok_or(LogError::NoElection)?;
     let geo = registry.geography();
+    let ev = evidence(registry, &[]);
+    let tally = tabulate(election, geo, &ev, &TallyOptions::default());
+    from_tally(election, geo, &ev, &tally, contest, level, leader)
+}
+
+/// [`from_registry`] on a tabulation already made (`tally` over `ev`, e.g. a
+/// website snapshot's), so the figures are the ones that tabulation counts.
+pub fn from_tally(
+    election: &ElectionDef,
+    geo: &Geography,
+    ev: &Evidence,
+    tally: &Tally,
+    contest: Option<&str>,
+    level: Option<&str>,
+    leader: Option<&str>,
+) -> Result<Dataset, LogError> {
     let ci = match contest {
         None => 0,
         Some(c) => election.contests.iter().position(|x| x.id == c).ok_or_else(|| LogError::Contest {
@@ -69,15 +85,13 @@ pub fn from_registry(
             .position(|x| x == l)
             .ok_or_else(|| LogError::Level { asked: l.into(), known: levels.join(", ") })?,
     };
-    let ev = evidence(registry, &[]);
-    let tally = tabulate(election, geo, &ev, &TallyOptions::default());
     let Some(ct) = tally.contests.get(ci) else {
         return Err(LogError::NoElection);
     };
     let units: Vec<Unit> = geo
         .tables()
         .filter_map(|t| {
-            let v = ct.counted(&ev, t)?;
+            let v = ct.counted(ev, t)?;
             let valid: u64 = v.votes.iter().sum();
             let group = geo.ancestors(t).find(|&u| geo.unit_level(u) == li).map(|u| geo.unit_name(u).to_string());
             Some(Unit {

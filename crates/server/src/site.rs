@@ -30,6 +30,12 @@ use crate::node::Node;
 /// rebuilt in the background at most this often.
 pub const REBUILD_EVERY: Duration = Duration::from_secs(2);
 
+/// Longest the questions page (forensics, audit plan) may lag the log: on a
+/// national log its bootstrap and Monte Carlo take seconds, so a live server
+/// recomputes them at most this often, and the page says at which log size
+/// they were computed.
+pub const QUESTIONS_EVERY: Duration = Duration::from_secs(60);
+
 /// What the site shows beyond the log: the cosigners a reader should trust
 /// (as `testigo serve --cosigner` gives them) and where it is published.
 #[derive(Clone, Debug, Default)]
@@ -64,6 +70,9 @@ pub struct Site {
     rebuilding: AtomicBool,
     /// Pages with the version they were rendered at: (snapshot log size, table version).
     pages: Mutex<lru::LruCache<PageKey, CachedPage>>,
+    /// The log size the questions page was last computed at, and when the
+    /// site first saw them ([`QUESTIONS_EVERY`]).
+    questions_seen: Mutex<Option<(u64, Instant)>>,
 }
 
 impl Site {
@@ -88,6 +97,7 @@ impl Site {
             building: Mutex::new(()),
             rebuilding: AtomicBool::new(false),
             pages,
+            questions_seen: Mutex::new(None),
         })
     }
 
@@ -103,7 +113,25 @@ impl Site {
             Some(k) => snap.with_sums_key(k.clone()),
             None => snap,
         };
+        let snap = match self.recent_questions() {
+            Some(q) => snap.with_questions(q),
+            None => snap,
+        };
         Some(Arc::new(snap))
+    }
+
+    /// The current snapshot's questions if they are younger than [`QUESTIONS_EVERY`].
+    fn recent_questions(&self) -> Option<Arc<testigo_site::questions::Questions>> {
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        let q = current.as_ref()?.0.questions_if_computed()?.clone();
+        let mut seen = self.questions_seen.lock().unwrap_or_else(|p| p.into_inner());
+        match *seen {
+            Some((size, at)) if size == q.log_size => (at.elapsed() < QUESTIONS_EVERY).then_some(q),
+            _ => {
+                *seen = Some((q.log_size, Instant::now()));
+                Some(q)
+            }
+        }
     }
 
     /// The current snapshot: the last one built if the log has not grown
@@ -246,8 +274,12 @@ async fn page(
     let Some(lang) = Lang::from_code(&lang_code) else { return StatusCode::NOT_FOUND.into_response() };
     let path = format!("{lang_code}/{rest}");
     let site2 = site.clone();
+    if testigo_site::paths::parse_chart(&path).is_some() {
+        return chart(site, path).await;
+    }
     let Some((lang, page)) = Page::parse(&path) else { return not_found(lang) };
     let q = if matches!(page, Page::Search) { query.q.clone().unwrap_or_default() } else { String::new() };
+    let page_kind = page.clone();
     if q.len() > 200 {
         return not_found(lang);
     }
@@ -275,10 +307,13 @@ async fn page(
         Some(body)
     };
     // Rendering from a built snapshot takes microseconds: done here. Only
-    // the first snapshot (a full tabulation) is built off the async workers.
+    // the first snapshot (a full tabulation) and the questions page (its
+    // forensics, on first view) are computed off the async workers.
     let rendered = match site2.ready() {
-        Some(snap) => Ok(render(snap)),
-        None => tokio::task::spawn_blocking(move || site2.snapshot().and_then(render)).await,
+        Some(snap) if !matches!(page_kind, Page::Questions) || snap.questions_if_computed().is_some() => {
+            Ok(render(snap))
+        }
+        _ => tokio::task::spawn_blocking(move || site2.snapshot().and_then(render)).await,
     };
     match rendered {
         Ok(Some(body)) => html(body),
@@ -287,5 +322,20 @@ async fn page(
             tracing::error!(error = %e, "page task failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// A chart of the questions page (`/{lang}/charts/{name}.svg` or `.png`).
+async fn chart(site: Arc<Site>, path: String) -> Response {
+    let found = tokio::task::spawn_blocking(move || {
+        let snap = site.snapshot()?;
+        testigo_site::chart(&snap, &path).map(|(content_type, bytes)| (content_type, Bytes::copy_from_slice(bytes)))
+    })
+    .await;
+    match found {
+        Ok(Some((content_type, bytes))) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], bytes).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
     }
 }

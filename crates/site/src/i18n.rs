@@ -77,7 +77,7 @@ impl Lang {
         best.map(|(_, _, l)| l).unwrap_or(Lang::Es)
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
@@ -242,6 +242,28 @@ impl Tr {
                 p.replace('.', &decimal.to_string()) + " %"
             }
             None => self.t("unknown"),
+        }
+    }
+
+    /// A decimal number with `places` decimals in the language's notation
+    /// (a statistic, a mean), or the word for unknown if it is not finite.
+    pub fn dec(&self, x: f64, places: usize) -> String {
+        if !x.is_finite() {
+            return self.t("unknown");
+        }
+        let (_, decimal) = self.lang.separators();
+        let text = format!("{x:.places$}").replace('.', &decimal.to_string());
+        // A true minus sign, which does not break from its digits.
+        text.strip_prefix('-').map_or(text.clone(), |t| format!("−{t}"))
+    }
+
+    /// A p-value as people read it: three decimals, or `< 0.001`.
+    pub fn p_value(&self, p: f64) -> String {
+        if p < 0.001 {
+            // A no-break space: the sign never wraps away from its number.
+            format!("<\u{a0}{}", self.dec(0.001, 3))
+        } else {
+            self.dec(p, 3)
         }
     }
 

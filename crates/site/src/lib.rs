@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod model;
 pub mod pages;
 pub mod paths;
+pub mod questions;
 pub mod search;
 
 pub use downloads::Downloads;
@@ -88,8 +89,18 @@ pub fn render(
             pages::downloads(&cx, &l.files, l.signed)
         }
         Page::Observers => pages::observers(&cx),
+        Page::Questions => pages::questions(&cx),
     };
     Some(markup.into_string())
+}
+
+/// The chart a site path names (`es/charts/fingerprint.svg` or `.png`):
+/// its content type and bytes; `None` if there is no such chart (e.g. too
+/// few counted tables).
+pub fn chart<'a>(snap: &'a Snapshot, path: &str) -> Option<(&'static str, &'a [u8])> {
+    let (lang, name) = paths::parse_chart(path)?;
+    let content_type = if name.ends_with(".png") { "image/png" } else { "image/svg+xml" };
+    Some((content_type, snap.questions().chart(lang, name)?))
 }
 
 /// The static search index, file by file through `put`: the manifest
@@ -237,8 +248,11 @@ pub fn export<E: Send>(
     stats.files += FILES_STREAMED;
     let geo = &snap.geo;
     for lang in LANGS {
-        for p in [Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers] {
+        for p in [Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers, Page::Questions] {
             stats = stats.add(page(lang, &p, None)?);
+        }
+        for (name, bytes) in snap.questions().charts.get(lang.index()).into_iter().flatten() {
+            stats = stats.add(file(&paths::chart_href(lang, name), bytes)?);
         }
     }
     let units = geo

@@ -2,7 +2,7 @@
 //! log size, and the owned view of one table's sheets.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use testigo_election::{ElectionDef, Geography, QrCheck, Registry, TableIx, UnitIx};
 use testigo_note::{Signer, Verifier};
@@ -93,6 +93,11 @@ pub struct Snapshot {
     downloads: OnceLock<Downloads>,
     /// What the downloads page lists (from the downloads, or set by an export that wrote them).
     listing: OnceLock<Listing>,
+    /// The questions page's findings, computed on its first view (or handed
+    /// over from an earlier snapshot, [`Snapshot::with_questions`]).
+    questions: OnceLock<Arc<crate::questions::Questions>>,
+    /// The logged risk-limiting audits, recomputed from the log.
+    pub audits: Vec<crate::questions::AuditView>,
 }
 
 impl Snapshot {
@@ -124,7 +129,29 @@ impl Snapshot {
             sums_key: None,
             downloads: OnceLock::new(),
             listing: OnceLock::new(),
+            questions: OnceLock::new(),
+            audits: crate::questions::logged_audits(registry),
         })
+    }
+
+    /// The questions page's findings (computed on first use: the forensics'
+    /// bootstrap and Monte Carlo take a noticeable fraction of a second).
+    pub fn questions(&self) -> &Arc<crate::questions::Questions> {
+        self.questions.get_or_init(|| Arc::new(crate::questions::Questions::compute(self)))
+    }
+
+    /// The questions page's findings if they were computed or handed over.
+    pub fn questions_if_computed(&self) -> Option<&Arc<crate::questions::Questions>> {
+        self.questions.get()
+    }
+
+    /// Shows `questions`, computed on an earlier snapshot, instead of
+    /// computing them again: a live server recomputes them at most every so
+    /// often, since on a national log they take seconds. The page says at
+    /// which log size they were computed.
+    pub fn with_questions(self, questions: Arc<crate::questions::Questions>) -> Self {
+        let _ = self.questions.set(questions);
+        self
     }
 
     /// Signs the downloads' `SHA256SUMS` with the log key.

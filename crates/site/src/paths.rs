@@ -23,6 +23,8 @@ pub enum Page {
     Downloads,
     /// For observers: keys, cosigners, commands.
     Observers,
+    /// Questioning the numbers: election forensics and risk-limiting audits.
+    Questions,
 }
 
 impl Page {
@@ -40,6 +42,7 @@ impl Page {
             Page::Bulletins => format!("{l}/bulletins.html"),
             Page::Downloads => format!("{l}/downloads.html"),
             Page::Observers => format!("{l}/observers.html"),
+            Page::Questions => format!("{l}/questions.html"),
         }
     }
 
@@ -54,7 +57,7 @@ impl Page {
     /// How deep the page's directory is: the number of `../` back to the root.
     pub fn depth(&self) -> usize {
         match self {
-            Page::Home | Page::Search | Page::Bulletins | Page::Downloads | Page::Observers => 1,
+            Page::Home | Page::Search | Page::Bulletins | Page::Downloads | Page::Observers | Page::Questions => 1,
             Page::Unit(_) | Page::Table(_) => 2,
         }
     }
@@ -75,6 +78,7 @@ impl Page {
             "bulletins.html" => Page::Bulletins,
             "downloads.html" => Page::Downloads,
             "observers.html" => Page::Observers,
+            "questions.html" => Page::Questions,
             _ => {
                 let (kind, file) = rest.split_once('/')?;
                 let id = unsegment(file.strip_suffix(".html")?).filter(|id| !id.is_empty())?;
@@ -125,6 +129,23 @@ pub fn unsegment(s: &str) -> Option<String> {
     (segment(&id) == s).then_some(id)
 }
 
+/// The path of a chart of the questions page below the site root
+/// (`es/charts/fingerprint.svg`, or `.png`): one file per chart and language, since the
+/// words drawn in it are the page's.
+pub fn chart_href(lang: Lang, name: &str) -> String {
+    format!("{}/charts/{name}", lang.code())
+}
+
+/// The language and chart name a site path names, if it is a chart's
+/// ([`chart_href`]); whether such a chart exists is for the snapshot to say.
+pub fn parse_chart(path: &str) -> Option<(Lang, &str)> {
+    let (lang, rest) = path.split_once('/')?;
+    let name = rest.strip_prefix("charts/")?;
+    let stem = name.strip_suffix(".svg").or_else(|| name.strip_suffix(".png"))?;
+    let plain = !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    Some((Lang::from_code(lang)?, name)).filter(|_| plain)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +174,7 @@ mod tests {
             Page::Bulletins,
             Page::Downloads,
             Page::Observers,
+            Page::Questions,
         ] {
             for lang in crate::i18n::LANGS {
                 let href = page.href(lang);

@@ -25,7 +25,7 @@ function linkIn(html, open, base, text) {
 
 /**
  * Pages of the site at `base` in `lang`: { home, search, bulletins,
- * downloads, observers, unit, table } as URL paths (no origin), for the
+ * downloads, observers, questions, unit, table } as URL paths (no origin), for the
  * centre found by `centreQuery` and its table `tableId`.
  */
 export async function discover(base, { lang = "es", centreQuery, tableId }) {
@@ -33,11 +33,11 @@ export async function discover(base, { lang = "es", centreQuery, tableId }) {
   const nav = {};
   for (const m of home.html.matchAll(/<a\b[^>]*href="([^"]*)"[^>]*>/g)) {
     const href = new URL(unescape(m[1]), home.url);
-    for (const name of ["search", "bulletins", "downloads", "observers"]) {
+    for (const name of ["search", "bulletins", "downloads", "observers", "questions"]) {
       if (!nav[name] && href.pathname.startsWith(`/${lang}/${name}`)) nav[name] = href.href;
     }
   }
-  for (const name of ["search", "bulletins", "downloads", "observers"]) {
+  for (const name of ["search", "bulletins", "downloads", "observers", "questions"]) {
     if (!nav[name]) throw new Error(`no link to the ${name} page on ${home.url}`);
   }
   const form = /<form\b[^>]*role="search"[^>]*>/.exec(home.html)?.[0] ?? /<form\b[^>]*role="search"[^>]*>/.exec((await get(nav.search, lang)).html)?.[0];
@@ -60,6 +60,7 @@ export async function discover(base, { lang = "es", centreQuery, tableId }) {
     bulletins: path(nav.bulletins),
     downloads: path(nav.downloads),
     observers: path(nav.observers),
+    questions: path(nav.questions),
     unit: path(unit),
     table: path(table),
   };

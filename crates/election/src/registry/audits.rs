@@ -15,7 +15,7 @@ use crate::model::ElectionDef;
 use crate::validate::{count_bound, is_sha256_hex};
 
 /// The audit methods an `audit_seed` may name.
-pub const AUDIT_METHODS: [&str; 2] = ["batch_comparison", "ballot_polling"];
+pub const AUDIT_METHODS: [&str; 1] = ["batch_comparison"];
 
 /// One accepted audit opening.
 #[derive(Clone, Debug, PartialEq, Eq)]

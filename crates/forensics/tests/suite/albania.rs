@@ -2,7 +2,8 @@
 
 use testigo_forensics::{analyze, read_csv, CsvColumns, Options, Report};
 
-fn albania() -> Report {
+/// The Albanian 2013 data set analysed with few resamples (the point estimates do not depend on them).
+pub fn albania() -> Report {
     let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/Albania2013.csv")).unwrap();
     let cols = CsvColumns {
         unit: Some("#1".into()),

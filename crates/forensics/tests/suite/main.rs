@@ -3,6 +3,7 @@
 // Tests may unwrap and expect: a panic is a failure with a message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod albania;
+pub mod albania;
+mod charts;
 mod columns;
 mod integer;

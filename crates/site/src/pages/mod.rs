@@ -4,10 +4,12 @@
 
 mod geo;
 mod info;
+mod questions;
 mod table;
 
 pub use geo::{home, unit};
 pub use info::{bulletins, downloads, observers, search};
+pub use questions::questions;
 pub use table::table;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -82,6 +84,7 @@ pub fn layout(cx: &Ctx<'_>, title: &str, body: Markup, scripts: &[&str]) -> Mark
                             li { a href=(cx.href(&Page::Home)) { (cx.t("nav-results")) } }
                             li { a href=(cx.href(&Page::Search)) { (cx.t("nav-search")) } }
                             li { a href=(cx.href(&Page::Bulletins)) { (cx.t("nav-bulletins")) } }
+                            li { a href=(cx.href(&Page::Questions)) { (cx.t("nav-questions")) } }
                             li { a href=(cx.href(&Page::Downloads)) { (cx.t("nav-downloads")) } }
                             li { a href=(cx.href(&Page::Observers)) { (cx.t("nav-observers")) } }
                         }

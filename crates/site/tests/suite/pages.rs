@@ -8,7 +8,7 @@ use crate::snapshot;
 
 fn all_pages(reg: &testigo_election::Registry) -> Vec<Page> {
     let geo = reg.geography();
-    let mut pages = vec![Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers];
+    let mut pages = vec![Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers, Page::Questions];
     pages.extend(geo.units().map(|u| Page::Unit(geo.unit_id(u).to_string())));
     pages.extend(geo.tables().map(|t| Page::Table(geo.table_id(t).to_string())));
     pages

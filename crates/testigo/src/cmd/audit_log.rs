@@ -28,7 +28,8 @@ pub struct OpenArgs {
     /// The contest to audit (default: the election's first).
     #[arg(long)]
     contest: Option<String>,
-    /// `batch_comparison` (tables as batches) or `ballot_polling` (BRAVO).
+    /// `batch_comparison` (tables as batches, the only method the log records; BRAVO ballot
+    /// polling is planned and simulated by `audit plan` and `audit simulate` for comparison).
     #[arg(long, default_value = "batch_comparison")]
     method: String,
     /// The risk limit, as a fraction (0.05 for 5%).

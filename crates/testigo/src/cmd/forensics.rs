@@ -59,7 +59,8 @@ pub struct ForensicsArgs {
     /// Print the JSON report (schema `testigo-forensics/1`, crates/forensics/SCHEMA.md).
     #[arg(long)]
     json: bool,
-    /// Write the charts (SVG) into this directory.
+    /// Write the charts into this directory, each as SVG and as PNG (fingerprint, turnout,
+    /// leader-share, second-digit, last-digit).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -103,9 +104,12 @@ pub fn run(a: ForensicsArgs) -> anyhow::Result<ExitCode> {
     if let Some(out) = &a.out {
         std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
         let svgs = testigo_forensics::plots::svgs(&report).map_err(anyhow::Error::msg)?;
-        for (name, svg) in svgs {
+        let labels = testigo_forensics::plots::Labels::english();
+        let pngs = testigo_forensics::plots::pngs(&report, &labels).map_err(anyhow::Error::msg)?;
+        let files = svgs.into_iter().map(|(n, s)| (n, s.into_bytes())).chain(pngs);
+        for (name, bytes) in files {
             let path = out.join(name);
-            std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         }
     }
     if a.json {

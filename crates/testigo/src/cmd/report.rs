@@ -49,7 +49,8 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
 /// Forensics and an audit plan of the first contest, in words and charts.
 fn questions(registry: &testigo_election::Registry) -> anyhow::Result<testigo_report::Questions> {
     let data = testigo_forensics::log::from_registry(registry, None, None, None)?;
-    let options = testigo_forensics::Options { seed: 1, bootstrap: 1000, level: 0.95, replicates: 1000 };
+    // The defaults of `testigo forensics`, as on the website: anyone reruns them and gets these numbers.
+    let options = testigo_forensics::Options::default();
     let forensics = testigo_forensics::analyze(&data, &options);
     let mut paragraphs = forensics.plain_findings();
     let charts = testigo_forensics::plots::svgs(&forensics)

@@ -213,6 +213,20 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
     assert!(line.ends_with("risk_limit_met"), "{line}");
     let server = Server::start(&dir, &[]);
     let doc: Value = reqwest::blocking::get(format!("{}/v1/audits", server.url)).unwrap().json().unwrap();
+    // The website's questions page shows the same verdict beside the forensics, with its charts.
+    let page = reqwest::blocking::get(format!("{}/en/questions.html", server.url)).unwrap().text().unwrap();
+    assert!(page.contains(&format!("Audit opened at entry {audit}:")), "{page}");
+    assert!(page.contains("Risk limit met: the hand counts confirm the reported outcome."), "{page}");
+    assert!(page.contains("Second digit of ballots cast") && page.contains("charts/fingerprint.svg"), "{page}");
+    let chart = reqwest::blocking::get(format!("{}/es/charts/fingerprint.svg", server.url)).unwrap();
+    assert_eq!(chart.headers()["content-type"], "image/svg+xml");
+    let svg = chart.text().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("Huella"), "the chart speaks the page's language");
+    let png = reqwest::blocking::get(format!("{}/pt/charts/turnout.png", server.url)).unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert!(png.bytes().unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    let missing = reqwest::blocking::get(format!("{}/es/charts/nope.svg", server.url)).unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
     server.stop();
     let served = &doc["audits"][0];
     assert_eq!(served["verdict"], "risk_limit_met", "{doc}");
