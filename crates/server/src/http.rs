@@ -6,7 +6,7 @@
 //! | `POST /v1/submissions` | a signed entry: JSON `{"entry": "<signed note>"}`, or multipart with parts `entry` and `photo` |
 //! | `GET /v1/tables/{id}` | every submission for a table, with log index, signer and flags |
 //! | `GET /v1/election` | the election definition and log status |
-//! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier |
+//! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier; computed once per log size, at most every 2 s while the log grows |
 //! | `GET /v1/entries/{index}` | one logged entry's bytes (what browsers prove with hash tiles, without its whole bundle) |
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
@@ -67,6 +67,8 @@ pub struct AppState {
     node: Arc<Node>,
     limits: Arc<Limits>,
     gate: Arc<ClientGate>,
+    /// The website, whose snapshot also serves `/v1/tally`.
+    site: Arc<crate::site::Site>,
 }
 
 /// Error codes the server itself adds to the election crate's rejection codes.
@@ -112,7 +114,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
     let body_limit = limits.max_multipart_body.max(limits.max_json_body);
     let gate = Arc::new(ClientGate::new(limits.gate));
     let site = crate::site::Site::new(node.clone(), &limits.site);
-    let state = AppState { node: node.clone(), limits: Arc::new(limits), gate };
+    let state = AppState { node: node.clone(), limits: Arc::new(limits), gate, site: site.clone() };
     let log = Router::new()
         .route("/checkpoint", get(logfiles::checkpoint))
         .route("/tile/{*rest}", get(logfiles::tile))
@@ -346,16 +348,18 @@ fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
     v
 }
 
-/// The tabulation of everything the registry holds with the number of log
-/// entries it covers (`testigo_tally::published_document`), so a verifier at
-/// that size can recompute it and compare.
+/// The tabulation of the log with the number of entries it covers
+/// (`{"log_size", "report"}`, as `testigo_tally::published_document`), so a
+/// verifier at that size can recompute it and compare. It is the website's
+/// snapshot's: computed once per log size and at most every
+/// [`crate::site::REBUILD_EVERY`] while the log grows, never per request, so
+/// readers cannot keep the registry busy; it may lag the log by that much.
 async fn tally(State(st): State<AppState>) -> Response {
-    let node = st.node.clone();
-    let computed = tokio::task::spawn_blocking(move || {
-        let reg = node.registry();
-        testigo_tally::published_document(&reg)
-    })
-    .await;
+    let site = st.site.clone();
+    let computed = match site.fresh_enough() {
+        Some(snap) => Ok(Some(snap.tally_document().clone())),
+        None => tokio::task::spawn_blocking(move || site.snapshot_for_api().map(|s| s.tally_document().clone())).await,
+    };
     match computed {
         Ok(Some(document)) => {
             ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], document)

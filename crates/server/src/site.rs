@@ -156,6 +156,23 @@ impl Site {
         }
     }
 
+    /// The current snapshot if it shows the whole log or is younger than
+    /// [`REBUILD_EVERY`]; `None` if a new one must be built first.
+    pub fn fresh_enough(&self) -> Option<Arc<Snapshot>> {
+        let size = self.node.registry().next_index();
+        let current = self.current.read().unwrap_or_else(|p| p.into_inner());
+        let (snap, built) = current.as_ref()?;
+        (snap.log_size == size || built.elapsed() < REBUILD_EVERY).then(|| snap.clone())
+    }
+
+    /// The snapshot an API answer is made from: [`Site::fresh_enough`], or
+    /// one built now (concurrent callers share one build). A quiet log's
+    /// answer is always current; a growing log's lags it by at most
+    /// [`REBUILD_EVERY`] plus one build. Blocks: call off the async workers.
+    pub fn snapshot_for_api(&self) -> Option<Arc<Snapshot>> {
+        self.fresh_enough().or_else(|| self.rebuild())
+    }
+
     /// The current snapshot if one was built ([`Site::snapshot`] otherwise).
     pub fn ready(self: &Arc<Self>) -> Option<Arc<Snapshot>> {
         if self.current.read().unwrap_or_else(|p| p.into_inner()).is_none() {

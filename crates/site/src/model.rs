@@ -98,6 +98,8 @@ pub struct Snapshot {
     questions: OnceLock<Arc<crate::questions::Questions>>,
     /// The logged risk-limiting audits, recomputed from the log.
     pub audits: Vec<crate::questions::AuditView>,
+    /// The `/v1/tally` document, serialised on first use.
+    tally_document: OnceLock<bytes::Bytes>,
 }
 
 impl Snapshot {
@@ -131,6 +133,17 @@ impl Snapshot {
             listing: OnceLock::new(),
             questions: OnceLock::new(),
             audits: crate::questions::logged_audits(registry),
+            tally_document: OnceLock::new(),
+        })
+    }
+
+    /// The `/v1/tally` document of this snapshot: `{"log_size", "report"}`,
+    /// byte for byte what `testigo_tally::published_document` gives for the
+    /// registry it was built from (the report is the same computation).
+    pub fn tally_document(&self) -> &bytes::Bytes {
+        self.tally_document.get_or_init(|| {
+            let report = self.report.to_json_compact();
+            bytes::Bytes::from(format!("{{\"log_size\":{},\"report\":{report}}}", self.log_size))
         })
     }
 

@@ -238,6 +238,28 @@ async fn the_tally_is_json_with_its_log_size_and_never_cached_stale() {
     assert_eq!(body.as_object().unwrap().len(), 2);
 }
 
+/// Readers never make the server tabulate per request: while the log grows,
+/// `/v1/tally` answers from the last tabulation for up to `REBUILD_EVERY`,
+/// then from a new one that covers the whole log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tally_is_computed_once_per_rebuild_not_per_request() {
+    let f = fixture(Limits::default());
+    let (_, _, first) = send(&f.app, get("/v1/tally")).await;
+    let before = first["log_size"].as_u64().unwrap();
+    assert_eq!(before, f.node.registry().next_index());
+    let (st, _, _) = send(&f.app, post_entry(&signed(&sheet("01.1"), &f.witness), "192.0.2.1")).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let started = std::time::Instant::now();
+    let (_, _, again) = send(&f.app, get("/v1/tally")).await;
+    if started.elapsed() < testigo_server::site::REBUILD_EVERY {
+        assert_eq!(again, first, "a second request within the rebuild interval tabulated again");
+    }
+    tokio::time::sleep(testigo_server::site::REBUILD_EVERY).await;
+    let (_, _, fresh) = send(&f.app, get("/v1/tally")).await;
+    assert_eq!(fresh["log_size"].as_u64(), Some(f.node.registry().next_index()));
+    assert!(fresh["log_size"].as_u64() > Some(before));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_without_an_election_says_so() {
     let f = empty_fixture();

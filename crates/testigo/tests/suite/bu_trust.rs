@@ -149,7 +149,26 @@ async fn forged_bu_signatures_are_flagged_alike_by_server_tally_and_verify() {
     // The offline tally replays the log and counts the same flags as the server's tally:
     // the demo's altered BU and the two forged ones are unreadable.
     let offline: Value = serde_json::from_str(&run_ok(&["tally", "--dir", dir_s, "--json"])).unwrap();
-    let served = get_json(&format!("{url}/v1/tally")).await;
+    // The published tally may lag a growing log by one rebuild (at most 2 s).
+    let size: u64 = reqwest::get(format!("{url}/checkpoint"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut served = get_json(&format!("{url}/v1/tally")).await;
+    for _ in 0..50 {
+        if served["log_size"].as_u64() == Some(size) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        served = get_json(&format!("{url}/v1/tally")).await;
+    }
     assert_eq!(flag_counts(&offline).get("qr_unreadable"), Some(&3), "{offline}");
     assert_eq!(flag_counts(&offline), flag_counts(&served["report"]));
 

@@ -520,7 +520,18 @@ fn a_full_disk_stops_intake_cleanly_and_it_recovers_without_a_restart() {
         }
     };
     assert!(resumed, "intake did not resume after space was freed");
-    let recovered = client.get(format!("{url}/v1/tally")).send().unwrap().text().unwrap();
+    // The published tally may lag a growing log by a rebuild (at most every
+    // 2 s): wait until it covers the whole checkpoint.
+    let size = checkpoint_size(&url);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let recovered = loop {
+        let text = client.get(format!("{url}/v1/tally")).send().unwrap().text().unwrap();
+        let covers: Value = serde_json::from_str(&text).unwrap();
+        if covers["log_size"].as_u64() == Some(size) || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
 
