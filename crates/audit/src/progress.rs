@@ -131,6 +131,18 @@ pub fn of_logged(
 }
 
 impl Progress {
+    /// One line for people: draws, hand counts used, the risk measure and
+    /// the verdict code (what `testigo verify` and `testigo tally` print).
+    pub fn summary(&self) -> String {
+        format!(
+            "{} draws, {} hand counts used, P = {:.6}, {}",
+            self.draws.len(),
+            self.draws.iter().filter(|d| d.counted.is_some()).count(),
+            self.p_value,
+            self.verdict_code()
+        )
+    }
+
     /// The verdict as a stable code: `risk_limit_met`, `full_hand_count`,
     /// `waiting_for_hand_counts` or `draw_more`.
     pub fn verdict_code(&self) -> &'static str {

@@ -154,6 +154,7 @@ pub fn run(a: TallyArgs) -> anyhow::Result<ExitCode> {
         if !a.level.is_empty() {
             t.push_str(&units_text(&report));
         }
+        t.push_str(&audits_text(&registry));
         t.push_str(&format!("(log entries counted: {size})\n"));
         t
     };
@@ -162,6 +163,25 @@ pub fn run(a: TallyArgs) -> anyhow::Result<ExitCode> {
         None => print_stdout(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The risk-limiting audits opened in the log, recomputed from it (empty
+/// when there are none). Whether each seed is bound to this log (its
+/// checkpoint root) is for `verify` and `audit status`, which read the tiles.
+fn audits_text(registry: &testigo_election::Registry) -> String {
+    let mut s = String::new();
+    for audit in registry.audits() {
+        if s.is_empty() {
+            s.push_str(
+                "\nrisk-limiting audits (seeds bound to the log by `testigo verify` / `testigo audit status`):\n",
+            );
+        }
+        match testigo_audit::progress::of_logged(registry, audit) {
+            Ok(p) => s.push_str(&format!("  audit at {}: {}\n", audit.index, p.summary())),
+            Err(e) => s.push_str(&format!("  audit at {}: {e}\n", audit.index)),
+        }
+    }
+    s
 }
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.

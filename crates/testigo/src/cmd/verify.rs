@@ -334,14 +334,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             );
         }
         match testigo_audit::progress::of_logged(reg, audit) {
-            Ok(p) => println!(
-                "  audit at {}: {} draws, {} hand counts used, P = {:.6}, {}",
-                audit.index,
-                p.draws.len(),
-                p.draws.iter().filter(|d| d.counted.is_some()).count(),
-                p.p_value,
-                p.verdict_code()
-            ),
+            Ok(p) => println!("  audit at {}: {}", audit.index, p.summary()),
             Err(e) => println!("  audit at {}: {e}", audit.index),
         }
     }

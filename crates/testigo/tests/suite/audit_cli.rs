@@ -211,6 +211,9 @@ fn a_logged_audit_draws_takes_hand_counts_and_reaches_a_verdict() {
     let line =
         verified.lines().find(|l| l.contains(&format!("audit at {audit}:"))).unwrap_or_else(|| panic!("{verified}"));
     assert!(line.ends_with("risk_limit_met"), "{line}");
+    // `tally` recomputes it too, in the same words.
+    let tallied = run_ok(&["tally", "--dir", d]);
+    assert!(tallied.lines().any(|l| l == line), "{line}\n---\n{tallied}");
     let server = Server::start(&dir, &[]);
     let doc: Value = reqwest::blocking::get(format!("{}/v1/audits", server.url)).unwrap().json().unwrap();
     // The website's questions page shows the same verdict beside the forensics, with its charts.
