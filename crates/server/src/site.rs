@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use testigo_note::Signer;
-use testigo_site::{table_version, CheckpointInfo, Lang, Page, SiteConfig, Snapshot, TableView};
+use testigo_site::{table_version, CheckpointInfo, Lang, Page, SiteConfig, Snapshot, SnapshotInputs, TableView};
 
 use crate::node::Node;
 
@@ -103,10 +103,19 @@ impl Site {
 
     fn build(&self) -> Option<Arc<Snapshot>> {
         let checkpoint = self.node.storage().read(testigo_tlog::storage::CHECKPOINT_PATH).ok().flatten();
-        let reg = self.node.registry();
         let info = checkpoint.and_then(|c| CheckpointInfo::open(&c, &self.config));
-        let snap = Snapshot::build(&reg, self.config.clone(), info)?;
-        drop(reg);
+        // Only the copy is made under the registry's lock; the tabulation
+        // runs after it is released, so intake goes on meanwhile.
+        let started = Instant::now();
+        let inputs = SnapshotInputs::gather(&self.node.registry())?;
+        let gathered = started.elapsed();
+        let snap = inputs.build(self.config.clone(), info);
+        tracing::debug!(
+            log_size = snap.log_size,
+            registry_held_ms = gathered.as_millis() as u64,
+            build_ms = (started.elapsed() - gathered).as_millis() as u64,
+            "site snapshot built"
+        );
         // The search index is built with the snapshot, not on the first search.
         snap.search();
         let snap = match &self.sums_key {

@@ -63,6 +63,57 @@ impl CheckpointInfo {
     }
 }
 
+/// What a [`Snapshot`] reads from a registry, copied out of it: a server
+/// gathers it under the registry's lock and builds the snapshot (the whole
+/// tabulation) after releasing it, so intake is not held up meanwhile.
+pub struct SnapshotInputs {
+    published: testigo_tally::PublishedInputs,
+    audits: Vec<crate::questions::AuditView>,
+}
+
+impl SnapshotInputs {
+    /// Copies what the snapshot needs out of `registry`; `None` before the election entry.
+    pub fn gather(registry: &Registry) -> Option<Self> {
+        Some(SnapshotInputs {
+            published: testigo_tally::PublishedInputs::gather(registry)?,
+            audits: crate::questions::logged_audits(registry),
+        })
+    }
+
+    /// Tabulates and builds the snapshot.
+    pub fn build(self, config: SiteConfig, checkpoint: Option<CheckpointInfo>) -> Snapshot {
+        let (report, tally) = self.published.report();
+        let testigo_tally::PublishedInputs { election, geo, evidence, log_size, .. } = self.published;
+        let unit_rows = report
+            .contests
+            .iter()
+            .map(|c| {
+                let by_id: HashMap<&str, u32> =
+                    c.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i as u32)).collect();
+                geo.units().map(|u| by_id.get(geo.unit_id(u)).copied().unwrap_or(u32::MAX)).collect()
+            })
+            .collect();
+        Snapshot {
+            config,
+            log_size,
+            checkpoint,
+            election,
+            geo,
+            report,
+            tally,
+            evidence,
+            unit_rows,
+            search: OnceLock::new(),
+            sums_key: None,
+            downloads: OnceLock::new(),
+            listing: OnceLock::new(),
+            questions: OnceLock::new(),
+            audits: self.audits,
+            tally_document: OnceLock::new(),
+        }
+    }
+}
+
 /// Everything the unit, home, bulletin, download and search pages show, for
 /// one log size. Pure: built from the registry and the configuration only.
 pub struct Snapshot {
@@ -105,36 +156,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// Builds the snapshot of `registry`; `None` before the election entry.
     pub fn build(registry: &Registry, config: SiteConfig, checkpoint: Option<CheckpointInfo>) -> Option<Snapshot> {
-        let (report, tally, evidence) = testigo_tally::published_tally(registry)?;
-        let election = registry.election()?.clone();
-        let geo = registry.geography().clone();
-        let unit_rows = report
-            .contests
-            .iter()
-            .map(|c| {
-                let by_id: HashMap<&str, u32> =
-                    c.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i as u32)).collect();
-                geo.units().map(|u| by_id.get(geo.unit_id(u)).copied().unwrap_or(u32::MAX)).collect()
-            })
-            .collect();
-        Some(Snapshot {
-            config,
-            log_size: registry.next_index(),
-            checkpoint,
-            election,
-            geo,
-            report,
-            tally,
-            evidence,
-            unit_rows,
-            search: OnceLock::new(),
-            sums_key: None,
-            downloads: OnceLock::new(),
-            listing: OnceLock::new(),
-            questions: OnceLock::new(),
-            audits: crate::questions::logged_audits(registry),
-            tally_document: OnceLock::new(),
-        })
+        Some(SnapshotInputs::gather(registry)?.build(config, checkpoint))
     }
 
     /// The `/v1/tally` document of this snapshot: `{"log_size", "report"}`,

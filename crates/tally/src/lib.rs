@@ -43,11 +43,11 @@ pub use official::{
     Bulletin, BulletinCheck, BulletinCount, ChanceModel, LoggedBulletinRef, OfficialError, OfficialTable,
     TableComparison, ROUND_CAVEAT,
 };
-pub use qr_problems::{add_qr_problems, QrProblem};
+pub use qr_problems::{add_qr_problems, QrProblem, QrProblems};
 pub use report::{build_report, ReportOptions, TallyReport, SCHEMA};
 pub use summary::{
     add_bulletin_checks, compare_published, published_document, published_summary, published_tally,
-    PublishedComparison, PublishedError,
+    PublishedComparison, PublishedError, PublishedInputs,
 };
 pub use tally::{
     tabulate, ContestTally, Independence, Node, NodeCounts, TableState, Tally, TallyOptions, Variant, FLAG_COUNT,

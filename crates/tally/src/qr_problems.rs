@@ -32,6 +32,32 @@ type ByReason = BTreeMap<(&'static str, String), (u64, Vec<String>)>;
 /// Adds to each contest of `report` the reasons its current sheets' QR codes
 /// were `unreadable`, most frequent first.
 pub fn add_qr_problems(report: &mut TallyReport, registry: &Registry) {
+    QrProblems::of(registry).add_to(report);
+}
+
+/// The unusable QR codes of a registry's current sheets, per contest
+/// position, copied out of it ([`add_qr_problems`] in two steps, so the
+/// registry need not be held while the report is made).
+#[derive(Clone, Debug, Default)]
+pub struct QrProblems(Vec<(usize, Vec<QrProblem>)>);
+
+impl QrProblems {
+    /// Counts them.
+    pub fn of(registry: &Registry) -> Self {
+        QrProblems(by_contest(registry))
+    }
+
+    /// Adds them to their contests in `report`.
+    pub fn add_to(&self, report: &mut TallyReport) {
+        for (position, list) in &self.0 {
+            if let Some(contest) = report.contests.get_mut(*position) {
+                contest.qr_unreadable = list.clone();
+            }
+        }
+    }
+}
+
+fn by_contest(registry: &Registry) -> Vec<(usize, Vec<QrProblem>)> {
     let mut by_contest: BTreeMap<usize, ByReason> = BTreeMap::new();
     for sheet in registry.sheets().filter(|s| s.is_current()) {
         for (source, check) in [("typed", sheet.qr_check()), ("photo", sheet.photo_qr_check())] {
@@ -44,13 +70,15 @@ pub fn add_qr_problems(report: &mut TallyReport, registry: &Registry) {
             }
         }
     }
-    for (position, problems) in by_contest {
-        let Some(contest) = report.contests.get_mut(position) else { continue };
-        let mut list: Vec<QrProblem> = problems
-            .into_iter()
-            .map(|((source, why), (sheets, tables))| QrProblem { source, why, sheets, tables })
-            .collect();
-        list.sort_by(|a, b| b.sheets.cmp(&a.sheets).then_with(|| a.why.cmp(&b.why)));
-        contest.qr_unreadable = list;
-    }
+    by_contest
+        .into_iter()
+        .map(|(position, problems)| {
+            let mut list: Vec<QrProblem> = problems
+                .into_iter()
+                .map(|((source, why), (sheets, tables))| QrProblem { source, why, sheets, tables })
+                .collect();
+            list.sort_by(|a, b| b.sheets.cmp(&a.sheets).then_with(|| a.why.cmp(&b.why)));
+            (position, list)
+        })
+        .collect()
 }

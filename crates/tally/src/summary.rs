@@ -3,9 +3,10 @@
 //! Being a pure function of the registry, two honest parties at the same log
 //! size get byte-identical JSON.
 
-use testigo_election::Registry;
+use testigo_election::{ElectionDef, Geography, Registry};
 
-use crate::official::{check_bulletin, logged_bulletins, Bulletin, ChanceModel, OfficialError};
+use crate::official::{check_bulletin, logged_bulletins, Bulletin, ChanceModel, LoggedBulletinRef, OfficialError};
+use crate::qr_problems::QrProblems;
 use crate::report::{build_report, ReportOptions, TallyReport};
 use crate::tally::{tabulate, Tally, TallyOptions};
 use crate::Evidence;
@@ -19,17 +20,65 @@ pub fn published_summary(registry: &Registry) -> Option<TallyReport> {
 /// (per-table states and counted sheets, for pages and downloads that list
 /// tables): one computation, so they cannot differ.
 pub fn published_tally(registry: &Registry) -> Option<(TallyReport, Tally, Evidence)> {
-    let election = registry.election()?;
-    let geo = registry.geography();
-    let ev = Evidence::from_registry(registry);
-    let tally = tabulate(election, geo, &ev, &TallyOptions::default());
-    let mut report = build_report(election, geo, &ev, &tally, &ReportOptions { levels: None, ..Default::default() });
-    // A logged bulletin passed the registry's checks, so this only fails on
-    // figures the report cannot place; such a bulletin is left out for both
-    // parties alike.
-    let _ = add_bulletin_checks(&mut report, registry, &ev, &tally, &[], &ChanceModel::default(), false);
-    crate::add_qr_problems(&mut report, registry);
-    Some((report, tally, ev))
+    PublishedInputs::gather(registry).map(PublishedInputs::compute)
+}
+
+/// What the published tabulation reads from a registry, copied out of it.
+/// [`PublishedInputs::gather`] is the only step that needs the registry; a
+/// server takes it under the registry's lock and runs
+/// [`PublishedInputs::compute`] (tabulation, report, bulletin checks) after
+/// releasing it, so readers do not hold up intake for a whole tabulation.
+#[derive(Clone, Debug)]
+pub struct PublishedInputs {
+    /// The election.
+    pub election: ElectionDef,
+    /// Its geography.
+    pub geo: Geography,
+    /// The sheets to count.
+    pub evidence: Evidence,
+    /// Entries replayed.
+    pub log_size: u64,
+    bulletins: Vec<LoggedBulletinRef>,
+    qr_problems: QrProblems,
+}
+
+impl PublishedInputs {
+    /// Copies what the tabulation needs out of `registry`; `None` before the election entry.
+    pub fn gather(registry: &Registry) -> Option<Self> {
+        Some(PublishedInputs {
+            election: registry.election()?.clone(),
+            geo: registry.geography().clone(),
+            evidence: Evidence::from_registry(registry),
+            log_size: registry.next_index(),
+            bulletins: logged_bulletins(registry),
+            qr_problems: QrProblems::of(registry),
+        })
+    }
+
+    /// The published report, with the tally and evidence behind it.
+    pub fn compute(self) -> (TallyReport, Tally, Evidence) {
+        let (report, tally) = self.report();
+        (report, tally, self.evidence)
+    }
+
+    /// The published report and the tally behind it, keeping the inputs.
+    pub fn report(&self) -> (TallyReport, Tally) {
+        let (election, geo, ev) = (&self.election, &self.geo, &self.evidence);
+        let tally = tabulate(election, geo, ev, &TallyOptions::default());
+        let mut report = build_report(election, geo, ev, &tally, &ReportOptions { levels: None, ..Default::default() });
+        // A logged bulletin passed the registry's checks, so this only fails on
+        // figures the report cannot place; such a bulletin is left out for both
+        // parties alike.
+        let _ = check_bulletins(
+            &mut report,
+            &Checked { election, geo, ev, tally: &tally, logged: &self.bulletins },
+            &[],
+            &ChanceModel::default(),
+            false,
+        );
+        self.qr_problems.add_to(&mut report);
+        (report, tally)
+    }
 }
 
 /// Checks the registry's logged bulletins (with their log provenance), then
@@ -46,8 +95,28 @@ pub fn add_bulletin_checks(
     strict: bool,
 ) -> Result<(), OfficialError> {
     let Some(election) = registry.election() else { return Ok(()) };
-    let geo = registry.geography();
     let logged = logged_bulletins(registry);
+    let on = Checked { election, geo: registry.geography(), ev, tally, logged: &logged };
+    check_bulletins(report, &on, extra, chance, strict)
+}
+
+/// What bulletins are checked against.
+struct Checked<'a> {
+    election: &'a ElectionDef,
+    geo: &'a Geography,
+    ev: &'a Evidence,
+    tally: &'a Tally,
+    logged: &'a [LoggedBulletinRef],
+}
+
+fn check_bulletins(
+    report: &mut TallyReport,
+    on: &Checked<'_>,
+    extra: &[Bulletin],
+    chance: &ChanceModel,
+    strict: bool,
+) -> Result<(), OfficialError> {
+    let Checked { election, geo, ev, tally, logged } = on;
     let from_file = extra.iter().filter(|b| !logged.iter().any(|l| l.bulletin == **b)).map(|b| (b, None));
     for (b, provenance) in logged.iter().map(|l| (&l.bulletin, Some(l.provenance()))).chain(from_file) {
         let placed = tally.contests.iter().enumerate().find(|(_, ct)| election.contests[ct.contest].id == b.contest);
