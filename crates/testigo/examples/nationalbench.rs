@@ -1,0 +1,143 @@
+//! The national intake benchmark: a synthetic election of TABLES tables
+//! (`testigo-synth`, seed 1) with two witness sheets per table (every table
+//! corroborated, none missing), posted as signed JSON submissions over HTTP on
+//! loopback to a node, many requests in flight. Each `201 Created` is durable
+//! and covered by a published checkpoint when it arrives.
+//!
+//! The data directory is kept at OUT, so `benches/replay.sh OUT/data` then
+//! times the restart, `tally`, `audit plan` and `verify` on the resulting log
+//! (`benches/national.sh` runs both for 10,000, 100,000 and 1,000,000 tables).
+//!
+//! ```sh
+//! cargo run --release -p testigo --example nationalbench -- TABLES OUT [IN_FLIGHT]
+//! ```
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/bench.rs"]
+mod bench;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use testigo_election::{encode_signed, geography_chunks, Enrol, Entry, Role, Sheet, Source};
+use testigo_note::Signer;
+use testigo_server::Node;
+use testigo_store::DataDir;
+use testigo_synth::{generate, SynthConfig};
+
+/// Sheets signed by one witness key: below the node's per-key limits.
+const PER_KEY: usize = 50;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let tables: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let out = PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "/tmp/testigo-national".into()));
+    let in_flight: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(512);
+    let dir_path = out.join("data");
+    anyhow::ensure!(!dir_path.exists(), "{} exists: remove it or choose another OUT", dir_path.display());
+
+    let t0 = Instant::now();
+    let op = Signer::generate("operator.national.example")?;
+    let mut cfg = SynthConfig::new(1, tables);
+    cfg.missing_ppm = 0;
+    cfg.corroborated_ppm = 1_000_000;
+    cfg.conflicting_ppm = 0;
+    cfg.operator = Some(op.verifier().to_vkey());
+    let e = generate(&cfg)?;
+    let sheets = e.sheet_count();
+    // The two sheets of a table come one after the other; each half of the
+    // keys signs one of them, so no key signs a table twice.
+    let half = sheets.div_ceil(2).div_ceil(PER_KEY);
+    let keys: Vec<Signer> = (0..2 * half)
+        .into_par_iter()
+        .map(|i| Signer::generate(&format!("w{i}.national.example")))
+        .collect::<Result<_, _>>()?;
+    let now = testigo_store::unix_now();
+
+    let dir = DataDir::new(&dir_path);
+    dir.init("national.testigo.example/log")?;
+    testigo_store::write_secret(&dir.operator_key(), &op)?;
+    let mut setup = vec![encode_signed(&Entry::Election(e.def.clone()), &op)?];
+    for chunk in geography_chunks(&e.geo) {
+        setup.push(encode_signed(&Entry::Geography(chunk), &op)?);
+    }
+    for k in &keys {
+        setup.push(encode_signed(
+            &Entry::Enrol(Enrol {
+                key: k.verifier().to_vkey(),
+                role: Role::Witness,
+                holder: k.name().into(),
+                organisation: "National bench".into(),
+                scope: None,
+                valid_from: now - 3600,
+                valid_until: now + 86_400,
+            }),
+            &op,
+        )?);
+    }
+    let node = Node::open(dir.clone(), Arc::new(|| None))?;
+    let setup_entries = setup.len();
+    for chunk in setup.chunks(2_000) {
+        for r in node.submit_many(chunk.to_vec(), now)? {
+            r?;
+        }
+    }
+    eprintln!(
+        "set up {tables} tables, {setup_entries} entries ({} witness keys) in {:.1} s",
+        keys.len(),
+        t0.elapsed().as_secs_f64()
+    );
+
+    // Pre-signed submissions: signing is the witnesses' cost, not the node's.
+    let t0 = Instant::now();
+    let contest = &e.def.contests[0];
+    let mut unsigned = Vec::with_capacity(sheets);
+    e.for_each_sheet(|s| {
+        let votes: BTreeMap<String, u64> =
+            contest.candidates.iter().map(|c| c.id.clone()).zip(s.votes.iter().copied()).collect();
+        let valid: u64 = s.votes.iter().sum();
+        unsigned.push(Sheet {
+            not_reported: Vec::new(),
+            election: e.def.id.clone(),
+            table: e.geo.table_id(s.table).to_string(),
+            contest: contest.id.clone(),
+            source: Source::Witness,
+            votes,
+            valid: Some(valid),
+            null: Some(s.null),
+            blank: s.blank,
+            voters: Some(valid + s.null + s.blank.unwrap_or(0)),
+            registered: None,
+            photo_sha256: None,
+            qr: None,
+            dataset: None,
+            supersedes: None,
+            signed_at: now,
+        });
+    });
+    let bodies: Vec<String> = unsigned
+        .into_par_iter()
+        .enumerate()
+        .map(|(n, sheet)| {
+            let key = &keys[(n % 2) * half + (n / 2) / PER_KEY];
+            let signed = encode_signed(&Entry::Sheet(sheet), key).expect("sign");
+            serde_json::json!({ "entry": String::from_utf8(signed).expect("utf8") }).to_string()
+        })
+        .collect();
+    eprintln!("pre-signed {sheets} sheets in {:.1} s", t0.elapsed().as_secs_f64());
+
+    let (accepted, secs) = bench::serve_and_post(Arc::new(node), in_flight, bodies, |client, url, body| {
+        client.post(url).header("content-type", "application/json").body(body.clone())
+    })?;
+    println!(
+        "{tables} tables: accepted {accepted}/{sheets} signed sheets over HTTP in {secs:.1} s: {:.0}/s ({in_flight} in flight); log in {}",
+        accepted as f64 / secs,
+        dir_path.display()
+    );
+    anyhow::ensure!(accepted == sheets, "{} sheets were not accepted", sheets - accepted);
+    Ok(())
+}
