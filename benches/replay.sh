@@ -44,7 +44,7 @@ restart() {
 }
 
 rm -f /tmp/replay-bench.*
-echo "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(grep -c . <(ls "$dir/log/tile/entries" 2>/dev/null || true)) full entry bundles"
+echo "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(sed -n 2p "$dir/log/checkpoint") entries"
 for _ in $(seq "$runs"); do
   timed verify "$bin" verify --no-state --quiet --key "$dir/log.vkey" "$dir"
   timed tally "$bin" tally --dir "$dir" --json
