@@ -109,11 +109,18 @@ struct Loaded {
     plan: Plan,
     alpha: f64,
     size: u64,
+    /// Seconds spent replaying the log (signatures checked, rules applied).
+    replay_secs: f64,
+    /// Seconds spent on the audit: tabulation, batches and plan.
+    audit_secs: f64,
 }
 
 fn load(a: &AuditCommon) -> anyhow::Result<Loaded> {
     let alpha = risk_limit(&a.risk_limit)?;
+    let started = std::time::Instant::now();
     let (registry, size) = load_registry(&a.dir)?;
+    let replay_secs = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
     let election = registry.election().ok_or_else(|| anyhow!("{} holds no election yet", a.dir.display()))?;
     let ci = contest_index(election, a.contest.as_deref()).map_err(|e| anyhow!(e))?;
     let evidence = Evidence::from_registry(&registry);
@@ -136,6 +143,8 @@ fn load(a: &AuditCommon) -> anyhow::Result<Loaded> {
         plan,
         alpha,
         size,
+        replay_secs,
+        audit_secs: started.elapsed().as_secs_f64(),
     })
 }
 
@@ -178,7 +187,12 @@ fn plan(a: PlanArgs) -> anyhow::Result<ExitCode> {
          about {} ballots for either of the two, {} ballots drawn in all\n",
         p.bravo_pair_ballots, p.bravo_ballots
     ));
-    s.push_str(&format!("(log entries counted: {})\n", l.size));
+    s.push_str(&format!(
+        "(log entries counted: {}; the replay took {:.2} s, the audit's tabulation and plan {:.0} ms)\n",
+        l.size,
+        l.replay_secs,
+        1000.0 * l.audit_secs
+    ));
     print_stdout(&s)?;
     Ok(ExitCode::SUCCESS)
 }
