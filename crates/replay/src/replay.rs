@@ -32,6 +32,9 @@ pub struct Replayer {
     kinds: KindCounts,
     flags: KindCounts,
     refused: Vec<(u64, Rejection)>,
+    /// Set by [`Replayer::trusting_signatures`]: the leaf hash of every entry
+    /// replayed, to prove the entries are the ones a signed checkpoint covers.
+    leaves: Option<Vec<testigo_tlog::Hash>>,
 }
 
 impl Default for Replayer {
@@ -52,7 +55,32 @@ impl Replayer {
     /// A replay into `registry` as it is configured (a node may replay without
     /// QR decoders when it was told not to read them).
     pub fn with_registry(registry: Registry) -> Self {
-        Replayer { registry, next: 0, kinds: KindCounts::new(), flags: KindCounts::new(), refused: Vec::new() }
+        Replayer {
+            registry,
+            next: 0,
+            kinds: KindCounts::new(),
+            flags: KindCounts::new(),
+            refused: Vec::new(),
+            leaves: None,
+        }
+    }
+
+    /// A replay for the log's own writer starting up: signatures are taken on
+    /// trust ([`Registry::prepare_batch_trusting_signatures`]: the writer
+    /// checked each before sequencing it) and every entry's leaf hash is kept,
+    /// so [`Replayer::root`] can be compared with the root of the checkpoint
+    /// the writer signed. The caller must make that comparison before using
+    /// the registry, and re-check the signatures afterwards. Verifiers never
+    /// use this.
+    pub fn trusting_signatures(mut self) -> Self {
+        self.leaves = Some(Vec::new());
+        self
+    }
+
+    /// The root hash of the entries replayed so far, in a replay
+    /// [`Replayer::trusting_signatures`]; `None` otherwise.
+    pub fn root(&self) -> Option<testigo_tlog::Hash> {
+        self.leaves.as_deref().map(testigo_tlog::hash::tree_hash)
     }
 
     /// Applies `entries`, the log's entries from index `first` on. Batches must
@@ -60,6 +88,9 @@ impl Replayer {
     /// [`Replayer::refused`] and contributes nothing.
     pub fn entries(&mut self, first: u64, entries: &[&[u8]]) {
         debug_assert_eq!(first, self.next, "entries replayed out of order");
+        if let Some(leaves) = &mut self.leaves {
+            leaves.extend(entries.iter().map(|e| testigo_tlog::leaf_hash(e)));
+        }
         let prepared = self.prepare(entries);
         for (i, (bytes, prepared)) in entries.iter().zip(prepared).enumerate() {
             let index = first + i as u64;
@@ -84,12 +115,20 @@ impl Replayer {
 
     fn prepare(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
         let registry = &self.registry;
+        let trusting = self.leaves.is_some();
+        let prepare = |chunk: &[&[u8]]| {
+            if trusting {
+                registry.prepare_batch_trusting_signatures(chunk)
+            } else {
+                registry.prepare_batch(chunk)
+            }
+        };
         if entries.len() < PARALLEL_FROM {
-            return registry.prepare_batch(entries);
+            return prepare(entries);
         }
         // One chunk per thread: batch verification pays off with larger batches.
         let per = entries.len().div_ceil(rayon::current_num_threads()).max(1);
-        entries.par_chunks(per).flat_map_iter(|chunk| registry.prepare_batch(chunk)).collect()
+        entries.par_chunks(per).flat_map_iter(prepare).collect()
     }
 
     /// The derived state so far.

@@ -307,6 +307,9 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         let client = testigo_witness::WitnessClient::new(endpoints, Duration::from_secs(10))?;
         (node, Some((guard, client)))
     };
+    // The log was replayed with its signatures taken on trust (its entries hash
+    // to the checkpoint this node signed): check them again, in the background.
+    node.check_signatures_in_background().context("starting the background signature check")?;
     let example = {
         let reg = node.registry();
         let first = reg.sheets().next().map(|s| s.table_id().to_string());
