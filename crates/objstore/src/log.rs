@@ -161,4 +161,3 @@ impl Storage for ObjectStorage {
         Ok(Box::new(lease))
     }
 }
-

@@ -36,9 +36,10 @@ pub fn parse_url(url: &str) -> Result<Bucket, OpenError> {
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let has_keys = env("AWS_ACCESS_KEY_ID").is_some() && env("AWS_SECRET_ACCESS_KEY").is_some();
-    let has_other = ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"]
-        .iter()
-        .any(|k| env(k).is_some());
+    let has_other =
+        ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+            .iter()
+            .any(|k| env(k).is_some());
     if !has_keys && !has_other {
         return Err(OpenError(format!(
             "no credentials for {url}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_REGION; for MinIO, \
@@ -53,17 +54,13 @@ pub fn parse_url(url: &str) -> Result<Bucket, OpenError> {
             )));
         }
     }
-    let retry = RetryConfig {
-        backoff: BackoffConfig::default(),
-        max_retries: 3,
-        retry_timeout: Duration::from_secs(30),
-    };
-    let mut builder = AmazonS3Builder::from_env()
-        .with_bucket_name(bucket)
-        .with_retry(retry)
-        .with_client_options(ClientOptions::new().with_timeout(Duration::from_secs(30)).with_allow_http(
-            env("AWS_ALLOW_HTTP").as_deref() == Some("true"),
-        ));
+    let retry =
+        RetryConfig { backoff: BackoffConfig::default(), max_retries: 3, retry_timeout: Duration::from_secs(30) };
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket).with_retry(retry).with_client_options(
+        ClientOptions::new()
+            .with_timeout(Duration::from_secs(30))
+            .with_allow_http(env("AWS_ALLOW_HTTP").as_deref() == Some("true")),
+    );
     if env("AWS_ENDPOINT_URL").is_some() {
         // S3-compatible servers on one host name serve buckets as paths.
         builder = builder.with_virtual_hosted_style_request(false);
