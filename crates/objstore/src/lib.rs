@@ -75,3 +75,5 @@ pub use bucket::Bucket;
 pub use lease::DEFAULT_LEASE;
 pub use log::{ObjectStorage, WRITE_CONCURRENCY};
 pub use url::{is_object_url, parse_url, OpenError};
+mod copy;
+pub use copy::{upload_log_dir, upload_photos_dir};
