@@ -24,20 +24,28 @@ pub(crate) const LEASE_KEY: &str = "log.lock";
 pub(crate) enum LeaseStatus {
     /// No lease taken (readers, or tools that write before locking).
     Unlocked,
-    /// Held; surely ours until `valid_until` (local clock).
-    Held { valid_until: Instant },
-    /// Lost: writing must stop.
-    Lost(String),
+    /// Held by `holder` (our acquisition); surely ours until `valid_until` (local clock).
+    Held { holder: String, valid_until: Instant },
+    /// Lost: writing must stop until the lease is taken again.
+    Lost { holder: String, why: String },
 }
 
 impl LeaseStatus {
+    /// Whether this is the state of `holder`'s acquisition.
+    fn is_held_by(&self, holder: &str) -> bool {
+        match self {
+            LeaseStatus::Held { holder: h, .. } | LeaseStatus::Lost { holder: h, .. } => h == holder,
+            LeaseStatus::Unlocked => false,
+        }
+    }
+
     /// Whether writes may go on.
     pub(crate) fn usable(&self) -> Result<(), String> {
         match self {
             LeaseStatus::Unlocked => Ok(()),
-            LeaseStatus::Held { valid_until } if Instant::now() < *valid_until => Ok(()),
+            LeaseStatus::Held { valid_until, .. } if Instant::now() < *valid_until => Ok(()),
             LeaseStatus::Held { .. } => Err("the writer lease could not be renewed in time".into()),
-            LeaseStatus::Lost(why) => Err(format!("the writer lease was lost ({why})")),
+            LeaseStatus::Lost { why, .. } => Err(format!("the writer lease was lost ({why})")),
         }
     }
 }
@@ -142,7 +150,7 @@ impl Lease {
             match attempt {
                 Ok(Attempt::Won(version)) => {
                     if let Ok(mut s) = status.lock() {
-                        *s = LeaseStatus::Held { valid_until: valid_until(sent, length) };
+                        *s = LeaseStatus::Held { holder: holder.clone(), valid_until: valid_until(sent, length) };
                     }
                     return Ok(Lease::start(bucket, key, holder, version, length, status));
                 }
@@ -196,13 +204,15 @@ impl Lease {
             match renewed {
                 Ok(Ok(r)) => {
                     version = r.into();
-                    if matches!(*s, LeaseStatus::Held { .. }) {
-                        *s = LeaseStatus::Held { valid_until: valid_until(sent, length) };
+                    if s.is_held_by(&h) {
+                        *s = LeaseStatus::Held { holder: h.clone(), valid_until: valid_until(sent, length) };
                     }
                 }
                 Ok(Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. })) => {
                     tracing::error!("the writer lease {} was taken by another writer", b.location(LEASE_KEY));
-                    *s = LeaseStatus::Lost("another writer took it over".into());
+                    if s.is_held_by(&h) {
+                        *s = LeaseStatus::Lost { holder: h.clone(), why: "another writer took it over".into() };
+                    }
                     return;
                 }
                 Ok(Err(e)) => tracing::warn!(error = %e, "cannot renew the writer lease; retrying"),
@@ -228,7 +238,10 @@ impl Drop for Lease {
             let _ = h.join();
         }
         if let Ok(mut s) = self.status.lock() {
-            *s = LeaseStatus::Unlocked;
+            // Only our own acquisition's state: a later acquisition through the same storage keeps its own.
+            if s.is_held_by(&self.holder) {
+                *s = LeaseStatus::Unlocked;
+            }
         }
         let Ok(key) = self.bucket.key(LEASE_KEY) else { return };
         let (store, holder) = (self.bucket.store(), self.holder.clone());

@@ -60,7 +60,11 @@ impl ObjectStorage {
 
     /// Refuses to write once a lease this storage took was lost or may have expired.
     fn check_lease(&self) -> Result<(), StorageError> {
-        let status = self.status.lock().map(|s| s.clone()).unwrap_or(LeaseStatus::Lost("lease state poisoned".into()));
+        let status = self
+            .status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| LeaseStatus::Lost { holder: String::new(), why: "lease state poisoned".into() });
         match status.usable() {
             Ok(()) => Ok(()),
             Err(why) => Err(storage_error(
