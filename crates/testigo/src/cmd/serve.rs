@@ -290,11 +290,18 @@ pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
     println!("press Ctrl-C to stop");
 }
 
+/// The log and photo stores of `serve --storage`, for the housekeeping done
+/// once the node holds the writer lease.
+struct InBucket {
+    log: testigo_objstore::ObjectStorage,
+    photos: Arc<testigo_objstore::ObjectBlobs>,
+}
+
 /// The data directory of `testigo serve`: `--dir`, with the log and photos in
 /// the bucket of `--storage` if given (a bucket holding no log yet receives
 /// the directory's, tiles before checkpoint). Also returns the bucket's photo
 /// store, whose staging is cleared once the node holds the writer lease.
-fn data_dir(a: &ServeArgs) -> anyhow::Result<(testigo_store::DataDir, Option<Arc<testigo_objstore::ObjectBlobs>>)> {
+fn data_dir(a: &ServeArgs) -> anyhow::Result<(testigo_store::DataDir, Option<InBucket>)> {
     use testigo_tlog::storage::{Storage, CHECKPOINT_PATH};
     let dir = testigo_store::DataDir::new(&a.dir);
     let Some(url) = &a.storage else { return Ok((dir, None)) };
@@ -329,7 +336,8 @@ fn data_dir(a: &ServeArgs) -> anyhow::Result<(testigo_store::DataDir, Option<Arc
         tracing::warn!("serving the log in {url}; {} is ignored", dir.log().display());
     }
     let photo_store: Arc<dyn testigo_store::BlobStore> = photos.clone();
-    Ok((dir.with_log_storage(Arc::new(log)).with_photo_store(photo_store), Some(photos)))
+    let held = InBucket { log: log.clone(), photos };
+    Ok((dir.with_log_storage(Arc::new(log)).with_photo_store(photo_store), Some(held)))
 }
 
 /// Runs `testigo serve`.
@@ -359,8 +367,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         let client = testigo_witness::WitnessClient::new(endpoints, Duration::from_secs(10))?;
         (node, Some((guard, client)))
     };
-    if let Some(photos) = bucket_photos {
-        // The node holds the writer lease now: what an earlier run staged and never logged can go.
+    if let Some(InBucket { log, photos }) = bucket_photos {
+        // The node holds the writer lease now. The verifier key goes beside the log, as in a
+        // mirror, so `tally --dir s3://…` can open its checkpoints (`verify` takes --key instead).
+        let vkey =
+            std::fs::read(testigo_store::DataDir::new(&a.dir).vkey()).context("reading the log's verifier key")?;
+        testigo_tlog::storage::Storage::write_objects(&log, &[("log.vkey".to_string(), vkey)])
+            .context("writing log.vkey into the bucket")?;
+        // What an earlier run staged and never logged can go.
         let cleared = photos.clear_staging().context("clearing staged photos in the bucket")?;
         if cleared > 0 {
             tracing::info!(cleared, "deleted photos an earlier run staged but never logged");

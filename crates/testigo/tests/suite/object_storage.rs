@@ -62,6 +62,14 @@ fn serve_keeps_the_log_in_a_bucket_and_verify_reads_it_there() {
     assert!(out.status.success(), "verify s3:// failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("sheets:        4"), "{stdout}");
 
+    // The offline tabulation reads the bucket too.
+    let out =
+        bin().args(["tally", "--dir", url, "--json"]).envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "tally s3:// failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(json.to_string().contains(r#""reporting":4,"sheets":4"#), "{stdout}");
+
     // Without settings, the error says what to set.
     let out = bin()
         .args(["verify", url, "--key", dir.join("log.vkey").to_str().unwrap(), "--no-state", "--quiet"])
