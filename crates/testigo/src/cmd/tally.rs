@@ -43,7 +43,7 @@ pub fn read_bulletins(path: &Path) -> anyhow::Result<Vec<Bulletin>> {
 
 /// Replays the log a `serve --storage` node keeps in a bucket (`s3://BUCKET/PREFIX`), opened
 /// with the verifier key the node keeps beside it (`log.vkey`, as in a mirror).
-fn replay_bucket(url: &str) -> anyhow::Result<testigo_replay::ReplayedDir> {
+pub fn replay_bucket(url: &str) -> anyhow::Result<testigo_replay::ReplayedDir> {
     use testigo_tlog::storage::Storage;
     let bucket = testigo_objstore::parse_url(url)?;
     let log = bucket.log_storage();

@@ -70,6 +70,20 @@ fn serve_keeps_the_log_in_a_bucket_and_verify_reads_it_there() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert!(json.to_string().contains(r#""reporting":4,"sheets":4"#), "{stdout}");
 
+    // A mirror into another bucket, verified there.
+    moto.create_bucket("mirror-copy");
+    let mirror_url = "s3://mirror-copy/m";
+    let out = bin()
+        .args(["mirror", url, mirror_url, "--key", dir.join("log.vkey").to_str().unwrap(), "--photos", "--quiet"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "mirror into s3:// failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = verify(mirror_url, &dir.join("log.vkey"), &env);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("sheets:        4"), "{stdout}");
+
     // Without settings, the error says what to set.
     let out = bin()
         .args(["verify", url, "--key", dir.join("log.vkey").to_str().unwrap(), "--no-state", "--quiet"])
