@@ -15,6 +15,16 @@ fn submit(url: &str, entry: String) {
     assert!(status.is_success(), "submission refused: {status} {}", r.text().unwrap_or_default());
 }
 
+/// Posts a sheet with its photo (multipart), asserting it is accepted.
+fn submit_with_photo(url: &str, entry: String, photo: &[u8]) {
+    let form = reqwest::blocking::multipart::Form::new()
+        .part("entry", reqwest::blocking::multipart::Part::text(entry))
+        .part("photo", reqwest::blocking::multipart::Part::bytes(photo.to_vec()).file_name("p"));
+    let r = reqwest::blocking::Client::new().post(format!("{url}/v1/submissions")).multipart(form).send().unwrap();
+    let status = r.status();
+    assert!(status.is_success(), "submission with a photo refused: {status} {}", r.text().unwrap_or_default());
+}
+
 fn verify(url: &str, vkey: &std::path::Path, env: &[(&str, String)]) -> std::process::Output {
     bin()
         .args(["verify", url, "--key", vkey.to_str().unwrap(), "--no-state", "--quiet"])
@@ -55,12 +65,37 @@ fn serve_keeps_the_log_in_a_bucket_and_verify_reads_it_there() {
     // Restarted, the node reopens the log from the bucket and goes on.
     let server = Server::start_with_env(&dir, &["--storage", url], &env);
     submit(&server.url, signed(&sheet(&table_id(1, 2, 1)), &w));
+    // A photo: staged in the bucket, published at blob/sha256/<hex>, served from there.
+    let t = table_id(1, 2, 2);
+    let code = format!("{t}.1.0001!60,40,50!5!0");
+    let photo = testigo_scan::corpus::photo_of(
+        41,
+        testigo_scan::corpus::SheetKind::VenezuelaActa,
+        &[code],
+        testigo_scan::corpus::Degradation::Clean,
+    );
+    let mut with_photo = sheet(&t);
+    with_photo.photo_sha256 = Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&photo)));
+    submit_with_photo(&server.url, signed(&with_photo, &w), &photo);
+    let hex = with_photo.photo_sha256.clone().unwrap();
+    let served = reqwest::blocking::get(format!("{}/blob/sha256/{hex}", server.url)).unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(served.bytes().unwrap().as_ref(), photo.as_slice());
     server.stop();
 
     let out = verify(url, &dir.join("log.vkey"), &env);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "verify s3:// failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("sheets:        4"), "{stdout}");
+    assert!(stdout.contains("sheets:        5"), "{stdout}");
+    // The photos too, fetched from the bucket and read again.
+    let out = bin()
+        .args(["verify", url, "--key", dir.join("log.vkey").to_str().unwrap(), "--no-state", "--quiet", "--photos"])
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "verify --photos failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("photos: 1 checked of 1 named"), "{stdout}");
 
     // The offline tabulation reads the bucket too.
     let out =
@@ -68,7 +103,7 @@ fn serve_keeps_the_log_in_a_bucket_and_verify_reads_it_there() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "tally s3:// failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert!(json.to_string().contains(r#""reporting":4,"sheets":4"#), "{stdout}");
+    assert!(json.to_string().contains(r#""reporting":5,"sheets":5"#), "{stdout}");
 
     // A mirror into another bucket, verified there.
     moto.create_bucket("mirror-copy");
@@ -82,7 +117,7 @@ fn serve_keeps_the_log_in_a_bucket_and_verify_reads_it_there() {
     assert!(out.status.success(), "mirror into s3:// failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let out = verify(mirror_url, &dir.join("log.vkey"), &env);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("sheets:        4"), "{stdout}");
+    assert!(out.status.success() && stdout.contains("sheets:        5"), "{stdout}");
 
     // Without settings, the error says what to set.
     let out = bin()
