@@ -128,7 +128,8 @@ impl Lease {
                     };
                     let version = UpdateVersion { e_tag: got.meta.e_tag.clone(), version: got.meta.version.clone() };
                     let bytes = got.bytes().await?;
-                    // An unreadable lease counts as held for one lease length by nobody we know.
+                    // An unreadable lease is never taken over: whoever wrote it is unknown, so it
+                    // must be deleted by hand once nothing writes the log.
                     let (other, other_expiry) =
                         parse(&bytes).unwrap_or_else(|| ("an unreadable lease".into(), u64::MAX));
                     if other_expiry > now_ms() {
