@@ -22,6 +22,6 @@ pub use source::{FetchError, Source};
 pub use state::{load as load_state, state_path, Remembered};
 pub use testigo_witness::WitnessPolicy;
 pub use verify::{
-    check_reports_consistent, mirror, verify_log, Inconsistency, NoVisitor, Options, Progress, Rejected, Report,
-    VerifyError, Visitor,
+    check_reports_consistent, mirror, mirror_into, verify_log, Inconsistency, NoVisitor, Options, Progress, Rejected,
+    Report, VerifyError, Visitor,
 };

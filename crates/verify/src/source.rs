@@ -25,7 +25,15 @@ pub struct FetchError {
 
 enum Kind {
     Dir(PathBuf),
-    Http { base: String, client: reqwest::blocking::Client },
+    Http {
+        base: String,
+        client: reqwest::blocking::Client,
+    },
+    /// Any log storage backend (object storage, say), named by `label` in messages.
+    Storage {
+        storage: std::sync::Arc<dyn testigo_tlog::storage::Storage>,
+        label: String,
+    },
 }
 
 /// A log copy to read: a directory or an http(s) base URL. Fetches are
@@ -61,6 +69,18 @@ impl Source {
         Ok(Source { kind: Kind::Http { base, client }, retries, bytes: AtomicU64::new(0), fetches: AtomicU64::new(0) })
     }
 
+    /// A log copy read through a storage backend (e.g. a bucket opened by
+    /// `testigo-objstore`); `label` names it in messages (`s3://bucket/prefix`).
+    pub fn storage(storage: std::sync::Arc<dyn testigo_tlog::storage::Storage>, label: impl Into<String>) -> Self {
+        let label = format!("{}/", label.into().trim_end_matches('/'));
+        Source {
+            kind: Kind::Storage { storage, label },
+            retries: 0,
+            bytes: AtomicU64::new(0),
+            fetches: AtomicU64::new(0),
+        }
+    }
+
     /// Parses a command-line SOURCE: an `http://` or `https://` URL, otherwise a directory path.
     pub fn parse(s: &str) -> Result<Self, FetchError> {
         if s.starts_with("http://") || s.starts_with("https://") {
@@ -79,7 +99,7 @@ impl Source {
 
     /// Whether this is a remote (HTTP) source: more fetches in flight help there.
     pub fn is_remote(&self) -> bool {
-        matches!(self.kind, Kind::Http { .. })
+        matches!(self.kind, Kind::Http { .. } | Kind::Storage { .. })
     }
 
     /// Where the source is, for messages.
@@ -87,6 +107,7 @@ impl Source {
         match &self.kind {
             Kind::Dir(p) => p.display().to_string(),
             Kind::Http { base, .. } => base.clone(),
+            Kind::Storage { label, .. } => label.clone(),
         }
     }
 
@@ -95,6 +116,7 @@ impl Source {
         match &self.kind {
             Kind::Dir(p) => p.join(path).display().to_string(),
             Kind::Http { base, .. } => format!("{base}{path}"),
+            Kind::Storage { label, .. } => format!("{label}{path}"),
         }
     }
 
@@ -128,6 +150,9 @@ impl Source {
                 }
             }
             Kind::Http { base, client } => self.get_http(client, &format!("{base}{path}"))?,
+            Kind::Storage { storage, label } => {
+                storage.read(path).map_err(|e| FetchError { location: format!("{label}{path}"), why: e.to_string() })?
+            }
         };
         if let Some(b) = &got {
             self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);

@@ -339,7 +339,7 @@ struct Run<'a> {
     source: &'a Source,
     size: u64,
     threads: usize,
-    sink: Option<&'a DirStorage>,
+    sink: Option<&'a dyn Storage>,
     mismatch: Option<Mismatch>,
     written: Vec<(String, Vec<u8>)>,
     /// Hash tiles compared with their recomputation so far.
@@ -350,7 +350,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     /// A run verifying a tree of `size` from `source`, writing verified objects to `sink` if given.
-    fn new(source: &'a Source, size: u64, threads: usize, sink: Option<&'a DirStorage>) -> Self {
+    fn new(source: &'a Source, size: u64, threads: usize, sink: Option<&'a dyn Storage>) -> Self {
         Run { source, size, threads, sink, mismatch: None, written: Vec::new(), tiles: 0, bundles: 0 }
     }
 
@@ -714,28 +714,43 @@ pub fn mirror(
     visitor: &mut dyn Visitor,
     opts: &Options<'_>,
 ) -> Result<Report, VerifyError> {
-    let fetched0 = (source.objects_fetched(), source.bytes_fetched());
     let storage = DirStorage::new(dest).map_err(|e| VerifyError::Dest(e.to_string()))?;
+    let dest_name = dest.display().to_string();
+    mirror_into(source, &storage, &Source::dir(dest), &dest_name, log_key, policy, visitor, opts)
+}
+
+/// [`mirror`] into any log storage (a bucket, say): `storage` receives the
+/// copy, `dest_source` reads it back (the same place), `dest_name` names it in
+/// messages. The storage's writer lock is held throughout.
+#[allow(clippy::too_many_arguments)]
+pub fn mirror_into(
+    source: &Source,
+    storage: &dyn Storage,
+    dest_source: &Source,
+    dest_name: &str,
+    log_key: &Verifier,
+    policy: &WitnessPolicy,
+    visitor: &mut dyn Visitor,
+    opts: &Options<'_>,
+) -> Result<Report, VerifyError> {
+    let fetched0 = (source.objects_fetched(), source.bytes_fetched());
     let _lock = storage.lock_writer().map_err(|e| VerifyError::Dest(e.to_string()))?;
     let (opened, served, cosigned_by) = open_checkpoint(source, log_key, policy)?;
     let cp = opened.checkpoint;
     let threads = threads_for(source, opts);
-    let dest_source = Source::dir(dest);
     let prior = match dest_source.get("checkpoint").map_err(|e| VerifyError::Dest(e.to_string()))? {
         None => None,
         Some(bytes) => {
             let old = checkpoint::open(&bytes, log_key, &[]).map_err(|e| {
                 VerifyError::Dest(format!(
-                    "{} holds a checkpoint that does not verify with this log's key ({}); use an empty directory",
-                    dest.display(),
+                    "{dest_name} holds a checkpoint that does not verify with this log's key ({}); use an empty directory",
                     chain(&e)
                 ))
             })?;
-            let edge = Edge::load(&dest_source, old.checkpoint.size).map_err(VerifyError::Dest)?;
+            let edge = Edge::load(dest_source, old.checkpoint.size).map_err(VerifyError::Dest)?;
             if edge.root() != old.checkpoint.root {
                 return Err(VerifyError::Dest(format!(
-                    "the copy in {} is damaged: its right-edge tiles do not hash to its checkpoint; use an empty directory",
-                    dest.display()
+                    "the copy in {dest_name} is damaged: its right-edge tiles do not hash to its checkpoint; use an empty directory"
                 )));
             }
             Some(Remembered { size: old.checkpoint.size, root: old.checkpoint.root, checkpoint: bytes, edge })
@@ -751,7 +766,7 @@ pub fn mirror(
     let start = edge.size;
     let mut counted = (0, 0);
     if edge.size < cp.size {
-        let mut run = Run::new(source, cp.size, threads, Some(&storage));
+        let mut run = Run::new(source, cp.size, threads, Some(storage));
         run.extend(&mut edge, visitor, opts.progress)?;
         run.conclude(&edge.root(), &cp.root)?;
         counted = (run.tiles, run.bundles);

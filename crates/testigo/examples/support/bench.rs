@@ -46,7 +46,14 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
     let raw = testigo_formats::decompress_gz(&std::fs::read(path)?)?;
     let v2 = Publication::parse("RESULTADOS_2024_CSV_V2.csv", &raw)?;
 
-    let dir = DataDir::new(tmp.path().join("d"));
+    let mut dir = DataDir::new(tmp.path().join("d"));
+    // TESTIGO_BENCH_STORAGE=s3://BUCKET/PREFIX keeps the log and photos in object storage
+    // (benches/objstore.sh: the same intake to local disk and to a loopback S3 server).
+    if let Ok(url) = std::env::var("TESTIGO_BENCH_STORAGE") {
+        let bucket = testigo_objstore::parse_url(&url)?;
+        dir = dir.with_log_storage(Arc::new(bucket.log_storage())).with_photo_store(Arc::new(bucket.photo_store()));
+        eprintln!("log and photos in {url}");
+    }
     dir.init("bench.testigo.example/log")?;
     let op = Signer::generate("operator.bench.example")?;
     testigo_store::write_secret(&dir.operator_key(), &op)?;

@@ -20,6 +20,13 @@ pub struct ServeArgs {
     /// Data directory.
     #[arg(long)]
     pub dir: PathBuf,
+    /// Keep the log and the photos in object storage, `s3://BUCKET/PREFIX`, instead of in --dir
+    /// (the keys stay in --dir). Configured from the usual AWS environment: AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION, and for MinIO or moto AWS_ENDPOINT_URL and
+    /// AWS_ALLOW_HTTP=true. If the bucket holds no log yet, the one in --dir is copied into it.
+    /// See docs/object-storage.md.
+    #[arg(long, value_name = "URL")]
+    pub storage: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
@@ -97,6 +104,7 @@ impl ServeArgs {
     pub fn local(dir: PathBuf, addr: SocketAddr) -> Self {
         ServeArgs {
             dir,
+            storage: None,
             addr,
             per_key_rate: 20.0,
             per_key_burst: 200.0,
@@ -282,6 +290,56 @@ pub fn print_urls(addr: SocketAddr, example_table: Option<&str>) {
     println!("press Ctrl-C to stop");
 }
 
+/// The log and photo stores of `serve --storage`, for the housekeeping done
+/// once the node holds the writer lease.
+struct InBucket {
+    log: testigo_objstore::ObjectStorage,
+    photos: Arc<testigo_objstore::ObjectBlobs>,
+}
+
+/// The data directory of `testigo serve`: `--dir`, with the log and photos in
+/// the bucket of `--storage` if given (a bucket holding no log yet receives
+/// the directory's, tiles before checkpoint). Also returns the bucket's photo
+/// store, whose staging is cleared once the node holds the writer lease.
+fn data_dir(a: &ServeArgs) -> anyhow::Result<(testigo_store::DataDir, Option<InBucket>)> {
+    use testigo_tlog::storage::{Storage, CHECKPOINT_PATH};
+    let dir = testigo_store::DataDir::new(&a.dir);
+    let Some(url) = &a.storage else { return Ok((dir, None)) };
+    let bucket = testigo_objstore::parse_url(url).with_context(|| format!("--storage {url}"))?;
+    let log = bucket.log_storage();
+    let photos = Arc::new(bucket.photo_store());
+    let local_checkpoint = dir.log().join(CHECKPOINT_PATH);
+    let held = log.read(CHECKPOINT_PATH).with_context(|| {
+        format!("reading {url}/checkpoint: does the bucket exist, and do the credentials allow reading it?")
+    })?;
+    if held.is_none() {
+        if !local_checkpoint.is_file() {
+            anyhow::bail!(
+                "{url} holds no log, and {} has none to copy into it: create the election first \
+                 (`testigo init --dir {}`), then serve with --storage",
+                a.dir.display(),
+                a.dir.display()
+            );
+        }
+        eprintln!("{url} holds no log yet: copying {} and its photos into it", dir.log().display());
+        let n = testigo_objstore::upload_log_dir(&dir.log(), &log)
+            .with_context(|| format!("copying {} into {url}", dir.log().display()))?;
+        let p = testigo_objstore::upload_photos_dir(&dir.blobs(), &photos)
+            .with_context(|| format!("copying the photos of {} into {url}", dir.blobs().display()))?;
+        eprintln!(
+            "copied {n} log objects and {p} photos; from now on the log lives in {url} and {} is no longer \
+             written (the high-water mark in {} refuses it if used again)",
+            dir.log().display(),
+            dir.high_water().display()
+        );
+    } else if local_checkpoint.is_file() {
+        tracing::warn!("serving the log in {url}; {} is ignored", dir.log().display());
+    }
+    let photo_store: Arc<dyn testigo_store::BlobStore> = photos.clone();
+    let held = InBucket { log: log.clone(), photos };
+    Ok((dir.with_log_storage(Arc::new(log)).with_photo_store(photo_store), Some(held)))
+}
+
 /// Runs `testigo serve`.
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let endpoints = witness_endpoints(&a.witnesses)?;
@@ -295,12 +353,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let qr = qr_factory(SheetQr::default);
+    let (dir, bucket_photos) = data_dir(&a)?;
     let (node, witnessing) = if endpoints.is_empty() {
-        let node = Node::open(testigo_store::DataDir::new(&a.dir), qr)
-            .with_context(|| format!("opening {}: is another `testigo serve` using it?", a.dir.display()))?;
+        let node = Node::open(dir, qr).with_context(|| match &a.storage {
+            Some(url) => format!("opening the log in {url} (keys in {})", a.dir.display()),
+            None => format!("opening {}: is another `testigo serve` using it?", a.dir.display()),
+        })?;
         (node, None)
     } else {
-        let dir = testigo_store::DataDir::new(&a.dir);
         let guard = Arc::new(GuardedStorage::new(dir.storage()?));
         let node =
             Node::open_with_storage(dir, qr, guard.clone()).with_context(|| format!("opening {}", a.dir.display()))?;
@@ -310,6 +370,19 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     // The log was replayed with its signatures taken on trust (its entries hash
     // to the checkpoint this node signed): check them again, in the background.
     node.check_signatures_in_background().context("starting the background signature check")?;
+    if let Some(InBucket { log, photos }) = bucket_photos {
+        // The node holds the writer lease now. The verifier key goes beside the log, as in a
+        // mirror, so `tally --dir s3://…` can open its checkpoints (`verify` takes --key instead).
+        let vkey =
+            std::fs::read(testigo_store::DataDir::new(&a.dir).vkey()).context("reading the log's verifier key")?;
+        testigo_tlog::storage::Storage::write_objects(&log, &[("log.vkey".to_string(), vkey)])
+            .context("writing log.vkey into the bucket")?;
+        // What an earlier run staged and never logged can go.
+        let cleared = photos.clear_staging().context("clearing staged photos in the bucket")?;
+        if cleared > 0 {
+            tracing::info!(cleared, "deleted photos an earlier run staged but never logged");
+        }
+    }
     let example = {
         let reg = node.registry();
         let first = reg.sheets().next().map(|s| s.table_id().to_string());

@@ -26,6 +26,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
@@ -40,11 +41,34 @@ pub fn read_bulletins(path: &Path) -> anyhow::Result<Vec<Bulletin>> {
     Ok(parse_bulletins(&text, &path.display().to_string())?)
 }
 
+/// Replays the log a `serve --storage` node keeps in a bucket (`s3://BUCKET/PREFIX`), opened
+/// with the verifier key the node keeps beside it (`log.vkey`, as in a mirror).
+pub fn replay_bucket(url: &str) -> anyhow::Result<testigo_replay::ReplayedDir> {
+    use testigo_tlog::storage::Storage;
+    let bucket = testigo_objstore::parse_url(url)?;
+    let log = bucket.log_storage();
+    let vkey = log.read("log.vkey")?.with_context(|| {
+        format!("{url} holds no log.vkey: is it the --storage of a `testigo serve` (which writes it there)?")
+    })?;
+    // The replay reads the key from a data directory: a private one holding just the key.
+    let tmp = std::env::temp_dir().join(format!("testigo-bucket-{}-{}", std::process::id(), testigo_store::unix_now()));
+    std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let dir = DataDir::new(&tmp).with_log_storage(Arc::new(log)).with_photo_store(Arc::new(bucket.photo_store()));
+    let replayed = std::fs::write(dir.vkey(), vkey)
+        .with_context(|| format!("writing {}", dir.vkey().display()))
+        .and_then(|()| testigo_replay::replay_data_dir(&dir));
+    let _ = std::fs::remove_dir_all(&tmp);
+    replayed.with_context(|| format!("replaying the log in {url}"))
+}
+
 /// Replays a data directory's log into a registry without taking the writer
 /// lock: works while `testigo serve` runs. Returns the registry and the tree
 /// size of the checkpoint it counted up to.
 pub fn load_registry(dir: &Path) -> anyhow::Result<(Registry, u64)> {
-    let replayed = testigo_replay::replay_data_dir(&DataDir::open_copy(dir)?)?;
+    let replayed = match dir.to_str().filter(|s| testigo_objstore::is_object_url(s)) {
+        Some(url) => replay_bucket(url)?,
+        None => testigo_replay::replay_data_dir(&DataDir::open_copy(dir)?)?,
+    };
     if let Some((i, r)) = replayed.replay.refused().first() {
         eprintln!(
             "warning: {} logged entries were refused on replay (first: #{i}, {r}); they count for nothing",
@@ -79,7 +103,8 @@ pub enum IndependenceArg {
 /// Options shared by `testigo tally` and `testigo report`.
 #[derive(Args, Debug, Clone)]
 pub struct TallyCommon {
-    /// Data directory, or a mirror made by `testigo mirror` (read only: works while `testigo serve` runs on it).
+    /// Data directory, a mirror made by `testigo mirror`, or the bucket of `serve --storage`
+    /// (`s3://BUCKET/PREFIX`) (read only: works while `testigo serve` runs on it).
     #[arg(long)]
     pub dir: PathBuf,
     /// Official bulletins to check against the evidence (JSON, schema `testigo-bulletins/1`).

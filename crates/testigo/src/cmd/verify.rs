@@ -84,7 +84,8 @@ impl TrustArgs {
 /// copy, its trust roots and the remembered state.
 #[derive(Args, Debug)]
 pub struct LogVerifyArgs {
-    /// The log copy: a data directory, its `log/` directory, or an http(s) URL (e.g. a `testigo serve`).
+    /// The log copy: a data directory, its `log/` directory, an http(s) URL (e.g. a `testigo serve`), or
+    /// the bucket of `serve --storage` (`s3://BUCKET/PREFIX`, configured as docs/object-storage.md says).
     pub source: String,
     #[command(flatten)]
     pub trust: TrustArgs,
@@ -131,6 +132,12 @@ pub struct VerifyArgs {
 /// Opens SOURCE: a URL as given; a directory as given if it holds a
 /// `checkpoint`, else its `log/` (a data directory).
 pub fn open_source(s: &str) -> anyhow::Result<Source> {
+    if testigo_objstore::is_object_url(s) {
+        // A log a node keeps in object storage (`serve --storage`), read straight from the bucket.
+        let bucket = testigo_objstore::parse_url(s)?;
+        let storage = std::sync::Arc::new(bucket.log_storage());
+        return Ok(Source::storage(storage, bucket.url()));
+    }
     let p = Path::new(s);
     let s = if !s.starts_with("http://") && !s.starts_with("https://") && !p.join("checkpoint").exists() {
         let log = p.join("log");

@@ -84,6 +84,11 @@ pub fn open_store(source_arg: &str, source: &Source, from: Option<&str>) -> anyh
     if is_url(source_arg) {
         return http(source_arg);
     }
+    if testigo_objstore::is_object_url(source_arg) {
+        // A bucket of `serve --storage`: the photos at `blob/sha256/`, beside the log.
+        let blobs = testigo_objstore::parse_url(&format!("{}/blob", source_arg.trim_end_matches('/')))?;
+        return Ok(Store { source: Source::storage(std::sync::Arc::new(blobs.log_storage()), blobs.url()) });
+    }
     // A mirror's layout: the photos beside the log, as at the log's URLs.
     let log_dir = PathBuf::from(source.describe());
     let log_dir = std::fs::canonicalize(&log_dir).unwrap_or(log_dir);

@@ -179,9 +179,15 @@ pub struct Server {
 impl Server {
     /// Starts `testigo serve` on an ephemeral loopback port and waits until it listens.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
+        Self::start_with_env(dir, extra, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables (object-storage settings, say).
+    pub fn start_with_env(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> Server {
         let mut child = bin()
             .args(["serve", "--dir", dir.to_str().unwrap(), "--addr", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -16,6 +16,9 @@ mod hardening;
 mod import_sources;
 mod intake;
 mod load;
+#[path = "../../../objstore/tests/suite/moto.rs"]
+mod moto;
+mod object_storage;
 mod photo_intake;
 mod qr_cli;
 mod readme_walkthrough;
