@@ -27,6 +27,11 @@ pub struct ServeArgs {
     /// See docs/object-storage.md.
     #[arg(long, value_name = "URL")]
     pub storage: Option<String>,
+    /// Stand by while another node holds the log's writer lock (with --storage, its lease): try
+    /// again every few seconds and take over as soon as it is released or expires, instead of
+    /// exiting. Run the same command on a second machine for a standby (docs/deployment.md).
+    #[arg(long)]
+    pub standby: bool,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
@@ -105,6 +110,7 @@ impl ServeArgs {
         ServeArgs {
             dir,
             storage: None,
+            standby: false,
             addr,
             per_key_rate: 20.0,
             per_key_burst: 200.0,
@@ -340,6 +346,19 @@ fn data_dir(a: &ServeArgs) -> anyhow::Result<(testigo_store::DataDir, Option<InB
     Ok((dir.with_log_storage(Arc::new(log)).with_photo_store(photo_store), Some(held)))
 }
 
+/// How often a standby (`serve --standby`) tries to take the writer lock.
+const STANDBY_RETRY: Duration = Duration::from_secs(2);
+
+/// Whether opening the log failed because another writer holds its lock or lease.
+fn held_by_another_writer(e: &anyhow::Error) -> bool {
+    use testigo_tlog::sequencer::SequencerError;
+    use testigo_tlog::storage::StorageError;
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<StorageError>(), Some(StorageError::Locked(_)))
+            || matches!(c.downcast_ref::<SequencerError>(), Some(SequencerError::Storage(StorageError::Locked(_))))
+    })
+}
+
 /// Runs `testigo serve`.
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     let endpoints = witness_endpoints(&a.witnesses)?;
@@ -354,18 +373,29 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let qr = qr_factory(SheetQr::default);
     let (dir, bucket_photos) = data_dir(&a)?;
-    let (node, witnessing) = if endpoints.is_empty() {
-        let node = Node::open(dir, qr).with_context(|| match &a.storage {
-            Some(url) => format!("opening the log in {url} (keys in {})", a.dir.display()),
-            None => format!("opening {}: is another `testigo serve` using it?", a.dir.display()),
-        })?;
-        (node, None)
-    } else {
-        let guard = Arc::new(GuardedStorage::new(dir.storage()?));
-        let node =
-            Node::open_with_storage(dir, qr, guard.clone()).with_context(|| format!("opening {}", a.dir.display()))?;
-        let client = testigo_witness::WitnessClient::new(endpoints, Duration::from_secs(10))?;
-        (node, Some((guard, client)))
+    let open = || -> anyhow::Result<(Node, Option<(Arc<GuardedStorage>, testigo_witness::WitnessClient)>)> {
+        if endpoints.is_empty() {
+            let node = Node::open(dir.clone(), qr.clone()).with_context(|| match &a.storage {
+                Some(url) => format!("opening the log in {url} (keys in {})", a.dir.display()),
+                None => format!("opening {}: is another `testigo serve` using it?", a.dir.display()),
+            })?;
+            Ok((node, None))
+        } else {
+            let guard = Arc::new(GuardedStorage::new(dir.storage()?));
+            let node = Node::open_with_storage(dir.clone(), qr.clone(), guard.clone())
+                .with_context(|| format!("opening {}", a.dir.display()))?;
+            let client = testigo_witness::WitnessClient::new(endpoints.clone(), Duration::from_secs(10))?;
+            Ok((node, Some((guard, client))))
+        }
+    };
+    let (node, witnessing) = loop {
+        match open() {
+            Err(e) if a.standby && held_by_another_writer(&e) => {
+                eprintln!("standing by: {e:#}; trying again in {} s", STANDBY_RETRY.as_secs());
+                std::thread::sleep(STANDBY_RETRY);
+            }
+            opened => break opened?,
+        }
     };
     // The log was replayed with its signatures taken on trust (its entries hash
     // to the checkpoint this node signed): check them again, in the background.

@@ -59,11 +59,18 @@ fn serve_keeps_the_log_in_a_bucket_and_verify_reads_it_there() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("already open for writing"), "{err}");
+    // A standby waits for the lease instead, and takes over once the first node stops.
+    let standby = {
+        let (dir, env) = (dir.clone(), env.clone());
+        std::thread::spawn(move || Server::start_with_env(&dir, &["--storage", url, "--standby"], &env))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(!standby.is_finished(), "the standby served while the first node held the lease");
     server.stop();
     assert_eq!(std::fs::read(dir.join("log/checkpoint")).unwrap(), local_checkpoint, "D/log was not written");
 
-    // Restarted, the node reopens the log from the bucket and goes on.
-    let server = Server::start_with_env(&dir, &["--storage", url], &env);
+    // The standby reopens the log from the bucket and goes on.
+    let server = standby.join().unwrap();
     submit(&server.url, signed(&sheet(&table_id(1, 2, 1)), &w));
     // A photo: staged in the bucket, published at blob/sha256/<hex>, served from there.
     let t = table_id(1, 2, 2);
