@@ -346,6 +346,9 @@ fn data_dir(a: &ServeArgs) -> anyhow::Result<(testigo_store::DataDir, Option<InB
     Ok((dir.with_log_storage(Arc::new(log)).with_photo_store(photo_store), Some(held)))
 }
 
+/// The cosigning side of a node: its guarded storage and the cosigners' client.
+type Witnessing = (Arc<GuardedStorage>, testigo_witness::WitnessClient);
+
 /// How often a standby (`serve --standby`) tries to take the writer lock.
 const STANDBY_RETRY: Duration = Duration::from_secs(2);
 
@@ -373,7 +376,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let qr = qr_factory(SheetQr::default);
     let (dir, bucket_photos) = data_dir(&a)?;
-    let open = || -> anyhow::Result<(Node, Option<(Arc<GuardedStorage>, testigo_witness::WitnessClient)>)> {
+    let open = || -> anyhow::Result<(Node, Option<Witnessing>)> {
         if endpoints.is_empty() {
             let node = Node::open(dir.clone(), qr.clone()).with_context(|| match &a.storage {
                 Some(url) => format!("opening the log in {url} (keys in {})", a.dir.display()),
