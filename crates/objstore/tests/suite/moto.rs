@@ -25,12 +25,26 @@ impl Moto {
     /// (never skips) when `moto_server` is not installed.
     pub fn start() -> Moto {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
+        let spawn = |program: &str, module: &[&str]| {
+            Command::new(program)
+                .args(module)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+        };
+        // The `moto_server` script, or the module itself when the script is not on
+        // PATH (e.g. a pyenv whose shims were not rehashed after the install).
+        let child = spawn("moto_server", &[]).or_else(|e| {
+            let module_there =
+                Command::new("python3").args(["-c", "import moto.server"]).output().is_ok_and(|o| o.status.success());
+            if module_there {
+                spawn("python3", &["-m", "moto.server"])
+            } else {
+                Err(e)
+            }
+        });
         let child = match child {
             Ok(c) => c,
             Err(e) => panic!(
