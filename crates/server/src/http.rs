@@ -354,13 +354,39 @@ fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
 /// snapshot's: computed once per log size and at most every
 /// [`crate::site::REBUILD_EVERY`] while the log grows, never per request, so
 /// readers cannot keep the registry busy; it may lag the log by that much.
-async fn tally(State(st): State<AppState>) -> Response {
+async fn tally(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
     let site = st.site.clone();
+    let pick = move |snap: &testigo_site::Snapshot| {
+        if gzip {
+            snap.tally_document_gzip().clone()
+        } else {
+            snap.tally_document().clone()
+        }
+    };
     let computed = match site.fresh_enough() {
-        Some(snap) => Ok(Some(snap.tally_document().clone())),
-        None => tokio::task::spawn_blocking(move || site.snapshot_for_api().map(|s| s.tally_document().clone())).await,
+        Some(snap) if snap.tally_ready(gzip) => Ok(Some(pick(&snap))),
+        _ => tokio::task::spawn_blocking(move || site.snapshot_for_api().map(|s| pick(&s))).await,
     };
     match computed {
+        Ok(Some(document)) if gzip => {
+            let mut r = (
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                    (header::CONTENT_ENCODING, "gzip"),
+                    (header::VARY, "Accept-Encoding"),
+                ],
+                document,
+            )
+                .into_response();
+            // Compressed once per snapshot: the compression layer leaves it alone.
+            r.extensions_mut().insert(crate::logfiles::Incompressible);
+            r
+        }
         Ok(Some(document)) => {
             ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], document)
                 .into_response()

@@ -26,9 +26,15 @@ use testigo_site::{table_version, CheckpointInfo, Lang, Page, SiteConfig, Snapsh
 
 use crate::node::Node;
 
-/// Longest a page's unit totals may lag the log: the snapshot behind them is
-/// rebuilt in the background at most this often.
+/// Shortest time between two snapshots while the log grows: a page's unit
+/// totals and `/v1/tally` lag the log by at most this on a small log.
 pub const REBUILD_EVERY: Duration = Duration::from_secs(2);
+
+/// A snapshot is rebuilt at most once per this many times the last build
+/// took, so that building (a whole tabulation, the search index) never takes
+/// more than about a tenth of the machine from intake, whatever the log's
+/// size: every 2 s for the demo, every ten-odd seconds for a million tables.
+pub const REBUILD_SHARE: u32 = 10;
 
 /// Longest the questions page (forensics, audit plan) may lag the log: on a
 /// national log its bootstrap and Monte Carlo take seconds, so a live server
@@ -73,6 +79,8 @@ pub struct Site {
     /// The log size the questions page was last computed at, and when the
     /// site first saw them ([`QUESTIONS_EVERY`]).
     questions_seen: Mutex<Option<(u64, Instant)>>,
+    /// How long the last snapshot took to build, in milliseconds.
+    last_build_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Site {
@@ -98,6 +106,7 @@ impl Site {
             rebuilding: AtomicBool::new(false),
             pages,
             questions_seen: Mutex::new(None),
+            last_build_ms: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -110,14 +119,15 @@ impl Site {
         let inputs = SnapshotInputs::gather(&self.node.registry())?;
         let gathered = started.elapsed();
         let snap = inputs.build(self.config.clone(), info);
+        // The search index is built with the snapshot, not on the first search.
+        snap.search();
+        self.last_build_ms.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
         tracing::debug!(
             log_size = snap.log_size,
             registry_held_ms = gathered.as_millis() as u64,
             build_ms = (started.elapsed() - gathered).as_millis() as u64,
             "site snapshot built"
         );
-        // The search index is built with the snapshot, not on the first search.
-        snap.search();
         let snap = match &self.sums_key {
             Some(k) => snap.with_sums_key(k.clone()),
             None => snap,
@@ -143,6 +153,13 @@ impl Site {
         }
     }
 
+    /// How long a snapshot stays current while the log grows: [`REBUILD_EVERY`],
+    /// or [`REBUILD_SHARE`] times the last build if that is longer.
+    pub fn rebuild_every(&self) -> Duration {
+        let last = Duration::from_millis(self.last_build_ms.load(Ordering::Relaxed));
+        REBUILD_EVERY.max(last * REBUILD_SHARE)
+    }
+
     /// The current snapshot: the last one built if the log has not grown
     /// or it is younger than [`REBUILD_EVERY`] (a rebuild then starts in the
     /// background), a new one if there is none yet.
@@ -152,7 +169,7 @@ impl Site {
         match current {
             Some((snap, _)) if snap.log_size == size => Some(snap),
             Some((snap, built)) => {
-                if built.elapsed() >= REBUILD_EVERY && !self.rebuilding.swap(true, Ordering::AcqRel) {
+                if built.elapsed() >= self.rebuild_every() && !self.rebuilding.swap(true, Ordering::AcqRel) {
                     let site = self.clone();
                     std::thread::spawn(move || {
                         site.rebuild();
@@ -171,7 +188,7 @@ impl Site {
         let size = self.node.registry().next_index();
         let current = self.current.read().unwrap_or_else(|p| p.into_inner());
         let (snap, built) = current.as_ref()?;
-        (snap.log_size == size || built.elapsed() < REBUILD_EVERY).then(|| snap.clone())
+        (snap.log_size == size || built.elapsed() < self.rebuild_every()).then(|| snap.clone())
     }
 
     /// The snapshot an API answer is made from: [`Site::fresh_enough`], or

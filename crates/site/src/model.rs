@@ -110,6 +110,7 @@ impl SnapshotInputs {
             questions: OnceLock::new(),
             audits: self.audits,
             tally_document: OnceLock::new(),
+            tally_document_gzip: OnceLock::new(),
         }
     }
 }
@@ -151,6 +152,8 @@ pub struct Snapshot {
     pub audits: Vec<crate::questions::AuditView>,
     /// The `/v1/tally` document, serialised on first use.
     tally_document: OnceLock<bytes::Bytes>,
+    /// The same, gzip-compressed once on first use.
+    tally_document_gzip: OnceLock<bytes::Bytes>,
 }
 
 impl Snapshot {
@@ -166,6 +169,29 @@ impl Snapshot {
         self.tally_document.get_or_init(|| {
             let report = self.report.to_json_compact();
             bytes::Bytes::from(format!("{{\"log_size\":{},\"report\":{report}}}", self.log_size))
+        })
+    }
+
+    /// Whether [`Snapshot::tally_document`] (or with `gzip`, its compressed
+    /// form) is made already, so serving it costs nothing.
+    pub fn tally_ready(&self, gzip: bool) -> bool {
+        if gzip {
+            self.tally_document_gzip.get().is_some()
+        } else {
+            self.tally_document.get().is_some()
+        }
+    }
+
+    /// [`Snapshot::tally_document`] gzip-compressed, once per snapshot: the
+    /// document lists every unit (tens of MB for a national election), so a
+    /// server must not compress it again for every reader who asks.
+    pub fn tally_document_gzip(&self) -> &bytes::Bytes {
+        self.tally_document_gzip.get_or_init(|| {
+            use std::io::Write as _;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            // Writing into memory cannot fail.
+            let _ = gz.write_all(self.tally_document());
+            bytes::Bytes::from(gz.finish().unwrap_or_default())
         })
     }
 

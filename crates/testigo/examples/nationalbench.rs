@@ -9,8 +9,13 @@
 //! (`benches/national.sh` runs both for 10,000, 100,000 and 1,000,000 tables).
 //!
 //! ```sh
-//! cargo run --release -p testigo --example nationalbench -- TABLES OUT [IN_FLIGHT]
+//! cargo run --release -p testigo --example nationalbench -- TABLES OUT [IN_FLIGHT] [READERS]
 //! ```
+//!
+//! With READERS > 0, that many more clients read table pages (`/es/t/<id>.html`,
+//! 990 tables spread over the election) and, one read in a hundred,
+//! `/v1/tally`, asking for gzip, while the sheets are posted; the reads
+//! answered per second are printed too.
 // A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -37,6 +42,7 @@ fn main() -> anyhow::Result<()> {
     let tables: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let out = PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "/tmp/testigo-national".into()));
     let in_flight: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(512);
+    let readers: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
     let dir_path = out.join("data");
     anyhow::ensure!(!dir_path.exists(), "{} exists: remove it or choose another OUT", dir_path.display());
 
@@ -130,14 +136,42 @@ fn main() -> anyhow::Result<()> {
         .collect();
     eprintln!("pre-signed {sheets} sheets in {:.1} s", t0.elapsed().as_secs_f64());
 
-    let (accepted, secs) = bench::serve_and_post(Arc::new(node), in_flight, bodies, |client, url, body| {
-        client.post(url).header("content-type", "application/json").body(body.clone())
-    })?;
+    // One read in a hundred is the tally (a verifier's), the rest table pages
+    // spread over the election (citizens'); all ask for gzip, as browsers do.
+    let step = (e.table_count() / 1000).max(1);
+    // NATIONALBENCH_NO_TALLY=1: table pages only.
+    let with_tally = std::env::var_os("NATIONALBENCH_NO_TALLY").is_none();
+    let read_paths: Vec<String> = (0..1000)
+        .map(|i| {
+            if with_tally && i % 100 == 0 {
+                "/v1/tally".to_string()
+            } else {
+                let t = e.geo.tables().nth((i * step) % e.table_count()).expect("a table");
+                format!("/es/t/{}.html", testigo_site::paths::segment(e.geo.table_id(t)))
+            }
+        })
+        .collect();
+    let r = bench::serve_post_and_read(
+        Arc::new(node),
+        in_flight,
+        bodies,
+        |client, url, body| client.post(url).header("content-type", "application/json").body(body.clone()),
+        readers,
+        read_paths,
+    )?;
+    let (accepted, secs) = (r.accepted, r.secs);
     println!(
         "{tables} tables: accepted {accepted}/{sheets} signed sheets over HTTP in {secs:.1} s: {:.0}/s ({in_flight} in flight); log in {}",
         accepted as f64 / secs,
         dir_path.display()
     );
+    if readers > 0 {
+        println!(
+            "meanwhile {readers} readers got {} answers (/v1/tally and table pages): {:.0} reads/s",
+            r.reads,
+            r.reads as f64 / secs
+        );
+    }
     anyhow::ensure!(accepted == sheets, "{} sheets were not accepted", sheets - accepted);
     Ok(())
 }

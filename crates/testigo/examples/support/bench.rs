@@ -126,6 +126,31 @@ pub fn serve_and_post<T: Send + Sync + 'static>(
     items: Vec<T>,
     request: fn(&reqwest::Client, &str, &T) -> reqwest::RequestBuilder,
 ) -> anyhow::Result<(usize, f64)> {
+    let r = serve_post_and_read(node, in_flight, items, request, 0, Vec::new())?;
+    Ok((r.accepted, r.secs))
+}
+
+/// What [`serve_post_and_read`] measured.
+pub struct PostAndRead {
+    /// Submissions answered `201 Created`.
+    pub accepted: usize,
+    /// Seconds the posting took.
+    pub secs: f64,
+    /// Reads answered `200 OK` while the posting ran.
+    pub reads: usize,
+}
+
+/// [`serve_and_post`], with `readers` more clients meanwhile reading
+/// `read_paths` (round robin, e.g. `/v1/tally` and table pages) until the
+/// posting ends: reads served while intake runs at full speed.
+pub fn serve_post_and_read<T: Send + Sync + 'static>(
+    node: Arc<Node>,
+    in_flight: usize,
+    items: Vec<T>,
+    request: fn(&reqwest::Client, &str, &T) -> reqwest::RequestBuilder,
+    readers: usize,
+    read_paths: Vec<String>,
+) -> anyhow::Result<PostAndRead> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let limits = Limits::default();
     let conns = ConnLimits { max_connections: 1 << 20, max_connections_per_client: 1 << 20, ..ConnLimits::default() };
@@ -136,10 +161,31 @@ pub fn serve_and_post<T: Send + Sync + 'static>(
         let server = tokio::spawn(testigo_server::serve(listener, node, limits, conns, async {
             let _ = stop_rx.await;
         }));
-        let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight).build()?;
+        let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight + readers).build()?;
         let url = format!("http://{addr}/v1/submissions");
         let items = Arc::new(items);
         let next = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let read_paths = Arc::new(read_paths);
+        let mut reader_tasks = Vec::new();
+        for r in 0..readers {
+            let (client, paths, done) = (client.clone(), read_paths.clone(), done.clone());
+            reader_tasks.push(tokio::spawn(async move {
+                let mut ok = 0usize;
+                let mut i = r;
+                while !done.load(Ordering::Relaxed) && !paths.is_empty() {
+                    let path = &paths[i % paths.len()];
+                    i += readers;
+                    let get = client.get(format!("http://{addr}{path}")).header("accept-encoding", "gzip");
+                    if let Ok(resp) = get.send().await {
+                        if resp.status().as_u16() == 200 && resp.bytes().await.is_ok() {
+                            ok += 1;
+                        }
+                    }
+                }
+                ok
+            }));
+        }
         let t0 = Instant::now();
         let mut workers = Vec::new();
         for _ in 0..in_flight {
@@ -162,8 +208,13 @@ pub fn serve_and_post<T: Send + Sync + 'static>(
             accepted += w.await?;
         }
         let secs = t0.elapsed().as_secs_f64();
+        done.store(true, Ordering::Relaxed);
+        let mut reads = 0;
+        for r in reader_tasks {
+            reads += r.await?;
+        }
         let _ = stop_tx.send(());
         server.await??;
-        anyhow::Ok((accepted, secs))
+        anyhow::Ok(PostAndRead { accepted, secs, reads })
     })
 }
