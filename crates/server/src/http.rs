@@ -6,7 +6,7 @@
 //! | `POST /v1/submissions` | a signed entry: JSON `{"entry": "<signed note>"}`, or multipart with parts `entry` and `photo` |
 //! | `GET /v1/tables/{id}` | every submission for a table, with log index, signer and flags |
 //! | `GET /v1/election` | the election definition and log status |
-//! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier; computed once per log size, at most every 2 s while the log grows |
+//! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier; computed once per log size, at most every 2 s (or ten build times) while the log grows, gzip-compressed once |
 //! | `GET /v1/entries/{index}` | one logged entry's bytes (what browsers prove with hash tiles, without its whole bundle) |
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
