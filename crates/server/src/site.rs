@@ -62,7 +62,31 @@ pub const CACHED_PAGES: usize = 8192;
 type PageKey = (Lang, Page, String);
 
 /// A rendered page with the version it shows: (snapshot log size, [`table_version`]).
-type CachedPage = ((u64, u64), Bytes);
+type CachedPage = ((u64, u64), Rendered);
+
+/// A rendered page, and its gzip form once a reader asked for it: a cached
+/// page is compressed once, not for every reader.
+#[derive(Clone)]
+struct Rendered {
+    html: Bytes,
+    gzip: Arc<std::sync::OnceLock<Bytes>>,
+}
+
+impl Rendered {
+    fn new(html: Bytes) -> Self {
+        Rendered { html, gzip: Arc::new(std::sync::OnceLock::new()) }
+    }
+
+    fn gzip(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            use std::io::Write as _;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            // Writing into memory cannot fail.
+            let _ = gz.write_all(&self.html);
+            Bytes::from(gz.finish().unwrap_or_default())
+        })
+    }
+}
 
 /// The site's shared state.
 pub struct Site {
@@ -311,7 +335,12 @@ async fn page(
     State(site): State<Arc<Site>>,
     Path(params): Path<Vec<(String, String)>>,
     Query(query): Query<SearchQuery>,
+    headers: HeaderMap,
 ) -> Response {
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
     let lang_code = params.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.clone()).unwrap_or_default();
     let rest = params.iter().find(|(k, _)| k == "rest").map(|(_, v)| v.clone()).unwrap_or_default();
     let Some(lang) = Lang::from_code(&lang_code) else { return StatusCode::NOT_FOUND.into_response() };
@@ -326,7 +355,7 @@ async fn page(
     if q.len() > 200 {
         return not_found(lang);
     }
-    let render = move |snap: Arc<Snapshot>| -> Option<Bytes> {
+    let render = move |snap: Arc<Snapshot>| -> Option<Rendered> {
         // A page is rendered again only when what it shows may have changed.
         let table_version = match &page {
             Page::Table(id) => table_version(&site.node.registry(), id)?,
@@ -345,7 +374,7 @@ async fn page(
             _ => None,
         };
         let search = matches!(page, Page::Search).then_some(q.as_str());
-        let body = Bytes::from(testigo_site::render(&snap, *lang, page, view.as_ref(), search, true)?);
+        let body = Rendered::new(Bytes::from(testigo_site::render(&snap, *lang, page, view.as_ref(), search, true)?));
         site.pages.lock().unwrap_or_else(|p| p.into_inner()).put(key, (version, body.clone()));
         Some(body)
     };
@@ -359,7 +388,15 @@ async fn page(
         _ => tokio::task::spawn_blocking(move || site2.snapshot().and_then(render)).await,
     };
     match rendered {
-        Ok(Some(body)) => html(body),
+        Ok(Some(body)) if gzip => {
+            let mut r = html(body.gzip().clone());
+            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            // Compressed once per rendered page: the compression layer leaves it alone.
+            r.extensions_mut().insert(crate::logfiles::Incompressible);
+            r
+        }
+        Ok(Some(body)) => html(body.html),
         Ok(None) => not_found(lang),
         Err(e) => {
             tracing::error!(error = %e, "page task failed");
