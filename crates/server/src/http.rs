@@ -348,6 +348,30 @@ fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
     v
 }
 
+/// Whether a request's `Accept-Encoding` takes gzip (bodies compressed once
+/// and kept are served as they are to such readers).
+pub(crate) fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|e| {
+                let mut parts = e.split(';').map(str::trim);
+                // `gzip;q=0` refuses it.
+                parts.next() == Some("gzip") && !parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse() == Ok(0.0)))
+            })
+        })
+}
+
+/// Marks a response whose body is already gzip-compressed (compressed once
+/// and kept): the headers say so, and the compression layer leaves it alone.
+pub(crate) fn precompressed(mut r: Response) -> Response {
+    r.headers_mut().insert(header::CONTENT_ENCODING, axum::http::HeaderValue::from_static("gzip"));
+    r.headers_mut().insert(header::VARY, axum::http::HeaderValue::from_static("Accept-Encoding"));
+    r.extensions_mut().insert(crate::logfiles::Incompressible);
+    r
+}
+
 /// The tabulation of the log with the number of entries it covers
 /// (`{"log_size", "report"}`, as `testigo_tally::published_document`), so a
 /// verifier at that size can recompute it and compare. It is the website's
@@ -355,10 +379,7 @@ fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
 /// [`crate::site::REBUILD_EVERY`] while the log grows, never per request, so
 /// readers cannot keep the registry busy; it may lag the log by that much.
 async fn tally(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    let gzip = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+    let gzip = accepts_gzip(&headers);
     let site = st.site.clone();
     let pick = move |snap: &testigo_site::Snapshot| {
         if gzip {
@@ -372,24 +393,15 @@ async fn tally(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Re
         _ => tokio::task::spawn_blocking(move || site.snapshot_for_api().map(|s| pick(&s))).await,
     };
     match computed {
-        Ok(Some(document)) if gzip => {
-            let mut r = (
-                [
-                    (header::CONTENT_TYPE, "application/json"),
-                    (header::CACHE_CONTROL, "no-cache"),
-                    (header::CONTENT_ENCODING, "gzip"),
-                    (header::VARY, "Accept-Encoding"),
-                ],
-                document,
-            )
-                .into_response();
-            // Compressed once per snapshot: the compression layer leaves it alone.
-            r.extensions_mut().insert(crate::logfiles::Incompressible);
-            r
-        }
         Ok(Some(document)) => {
-            ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], document)
-                .into_response()
+            let r = ([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], document)
+                .into_response();
+            // Compressed once per snapshot, if the reader takes gzip.
+            if gzip {
+                precompressed(r)
+            } else {
+                r
+            }
         }
         Ok(None) => error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into()),
         Err(e) => {

@@ -78,13 +78,7 @@ impl Rendered {
     }
 
     fn gzip(&self) -> &Bytes {
-        self.gzip.get_or_init(|| {
-            use std::io::Write as _;
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            // Writing into memory cannot fail.
-            let _ = gz.write_all(&self.html);
-            Bytes::from(gz.finish().unwrap_or_default())
-        })
+        self.gzip.get_or_init(|| testigo_site::gzip(&self.html))
     }
 }
 
@@ -337,10 +331,7 @@ async fn page(
     Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let gzip = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+    let gzip = crate::http::accepts_gzip(&headers);
     let lang_code = params.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.clone()).unwrap_or_default();
     let rest = params.iter().find(|(k, _)| k == "rest").map(|(_, v)| v.clone()).unwrap_or_default();
     let Some(lang) = Lang::from_code(&lang_code) else { return StatusCode::NOT_FOUND.into_response() };
@@ -388,14 +379,8 @@ async fn page(
         _ => tokio::task::spawn_blocking(move || site2.snapshot().and_then(render)).await,
     };
     match rendered {
-        Ok(Some(body)) if gzip => {
-            let mut r = html(body.gzip().clone());
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-            // Compressed once per rendered page: the compression layer leaves it alone.
-            r.extensions_mut().insert(crate::logfiles::Incompressible);
-            r
-        }
+        // Compressed once per rendered page, if the reader takes gzip.
+        Ok(Some(body)) if gzip => crate::http::precompressed(html(body.gzip().clone())),
         Ok(Some(body)) => html(body.html),
         Ok(None) => not_found(lang),
         Err(e) => {

@@ -20,7 +20,7 @@ pub mod search;
 
 pub use downloads::Downloads;
 pub use i18n::{Lang, Tr, LANGS};
-pub use model::{table_version, CheckpointInfo, SheetInfo, SiteConfig, Snapshot, SnapshotInputs, TableView};
+pub use model::{gzip, table_version, CheckpointInfo, SheetInfo, SiteConfig, Snapshot, SnapshotInputs, TableView};
 pub use paths::Page;
 
 use pages::Ctx;

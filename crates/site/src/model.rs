@@ -63,6 +63,16 @@ impl CheckpointInfo {
     }
 }
 
+/// `bytes` gzip-compressed at the fastest level: what is served compressed
+/// is compressed once and kept, so speed matters more than the last percent.
+pub fn gzip(bytes: &[u8]) -> bytes::Bytes {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 8), flate2::Compression::fast());
+    // Writing into memory cannot fail.
+    let _ = gz.write_all(bytes);
+    bytes::Bytes::from(gz.finish().unwrap_or_default())
+}
+
 /// What a [`Snapshot`] reads from a registry, copied out of it: a server
 /// gathers it under the registry's lock and builds the snapshot (the whole
 /// tabulation) after releasing it, so intake is not held up meanwhile.
@@ -186,13 +196,7 @@ impl Snapshot {
     /// document lists every unit (tens of MB for a national election), so a
     /// server must not compress it again for every reader who asks.
     pub fn tally_document_gzip(&self) -> &bytes::Bytes {
-        self.tally_document_gzip.get_or_init(|| {
-            use std::io::Write as _;
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            // Writing into memory cannot fail.
-            let _ = gz.write_all(self.tally_document());
-            bytes::Bytes::from(gz.finish().unwrap_or_default())
-        })
+        self.tally_document_gzip.get_or_init(|| gzip(self.tally_document()))
     }
 
     /// The questions page's findings (computed on first use: the forensics'

@@ -439,6 +439,33 @@ impl SynthElection {
         }
     }
 
+    /// The witness sheet of `s` for the first contest, signed at `signed_at`
+    /// (valid votes and voters derived from the counts), as `testigo synth
+    /// --log` and the national benchmark log it.
+    pub fn witness_sheet(&self, s: &SheetRef<'_>, signed_at: u64) -> testigo_election::Sheet {
+        let contest = &self.def.contests[0];
+        let votes = contest.candidates.iter().map(|c| c.id.clone()).zip(s.votes.iter().copied()).collect();
+        let valid: u64 = s.votes.iter().sum();
+        testigo_election::Sheet {
+            not_reported: Vec::new(),
+            election: self.def.id.clone(),
+            table: self.geo.table_id(s.table).to_string(),
+            contest: contest.id.clone(),
+            source: testigo_election::Source::Witness,
+            votes,
+            valid: Some(valid),
+            null: Some(s.null),
+            blank: s.blank,
+            voters: Some(valid + s.null + s.blank.unwrap_or(0)),
+            registered: None,
+            photo_sha256: None,
+            qr: None,
+            dataset: None,
+            supersedes: None,
+            signed_at,
+        }
+    }
+
     /// The tables CSV in the format `testigo_election::load_tables_csv` reads.
     pub fn tables_csv(&self) -> String {
         let levels = &self.def.levels;

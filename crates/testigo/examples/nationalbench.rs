@@ -22,13 +22,12 @@
 #[path = "support/bench.rs"]
 mod bench;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use testigo_election::{encode_signed, geography_chunks, Enrol, Entry, Role, Sheet, Source};
+use testigo_election::{encode_signed, geography_chunks, Entry};
 use testigo_note::Signer;
 use testigo_server::Node;
 use testigo_store::DataDir;
@@ -72,18 +71,7 @@ fn main() -> anyhow::Result<()> {
         setup.push(encode_signed(&Entry::Geography(chunk), &op)?);
     }
     for k in &keys {
-        setup.push(encode_signed(
-            &Entry::Enrol(Enrol {
-                key: k.verifier().to_vkey(),
-                role: Role::Witness,
-                holder: k.name().into(),
-                organisation: "National bench".into(),
-                scope: None,
-                valid_from: now - 3600,
-                valid_until: now + 86_400,
-            }),
-            &op,
-        )?);
+        setup.push(bench::enrol_witness(k, "National bench", &op, now)?);
     }
     let node = Node::open(dir.clone(), Arc::new(|| None))?;
     let setup_entries = setup.len();
@@ -100,31 +88,8 @@ fn main() -> anyhow::Result<()> {
 
     // Pre-signed submissions: signing is the witnesses' cost, not the node's.
     let t0 = Instant::now();
-    let contest = &e.def.contests[0];
     let mut unsigned = Vec::with_capacity(sheets);
-    e.for_each_sheet(|s| {
-        let votes: BTreeMap<String, u64> =
-            contest.candidates.iter().map(|c| c.id.clone()).zip(s.votes.iter().copied()).collect();
-        let valid: u64 = s.votes.iter().sum();
-        unsigned.push(Sheet {
-            not_reported: Vec::new(),
-            election: e.def.id.clone(),
-            table: e.geo.table_id(s.table).to_string(),
-            contest: contest.id.clone(),
-            source: Source::Witness,
-            votes,
-            valid: Some(valid),
-            null: Some(s.null),
-            blank: s.blank,
-            voters: Some(valid + s.null + s.blank.unwrap_or(0)),
-            registered: None,
-            photo_sha256: None,
-            qr: None,
-            dataset: None,
-            supersedes: None,
-            signed_at: now,
-        });
-    });
+    e.for_each_sheet(|s| unsigned.push(e.witness_sheet(&s, now)));
     let bodies: Vec<String> = unsigned
         .into_par_iter()
         .enumerate()

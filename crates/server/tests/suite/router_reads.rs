@@ -350,7 +350,7 @@ async fn reads_are_open_to_every_origin_and_compressed_when_asked_but_submission
         out
     };
     // JSON and entry bundles come compressed, and decompress to the very bytes served plain.
-    for uri in ["/v1/tally", "/v1/election", "/tile/entries/000"] {
+    for uri in ["/v1/tally", "/v1/election", "/tile/entries/000", "/es/", "/es/t/01.1.html"] {
         let (_, _, plain) = send_raw(&f.app, get(uri)).await;
         let (st, h, packed) = send_raw(&f.app, gzipped(uri)).await;
         assert_eq!(st, StatusCode::OK);
@@ -358,6 +358,11 @@ async fn reads_are_open_to_every_origin_and_compressed_when_asked_but_submission
         assert!(packed.len() < plain.len(), "{uri}: {} >= {}", packed.len(), plain.len());
         assert_eq!(gunzip(&packed), plain, "{uri}");
     }
+    // A reader that refuses gzip gets the plain bytes.
+    let refused = Request::get("/v1/tally").header(header::ACCEPT_ENCODING, "gzip;q=0").body(Body::empty()).unwrap();
+    let (_, h, body) = send_raw(&f.app, refused).await;
+    assert!(h.get(header::CONTENT_ENCODING).is_none(), "{h:?}");
+    assert_eq!(body, send_raw(&f.app, get("/v1/tally")).await.2);
     // Hash tiles do not compress, and are left alone.
     let (_, h, tile) = send_raw(&f.app, gzipped("/tile/0/000")).await;
     assert!(h.get(header::CONTENT_ENCODING).is_none(), "{h:?}");

@@ -67,18 +67,7 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
         .map(|i| Signer::generate(&format!("w{i}.bench.example")))
         .collect::<Result<_, _>>()?;
     for k in &keys {
-        entries.push(encode_signed(
-            &Entry::Enrol(Enrol {
-                key: k.verifier().to_vkey(),
-                role: Role::Witness,
-                holder: k.name().into(),
-                organisation: "Bench".into(),
-                scope: None,
-                valid_from: now - 3600,
-                valid_until: now + 86_400,
-            }),
-            &op,
-        )?);
+        entries.push(enrol_witness(k, "Bench", &op, now)?);
     }
     let qr: QrFactory =
         if read_qr { testigo_server::qr_factory(testigo_documents::SheetQr::default) } else { Arc::new(|| None) };
@@ -90,6 +79,21 @@ pub fn setup(sheets: usize, read_qr: bool) -> anyhow::Result<BenchElection> {
     eprintln!("set up {count} entries ({} witness keys)", keys.len());
     let tables = v2.rows.iter().map(venezuela::table_id).collect();
     Ok(BenchElection { _tmp: tmp, dir, node, op, keys, per_key, tables, now })
+}
+
+/// The operator-signed enrolment of witness key `k` (valid from an hour
+/// before `now` to a day after), its holder named after the key.
+pub fn enrol_witness(k: &Signer, organisation: &str, op: &Signer, now: u64) -> anyhow::Result<Vec<u8>> {
+    let e = Entry::Enrol(Enrol {
+        key: k.verifier().to_vkey(),
+        role: Role::Witness,
+        holder: k.name().into(),
+        organisation: organisation.into(),
+        scope: None,
+        valid_from: now - 3600,
+        valid_until: now + 86_400,
+    });
+    Ok(encode_signed(&e, op)?)
 }
 
 /// A consistent witness sheet for `table` of the Venezuelan election

@@ -6,14 +6,13 @@
 //! same seed gives the same files, keys included. They are test keys: never
 //! use them for a real election.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use sha2::{Digest, Sha256};
-use testigo_election::{encode_signed, Enrol, Entry, Role, Sheet, Source};
+use testigo_election::{encode_signed, Enrol, Entry, Role};
 use testigo_note::{Signer, ALG_ED25519};
 use testigo_synth::{generate, SynthConfig, ORGANISATIONS, SIGNERS};
 
@@ -124,31 +123,10 @@ pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
         }
         let node = local::open_node(&dir)?;
         local::submit_all(&node, entries, "synthetic enrolment")?;
-        let contest = &e.def.contests[0];
         let mut sheets = Vec::with_capacity(e.sheet_count());
         let mut failed: Option<anyhow::Error> = None;
         e.for_each_sheet(|s| {
-            let votes: BTreeMap<String, u64> =
-                contest.candidates.iter().map(|c| c.id.clone()).zip(s.votes.iter().copied()).collect();
-            let valid: u64 = s.votes.iter().sum();
-            let sheet = Sheet {
-                not_reported: Vec::new(),
-                election: e.def.id.clone(),
-                table: e.geo.table_id(s.table).to_string(),
-                contest: contest.id.clone(),
-                source: Source::Witness,
-                votes,
-                valid: Some(valid),
-                null: Some(s.null),
-                blank: s.blank,
-                voters: Some(valid + s.null + s.blank.unwrap_or(0)),
-                registered: None,
-                photo_sha256: None,
-                qr: None,
-                dataset: None,
-                supersedes: None,
-                signed_at: now,
-            };
+            let sheet = e.witness_sheet(&s, now);
             match encode_signed(&Entry::Sheet(sheet), &signers[s.organisation]) {
                 Ok(b) => sheets.push(b),
                 Err(err) => {
