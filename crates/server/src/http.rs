@@ -351,16 +351,13 @@ fn qr_json(c: testigo_election::QrCheck) -> serde_json::Value {
 /// Whether a request's `Accept-Encoding` takes gzip (bodies compressed once
 /// and kept are served as they are to such readers).
 pub(crate) fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|e| {
-                let mut parts = e.split(';').map(str::trim);
-                // `gzip;q=0` refuses it.
-                parts.next() == Some("gzip") && !parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse() == Ok(0.0)))
-            })
+    headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(',').any(|e| {
+            let mut parts = e.split(';').map(str::trim);
+            // `gzip;q=0` refuses it.
+            parts.next() == Some("gzip") && !parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse() == Ok(0.0)))
         })
+    })
 }
 
 /// Marks a response whose body is already gzip-compressed (compressed once
