@@ -16,4 +16,5 @@ mod replay;
 
 pub use replay::{
     audit_roots_mismatching, for_each_entry, replay_data_dir, replay_log, KindCounts, ReplayedDir, Replayer,
+    GROUP_ENTRIES,
 };

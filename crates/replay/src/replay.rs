@@ -17,6 +17,18 @@ pub type KindCounts = BTreeMap<&'static str, u64>;
 /// signatures of a handful of entries take less time than waking the pool.
 const PARALLEL_FROM: usize = 64;
 
+/// Entries per batch signature check when replaying many at once.
+const BATCH_CHUNK: usize = 2048;
+
+/// Bundles read and prepared together by [`replay_log`]: enough entries
+/// (4,096) for every core to get a large batch check.
+const GROUP_BUNDLES: u64 = 16;
+
+/// Entries [`replay_log`] prepares together. An entry signed by a key
+/// enrolled earlier in the same group is checked singly when applied, as
+/// in [`Replayer::entries`].
+pub const GROUP_ENTRIES: u64 = GROUP_BUNDLES * 256;
+
 /// Replays log entries, in order, into a registry, counting what it applied
 /// and recording what the rules refused.
 ///
@@ -87,11 +99,38 @@ impl Replayer {
     /// come in log order without gaps; an entry the rules refuse is recorded in
     /// [`Replayer::refused`] and contributes nothing.
     pub fn entries(&mut self, first: u64, entries: &[&[u8]]) {
+        let prepared = self.prepare(entries);
+        self.apply(first, entries, prepared);
+    }
+
+    /// Decodes `entries` and checks their signatures on all cores, against
+    /// the keys known now: the parallel half of [`Replayer::entries`].
+    fn prepare(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
+        let registry = &self.registry;
+        let trusting = self.leaves.is_some();
+        let prepare = |chunk: &[&[u8]]| {
+            if trusting {
+                registry.prepare_batch_trusting_signatures(chunk)
+            } else {
+                registry.prepare_batch(chunk)
+            }
+        };
+        if entries.len() < PARALLEL_FROM {
+            return prepare(entries);
+        }
+        // Chunks of a few hundred: batch verification gains little beyond that,
+        // and more chunks than threads let an idle core steal work.
+        let per = entries.len().div_ceil(rayon::current_num_threads()).clamp(1, BATCH_CHUNK);
+        entries.par_chunks(per).flat_map_iter(prepare).collect()
+    }
+
+    /// Applies prepared entries one by one in log order: the serial half of
+    /// [`Replayer::entries`].
+    fn apply(&mut self, first: u64, entries: &[&[u8]], prepared: Vec<Result<Prepared, Rejection>>) {
         debug_assert_eq!(first, self.next, "entries replayed out of order");
         if let Some(leaves) = &mut self.leaves {
             leaves.extend(entries.iter().map(|e| testigo_tlog::leaf_hash(e)));
         }
-        let prepared = self.prepare(entries);
         for (i, (bytes, prepared)) in entries.iter().zip(prepared).enumerate() {
             let index = first + i as u64;
             let result = match prepared {
@@ -111,24 +150,6 @@ impl Replayer {
             }
         }
         self.next = first + entries.len() as u64;
-    }
-
-    fn prepare(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
-        let registry = &self.registry;
-        let trusting = self.leaves.is_some();
-        let prepare = |chunk: &[&[u8]]| {
-            if trusting {
-                registry.prepare_batch_trusting_signatures(chunk)
-            } else {
-                registry.prepare_batch(chunk)
-            }
-        };
-        if entries.len() < PARALLEL_FROM {
-            return prepare(entries);
-        }
-        // One chunk per thread: batch verification pays off with larger batches.
-        let per = entries.len().div_ceil(rayon::current_num_threads()).max(1);
-        entries.par_chunks(per).flat_map_iter(prepare).collect()
     }
 
     /// The derived state so far.
@@ -159,19 +180,42 @@ impl Replayer {
 }
 
 /// Replays the first `size` entries of the log `reader` reads into `replayer`,
-/// bundle by bundle; every refusal is also logged as a warning.
+/// every refusal also logged as a warning.
+///
+/// Bundles are read [`GROUP_BUNDLES`] at a time on all cores; while one group
+/// is applied (which is serial: each entry may depend on the one before),
+/// the next is read and its hashes checked on the other cores, so the cores
+/// the signature checks use are not left idle by the serial part.
 pub fn replay_log(
     reader: &LogReader<dyn Storage>,
     replayer: &mut Replayer,
     size: u64,
 ) -> Result<(), testigo_tlog::reader::ReadError> {
     let bundles = size.div_ceil(256);
-    for b in replayer.size() / 256..bundles {
-        let entries = reader.bundle(b, size)?;
-        let skip = (replayer.size() - b * 256) as usize;
+    let first_bundle = replayer.size() / 256;
+    let read_group = |start: u64| -> Result<Vec<Vec<u8>>, testigo_tlog::reader::ReadError> {
+        let end = (start + GROUP_BUNDLES).min(bundles);
+        let read: Vec<_> = (start..end).into_par_iter().map(|b| reader.bundle(b, size)).collect();
+        let mut entries = Vec::new();
+        for bundle in read {
+            entries.extend(bundle?);
+        }
+        Ok(entries)
+    };
+    let mut next = (first_bundle < bundles).then(|| read_group(first_bundle));
+    let mut start = first_bundle;
+    while let Some(group) = next.take() {
+        let group = group?;
+        let skip = (replayer.size() - start * 256) as usize;
+        let slices: Vec<&[u8]> = group.iter().skip(skip).map(Vec::as_slice).collect();
+        let first = start * 256 + skip as u64;
+        let prepared = replayer.prepare(&slices);
         let refused_before = replayer.refused().len();
-        let slices: Vec<&[u8]> = entries.iter().skip(skip).map(Vec::as_slice).collect();
-        replayer.entries(b * 256 + skip as u64, &slices);
+        start += GROUP_BUNDLES;
+        let following = start < bundles;
+        let (_, read) =
+            rayon::join(|| replayer.apply(first, &slices, prepared), || following.then(|| read_group(start)));
+        next = read;
         for (index, r) in &replayer.refused()[refused_before..] {
             tracing::warn!(index, code = r.code(), "logged entry refused on replay: {r}");
         }

@@ -982,12 +982,13 @@ pub(crate) mod tests {
         f.node.shutdown();
         drop(f.node);
         let seq = dir.sequencer().unwrap();
-        // Past the first entry bundle, whose keys are enrolled in the same bundle
-        // (those entries are checked singly on replay, as any verifier does).
-        let fillers: Vec<Vec<u8>> = (0..256u32)
+        // Past the first group of entries the replay prepares together, whose
+        // keys are enrolled in the same group (those entries are checked
+        // singly on replay, as any verifier does).
+        let fillers: Vec<Vec<u8>> = (0..testigo_replay::GROUP_ENTRIES as u32)
             .map(|i| {
                 let mut seed = [99u8; 32];
-                seed[0] = i as u8;
+                seed[..4].copy_from_slice(&i.to_le_bytes());
                 let k = Signer::from_seed(&format!("filler{i}.node.example"), ALG_ED25519, seed).unwrap();
                 encode_signed(&enrol(&k, Role::Observer), &f.op).unwrap()
             })

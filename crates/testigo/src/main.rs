@@ -4,6 +4,12 @@ mod cmd;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: replaying a national log allocates
+/// on every core at once, where glibc's arenas spent about an eighth of the
+/// time (BENCHMARKS.md, "National scale").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The exit status of a process killed by SIGPIPE (128 + 13), which is what
 /// a C tool writing into a closed pipe ends with.
 const BROKEN_PIPE_EXIT: i32 = 141;
