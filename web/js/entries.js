@@ -210,7 +210,11 @@ function typed(v, type, where) {
 
 /** The canonical encoding of a typed value (§3). */
 function encode(v, type) {
-  if (type.int !== undefined) return v.toString();
+  if (type.int !== undefined) {
+    const n = BigInt(v);
+    if (n < 0n || n > type.int) throw new Error(`${v} is not an integer in 0..${type.int}`);
+    return n.toString();
+  }
   if (type.str) return encodeString(v);
   if (type.list) return `[${v.map((x) => encode(x, type.list)).join(",")}]`;
   if (type.map) {
@@ -231,6 +235,32 @@ function compareUtf8(a, b) {
   const [x, y] = [utf8.encode(a), utf8.encode(b)];
   for (let k = 0; k < Math.min(x.length, y.length); k++) if (x[k] !== y[k]) return x[k] - y[k];
   return x.length - y.length;
+}
+
+/**
+ * The note text (what a key signs) of an entry of `kind` holding `value`:
+ * `testigo/v1 <kind>`, newline, the canonical JSON of §3, newline. Integers
+ * must be BigInts (or safe integers), maps `Map`s; fields not in the kind's
+ * schema are left out, so a typo cannot travel. The same encoder the decoder
+ * re-encodes with, so a value built here decodes to itself.
+ */
+export function encodeEntryText(kind, value) {
+  if (!Object.hasOwn(SCHEMAS, kind)) throw new Error(`unknown entry kind ${JSON.stringify(kind)}`);
+  return `${FORMAT} ${kind}\n${encode(value, SCHEMAS[kind])}\n`;
+}
+
+/**
+ * Documents in the entry format that are never log entries (ENTRIES.md §6):
+ * a key's signed request to be enrolled. `decodeEntry` refuses them.
+ */
+export const DOCUMENT_SCHEMAS = {
+  enrol_request: record(req("key", STR), req("holder", STR), req("organisation", STR), opt("scope", STR), req("requested_at", U64)),
+};
+
+/** The note text of a document of `DOCUMENT_SCHEMAS` (see `encodeEntryText`). */
+export function encodeDocumentText(kind, value) {
+  if (!Object.hasOwn(DOCUMENT_SCHEMAS, kind)) throw new Error(`unknown document kind ${JSON.stringify(kind)}`);
+  return `${FORMAT} ${kind}\n${encode(value, DOCUMENT_SCHEMAS[kind])}\n`;
 }
 
 // --- §2 and §3.4: the whole entry -------------------------------------------

@@ -93,8 +93,8 @@ pub enum Rejection {
         /// The key's scope unit.
         scope: String,
     },
-    /// signed_at is too far from the server's clock.
-    #[error("sheet signed at {signed_at} but the server time is {now} (more than {max_secs} s apart): fix the device clock and sign again")]
+    /// signed_at is too far ahead of the server's clock, or too long ago.
+    #[error("sheet signed at {signed_at} but the server time is {now} (more than {max_secs} s apart; a sheet may be signed at most 15 minutes ahead of the server's clock and delivered up to 3 days after signing): fix the device clock and sign again")]
     ClockSkew {
         /// The sheet's signed_at.
         signed_at: u64,

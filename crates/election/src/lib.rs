@@ -49,4 +49,4 @@ pub use registry::{
     Applied, LoggedAudit, LoggedAuditCount, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry, SheetCounts,
     SheetView, AUDIT_METHODS, MAX_READING_CODES, MAX_TRUST_KEYS,
 };
-pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS};
+pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS, MAX_SIGNED_AGE_SECS};

@@ -11,8 +11,16 @@ use crate::ids::{id_problem, name_problem};
 use crate::model::{Contest, ElectionDef};
 use crate::registry::SheetCounts;
 
-/// Seconds a sheet's `signed_at` may differ from the server clock at submission.
+/// Seconds a sheet's `signed_at` may be ahead of the server clock at
+/// submission: a device clock a little fast.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 15 * 60;
+
+/// Seconds a sheet's `signed_at` may be behind the server clock at
+/// submission: a witness signs at the table, often without a signal, and
+/// the app delivers when a connection exists, hours later. Three days covers
+/// an election night and the count after it; the key's validity and its
+/// revocation (by log position, not by `signed_at`) still bound what a key can sign.
+pub const MAX_SIGNED_AGE_SECS: u64 = 3 * 24 * 3600;
 
 /// The largest count a sheet may carry for a table: `max_table_voters`, and
 /// when the table's registered voters are known, also at most twice that.

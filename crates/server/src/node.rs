@@ -1148,7 +1148,7 @@ pub(crate) mod tests {
         let before = (f.node.checkpoint(), f.node.registry().next_index(), logged(&f.node));
         let unknown_table = sheet("09.9");
         let mut skewed = sheet("01.1");
-        skewed.signed_at -= 3600;
+        skewed.signed_at += 3600;
         let mut forged = String::from_utf8(signed(&sheet("01.2"), &f.w1)).unwrap();
         forged = forged.replacen("\"null\":0", "\"null\":1", 1);
         assert!(forged.contains("\"null\":1"), "the forgery must alter the signed text: {forged}");

@@ -8,7 +8,7 @@ use crate::codes::Rejection;
 use crate::enrolment::{Enrolment, Revocation};
 use crate::entry::{Enrol, Entry, Kind, Revoke, Role, Source};
 use crate::ids::name_problem;
-use crate::validate::MAX_CLOCK_SKEW_SECS;
+use crate::validate::{MAX_CLOCK_SKEW_SECS, MAX_SIGNED_AGE_SECS};
 use testigo_note::{Signature, Verifier, ALG_ED25519};
 
 /// What authenticating an entry needs from its note: the (first) signature,
@@ -224,8 +224,11 @@ impl Registry {
             return Err(Rejection::WrongRole { key: label(sig), role: enr.role, what: what() });
         }
         if let Some(now) = at.now {
-            if now.abs_diff(signed_at) > MAX_CLOCK_SKEW_SECS {
+            if signed_at > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
                 return Err(Rejection::ClockSkew { signed_at, now, max_secs: MAX_CLOCK_SKEW_SECS });
+            }
+            if signed_at < now.saturating_sub(MAX_SIGNED_AGE_SECS) {
+                return Err(Rejection::ClockSkew { signed_at, now, max_secs: MAX_SIGNED_AGE_SECS });
             }
         }
         Ok(ei)

@@ -247,8 +247,9 @@ fn every_entry_point_gives_the_same_verdict() {
 #[test]
 fn only_intake_checks_the_clock() {
     let (mut reg, k) = setup();
+    // Signed an hour in the future by a fast device clock.
     let mut old = sheet("T1");
-    old.signed_at = NOW - 3_600;
+    old.signed_at = NOW + 3_600;
     let bytes = enc(&Entry::Sheet(old), &k.w);
     let i = reg.next_index();
     assert_eq!(reg.check_and_apply(i, &bytes, NOW).unwrap_err().code(), "clock_skew");
@@ -257,4 +258,23 @@ fn only_intake_checks_the_clock() {
     assert_eq!(reg.check_prepared(i, &p, NOW).unwrap_err().code(), "clock_skew");
     // Replay has no clock: the log is what it is.
     assert!(reg.apply(i, &bytes).is_ok());
+}
+
+#[test]
+fn a_sheet_signed_offline_is_accepted_for_three_days() {
+    let (reg, k) = setup();
+    let at = |ago: u64| {
+        let mut s = sheet("T1");
+        s.signed_at = NOW - ago;
+        enc(&Entry::Sheet(s), &k.w)
+    };
+    assert_eq!(
+        reg.check(&at(5 * 3_600), NOW).err().map(|e| e.to_string()),
+        None,
+        "signed at the table, delivered five hours later"
+    );
+    // The clock's bound alone: signed at NOW (within the key's validity), delivered later.
+    let age = crate::MAX_SIGNED_AGE_SECS;
+    assert!(reg.check(&at(0), NOW + age).is_ok());
+    assert_eq!(reg.check(&at(0), NOW + age + 1).unwrap_err().code(), "clock_skew");
 }

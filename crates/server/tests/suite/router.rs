@@ -174,7 +174,7 @@ async fn malformed_bodies_get_the_documented_codes() {
     }
     // Rules that say 422.
     let mut skewed = sheet("01.1");
-    skewed.signed_at -= 3600;
+    skewed.signed_at += 3600;
     let mut candidate = sheet("01.1");
     candidate.votes.insert("zz".into(), 1);
     let mut huge = sheet("01.1");

@@ -145,7 +145,7 @@ async fn every_rejection_has_its_code_and_leaves_the_log_unchanged() {
     case!("wrong_role", post_entry(&server.url, &signed(&sheet(&table2), &f.agent)));
     case!("out_of_scope", post_entry(&server.url, &signed(&sheet(&table2), &f.w1)));
     let mut old = sheet(&table2);
-    old.signed_at -= 3_600;
+    old.signed_at += 3_600;
     case!("clock_skew", post_entry(&server.url, &signed(&old, &f.w2)));
     let mut other = sheet(&table2);
     other.election = "another-election".into();
