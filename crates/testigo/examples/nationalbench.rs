@@ -22,6 +22,11 @@
 #[path = "support/bench.rs"]
 mod bench;
 
+
+/// The allocator `testigo serve` runs with (crates/testigo/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
