@@ -137,7 +137,12 @@ impl Site {
         let inputs = SnapshotInputs::gather(&self.node.registry())?;
         let gathered = started.elapsed();
         let snap = inputs.build(self.config.clone(), info);
-        // The search index is built with the snapshot, not on the first search.
+        // The search index is built with the snapshot, not on the first
+        // search, unless the geography is the one the current snapshot indexed.
+        let snap = match self.current.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(current) => snap.with_search_from(&current.0),
+            None => snap,
+        };
         snap.search();
         self.last_build_ms.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
         tracing::debug!(

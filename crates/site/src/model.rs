@@ -147,8 +147,10 @@ pub struct Snapshot {
     /// Per contest, per unit (geography order): its row in `report.contests[c].units`.
     unit_rows: Vec<Vec<u32>>,
     /// Search over table ids, unit ids and names, built on the first search
-    /// (an export builds its shards from a temporary one instead).
-    search: OnceLock<SearchIndex>,
+    /// or handed over from an earlier snapshot with the same geography
+    /// ([`Snapshot::with_search_from`]; an export builds its shards from a
+    /// temporary one instead).
+    search: OnceLock<Arc<SearchIndex>>,
     /// Signs `SHA256SUMS` of the downloads, when the log key is at hand.
     sums_key: Option<Signer>,
     /// The downloads, built on first use.
@@ -232,7 +234,20 @@ impl Snapshot {
 
     /// The search index.
     pub fn search(&self) -> &SearchIndex {
-        self.search.get_or_init(|| SearchIndex::build(&self.geo))
+        self.search.get_or_init(|| Arc::new(SearchIndex::build(&self.geo)))
+    }
+
+    /// Takes over `earlier`'s search index if it was built and the geography
+    /// is the same: geography entries only ever add units and tables, so the
+    /// same counts mean the same units and tables. Rebuilding it for every
+    /// snapshot (sorting and folding every name) was among the top costs of a
+    /// server answering readers while intake runs.
+    pub fn with_search_from(self, earlier: &Snapshot) -> Self {
+        let same = earlier.geo.unit_count() == self.geo.unit_count() && earlier.geo.table_count() == self.geo.table_count();
+        if let (true, Some(index)) = (same, earlier.search.get()) {
+            let _ = self.search.set(index.clone());
+        }
+        self
     }
 
     /// What the downloads page lists.
