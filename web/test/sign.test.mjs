@@ -51,6 +51,15 @@ test("sheets built from the form's figures are the vectors, byte for byte", asyn
   assert.equal(escapes, vector("sheet-escapes.note"));
 });
 
+test("an enrolment request built in the app is ENTRIES.md §6's vector, byte for byte", async () => {
+  const w = await witness();
+  const req = await signNote(
+    enrolRequestText({ key: w.line, holder: "Ana Pérez", organisation: "Red de Testigos", scope: "01", requestedAt: 1721997200 }),
+    w,
+  );
+  assert.equal(req, readFileSync(join(entries, "requests", "enrol-request.note"), "utf8"));
+});
+
 test("a correction carries supersedes in its place, and decodes", async () => {
   const w = await newSigner("witness-test.example");
   const note = await signNote(

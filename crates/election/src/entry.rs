@@ -594,6 +594,13 @@ pub fn encode_signed(entry: &Entry, signer: &Signer) -> Result<Vec<u8>, EntryErr
 }
 
 fn parse_canonical<T: Serialize + DeserializeOwned>(kind: Kind, json: &str) -> Result<T, EntryError> {
+    parse_canonical_as(kind.as_str(), json)
+}
+
+/// Parses `json` as the schema of `T` (the document kind `kind`, for
+/// messages) and refuses it unless it is that value's canonical encoding
+/// (ENTRIES.md §3.4 steps 6–7).
+pub(crate) fn parse_canonical_as<T: Serialize + DeserializeOwned>(kind: &str, json: &str) -> Result<T, EntryError> {
     let value: T = serde_json::from_str(json)
         .map_err(|e| EntryError::Malformed(format!("{kind} JSON does not match the testigo/v1 schema: {e}")))?;
     if to_json(&value)? != json {
@@ -618,13 +625,55 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
             hint: "entries cannot be larger than the log's limit",
         });
     }
+    with_document(bytes, "an entry", |kind, json| {
+        let kind = Kind::parse(kind).ok_or_else(|| {
+            if kind == crate::request::REQUEST_KIND {
+                // A key's own request to be enrolled: signed like an entry, never logged.
+                return EntryError::Malformed(format!(
+                    "unknown entry kind {kind:?}: an enrolment request is not a log entry; post it to \
+                     /v1/enrolment-requests, and the operator enrols the key with `testigo enroll --request`"
+                ));
+            }
+            EntryError::Malformed(format!(
+                "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading, trust, import, audit_seed or audit"
+            ))
+        })?;
+        Ok(match kind {
+            Kind::Election => Entry::Election(parse_canonical(kind, json)?),
+            Kind::Geography => Entry::Geography(parse_canonical(kind, json)?),
+            Kind::Enrol => Entry::Enrol(parse_canonical(kind, json)?),
+            Kind::Revoke => Entry::Revoke(parse_canonical(kind, json)?),
+            Kind::Sheet => Entry::Sheet(parse_canonical(kind, json)?),
+            Kind::Bulletin => Entry::Bulletin(parse_canonical(kind, json)?),
+            Kind::Reading => Entry::Reading(parse_canonical(kind, json)?),
+            Kind::Trust => Entry::Trust(parse_canonical(kind, json)?),
+            Kind::Import => Entry::Import(parse_canonical(kind, json)?),
+            Kind::AuditSeed => Entry::AuditSeed(parse_canonical(kind, json)?),
+            Kind::AuditCount => Entry::AuditCount(parse_canonical(kind, json)?),
+        })
+    })
+}
+
+/// The layers every `testigo/v1` document shares, log entries and the
+/// documents that are not entries ([`crate::request`]) alike: a canonical
+/// signed note with exactly one signature, whose text is the line
+/// `testigo/v1 <kind>` and one JSON line. Calls `read` with the kind word
+/// and the JSON line (borrowed from the note, so decoding a log copies
+/// nothing) and returns what it made of them with the note. `what` names
+/// the document in messages (`an entry`, `a request`). The size is the
+/// caller's to check first: the limits differ.
+pub(crate) fn with_document<T>(
+    bytes: &[u8],
+    what: &str,
+    read: impl FnOnce(&str, &str) -> Result<T, EntryError>,
+) -> Result<(T, SignedNote), EntryError> {
     let note = SignedNote::parse(bytes).map_err(|e| EntryError::Malformed(format!("not a signed note: {e}")))?;
     if note.to_bytes() != bytes {
         return Err(EntryError::Malformed("the signature block is not in canonical form".into()));
     }
     if note.signatures().len() != 1 {
         return Err(EntryError::Malformed(format!(
-            "an entry carries exactly one signature, this one has {}",
+            "{what} carries exactly one signature, this one has {}",
             note.signatures().len()
         )));
     }
@@ -644,23 +693,6 @@ pub fn decode(bytes: &[u8]) -> Result<(Entry, SignedNote), EntryError> {
             "entry format {format:?} is not supported: this software reads {FORMAT}"
         )));
     }
-    let kind = Kind::parse(kind).ok_or_else(|| {
-        EntryError::Malformed(format!(
-            "unknown entry kind {kind:?}: expected election, geography, enrol, revoke, sheet, bulletin, reading, trust, import, audit_seed or audit"
-        ))
-    })?;
-    let entry = match kind {
-        Kind::Election => Entry::Election(parse_canonical(kind, json)?),
-        Kind::Geography => Entry::Geography(parse_canonical(kind, json)?),
-        Kind::Enrol => Entry::Enrol(parse_canonical(kind, json)?),
-        Kind::Revoke => Entry::Revoke(parse_canonical(kind, json)?),
-        Kind::Sheet => Entry::Sheet(parse_canonical(kind, json)?),
-        Kind::Bulletin => Entry::Bulletin(parse_canonical(kind, json)?),
-        Kind::Reading => Entry::Reading(parse_canonical(kind, json)?),
-        Kind::Trust => Entry::Trust(parse_canonical(kind, json)?),
-        Kind::Import => Entry::Import(parse_canonical(kind, json)?),
-        Kind::AuditSeed => Entry::AuditSeed(parse_canonical(kind, json)?),
-        Kind::AuditCount => Entry::AuditCount(parse_canonical(kind, json)?),
-    };
-    Ok((entry, note))
+    let value = read(kind, json)?;
+    Ok((value, note))
 }

@@ -18,6 +18,7 @@
 //! - [`registry`]: replay and pre-log checks; [`codes`]: rejections and flags.
 //! - [`validate`]: the figure rules; [`qr`]: the QR decoder hook;
 //!   [`photo`]: sheet photo checks; [`enrolment`]: enrolled keys.
+//! - [`request`]: enrolment requests, signed like entries but never logged.
 
 pub mod chunk;
 pub mod codes;
@@ -30,6 +31,7 @@ pub mod model;
 pub mod photo;
 pub mod qr;
 pub mod registry;
+pub mod request;
 pub mod validate;
 
 pub use chunk::{geography_chunks, GeographyChunk, CHUNK_JSON_BUDGET};
@@ -44,9 +46,10 @@ pub use ids::MAX_ID_BYTES;
 pub use load::{load_ballot, load_election, load_election_for_operator, load_tables_csv, LoadError};
 pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, DEFAULT_MAX_TABLE_VOTERS};
 pub use photo::{check_photo, PhotoKind};
-pub use qr::{check_payloads, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
+pub use qr::{check_payloads, check_payloads_reading, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
 pub use registry::{
     Applied, LoggedAudit, LoggedAuditCount, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry, SheetCounts,
     SheetView, AUDIT_METHODS, MAX_READING_CODES, MAX_TRUST_KEYS,
 };
+pub use request::{decode_request, encode_request, EnrolRequest, RequestError, MAX_REQUEST_BYTES, REQUEST_KIND};
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS, MAX_SIGNED_AGE_SECS};

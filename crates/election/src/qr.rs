@@ -149,6 +149,20 @@ pub fn check_payloads(
     counts: &SheetCounts<'_>,
     payloads: &[String],
 ) -> QrCheck {
+    check_payloads_reading(decoder, election, contest, table, counts, payloads).0
+}
+
+/// [`check_payloads`], with the reading its outcome rests on (`None` when
+/// there was no payload): what the chosen code says, to show beside the
+/// typed counts.
+pub fn check_payloads_reading(
+    decoder: &dyn QrDecoder,
+    election: &ElectionDef,
+    contest: &Contest,
+    table: &str,
+    counts: &SheetCounts<'_>,
+    payloads: &[String],
+) -> (QrCheck, Option<QrReading>) {
     let mut best: Option<(QrOutcome, QrReading)> = None;
     for payload in payloads {
         let reading = decoder.read(election, contest, payload);
@@ -171,14 +185,17 @@ pub fn check_payloads(
         }
     }
     match best {
-        Some((outcome, r)) => QrCheck {
-            outcome,
-            why: r.counts.err().filter(|_| outcome == QrOutcome::Unreadable).map(Into::into),
-            format: Some(r.format),
-            signature: r.signature,
-            reading: None,
-        },
-        None => QrCheck { outcome: QrOutcome::NoCode, why: None, format: None, signature: None, reading: None },
+        Some((outcome, r)) => {
+            let check = QrCheck {
+                outcome,
+                why: r.counts.as_ref().err().filter(|_| outcome == QrOutcome::Unreadable).map(|w| w.as_str().into()),
+                format: Some(r.format),
+                signature: r.signature,
+                reading: None,
+            };
+            (check, Some(r))
+        }
+        None => (QrCheck { outcome: QrOutcome::NoCode, why: None, format: None, signature: None, reading: None }, None),
     }
 }
 

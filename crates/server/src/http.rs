@@ -3,7 +3,10 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `POST /v1/submissions` | a signed entry: JSON `{"entry": "<signed note>"}`, or multipart with parts `entry` and `photo` |
+//! | `POST /v1/submissions` | a signed entry: JSON `{"entry": "<signed note>"}`, or multipart with parts `entry` and `photo`; answers `201 {"index", "flags", "receipt"}`, plus `photo_qr` (what the photo's QR code says) when a photo came with it |
+//! | `POST /v1/enrolment-requests` | a key's signed request to be enrolled, JSON `{"request": "<signed note>"}` (ENTRIES.md §6): checked and kept for the operator ([`crate::requests`]), never logged |
+//! | `GET /v1/keys/{name}+{keyid}` | a key's enrolment as the log has it (role, holder, scope, validity, revocation), with the server's clock |
+//! | `GET /v1/search?q=…[&scope=UNIT]` | tables matching a table id, unit id or place name (a unit brings its tables), within a unit if asked: the witness app's table picker |
 //! | `GET /v1/tables/{id}` | every submission for a table, with log index, signer and flags |
 //! | `GET /v1/election` | the election definition and log status |
 //! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier; computed once per log size, at most every 2 s (or ten build times) while the log grows, gzip-compressed once |
@@ -16,7 +19,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -31,6 +34,7 @@ use crate::conn::ClientAddr;
 use crate::logfiles;
 use crate::node::{Node, SubmitError};
 use crate::ratelimit::{ClientGate, GateConfig, Refusal};
+use crate::requests::{RequestDesk, RequestRefusal};
 use testigo_store::MAX_PHOTO_BYTES;
 
 /// Limits applied by the HTTP layer (per-key limits are the node's, see
@@ -47,6 +51,8 @@ pub struct Limits {
     pub gate: GateConfig,
     /// What the public website shows beyond the log (the cosigners to trust).
     pub site: crate::site::SiteOptions,
+    /// Most enrolment requests of keys not enrolled yet kept at once.
+    pub max_pending_requests: usize,
 }
 
 impl Default for Limits {
@@ -57,6 +63,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             gate: GateConfig::default(),
             site: crate::site::SiteOptions::default(),
+            max_pending_requests: crate::requests::MAX_PENDING_REQUESTS,
         }
     }
 }
@@ -69,6 +76,8 @@ pub struct AppState {
     gate: Arc<ClientGate>,
     /// The website, whose snapshot also serves `/v1/tally`.
     site: Arc<crate::site::Site>,
+    /// Where enrolment requests are checked and kept.
+    requests: Arc<RequestDesk>,
 }
 
 /// Error codes the server itself adds to the election crate's rejection codes.
@@ -114,7 +123,8 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
     let body_limit = limits.max_multipart_body.max(limits.max_json_body);
     let gate = Arc::new(ClientGate::new(limits.gate));
     let site = crate::site::Site::new(node.clone(), &limits.site);
-    let state = AppState { node: node.clone(), limits: Arc::new(limits), gate, site: site.clone() };
+    let requests = Arc::new(RequestDesk::new(node.dir().enrolment_requests(), limits.max_pending_requests));
+    let state = AppState { node: node.clone(), limits: Arc::new(limits), gate, site: site.clone(), requests };
     let log = Router::new()
         .route("/checkpoint", get(logfiles::checkpoint))
         .route("/tile/{*rest}", get(logfiles::tile))
@@ -129,6 +139,8 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/v1/receipts/{index}", get(receipt))
         .route("/v1/entries/{index}", get(entry))
         .route("/v1/audits", get(audits))
+        .route("/v1/keys/{key}", get(key_status))
+        .route("/v1/search", get(search_tables))
         .route("/blob/sha256/{hex}", get(blob))
         .with_state(state.clone())
         .merge(log)
@@ -137,6 +149,7 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .layer(CompressionLayer::new().compress_when(logfiles::WorthCompressing));
     Router::new()
         .route("/v1/submissions", post(submit))
+        .route("/v1/enrolment-requests", post(enrolment_request))
         .with_state(state)
         .merge(reads)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -268,12 +281,19 @@ async fn submit(State(st): State<AppState>, client: Option<axum::Extension<Clien
             return gate_refusal(r);
         }
     }
+    let with_photo = photo.is_some();
     match st.node.submit_async(entry, photo).await {
         Ok(a) => {
             st.gate.authenticated(ip);
             let flags: Vec<&str> = a.flags.iter().map(|f| f.code()).collect();
             let receipt = String::from_utf8_lossy(&a.receipt.to_text()).into_owned();
-            (StatusCode::CREATED, Json(json!({ "index": a.index, "flags": flags, "receipt": receipt }))).into_response()
+            let mut answer = json!({ "index": a.index, "flags": flags, "receipt": receipt });
+            if with_photo {
+                // Decoding the logged codes again is string work (and at most a
+                // few signature checks for a BU): no need to leave the worker.
+                answer["photo_qr"] = photo_qr_answer(&st.node.registry(), a.index);
+            }
+            (StatusCode::CREATED, Json(answer)).into_response()
         }
         Err(e) => {
             if (400..500).contains(&e.http_status()) && e.http_status() != 429 {
@@ -330,6 +350,262 @@ async fn table(State(st): State<AppState>, Path(id): Path<String>) -> Response {
         "submissions": subs,
     }))
     .into_response()
+}
+
+/// What the server read from the photo of the sheet at `index`, for the
+/// witness to compare with what they typed: the reading entry (`reading`,
+/// or null when photos are not read), the codes it lists, the photo check's
+/// `outcome`, `format` (and `why`, `signature` as in `/v1/tables`), and
+/// `counts`, what the chosen code says for the sheet's contest (`table`
+/// when the code names one, `votes` per candidate id, `null` when the
+/// format carries it), or null when no code could be read.
+fn photo_qr_answer(reg: &testigo_election::Registry, index: u64) -> serde_json::Value {
+    let Some(sheet) = reg.sheet_at(index) else { return serde_json::Value::Null };
+    let logged = sheet.photo_sha256().and_then(|h| reg.photo_reading(&h).map(|(i, codes)| (i, codes.to_vec())));
+    let check = sheet.photo_qr_check();
+    let counts = sheet.photo_qr_reading().and_then(|r| r.counts.ok()).map(|c| {
+        let mut v = json!({ "votes": c.votes });
+        if let Some(t) = c.table {
+            v["table"] = json!(t);
+        }
+        if let Some(n) = c.null {
+            v["null"] = json!(n);
+        }
+        v
+    });
+    let mut v = match &check {
+        Some(c) => qr_json(c.clone()),
+        None => json!({ "outcome": null, "format": null }),
+    };
+    v["reading"] = json!(check.as_ref().and_then(|c| c.reading).or(logged.as_ref().map(|(i, _)| *i)));
+    v["codes"] = json!(logged.map(|(_, codes)| codes).unwrap_or_default());
+    v["counts"] = json!(counts);
+    v
+}
+
+/// Largest body of `POST /v1/enrolment-requests`: a request is at most
+/// 4 KiB, and JSON escaping can at most sextuple it.
+const MAX_REQUEST_BODY: usize = 32 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestJson {
+    request: String,
+}
+
+/// `POST /v1/enrolment-requests`: `{"request": "<signed note>"}`, a key's
+/// request to be enrolled. Kept for the operator (`201 {"key", "status":
+/// "pending"}`, or `200` with the same body if that very request is kept
+/// already); never logged. Goes through the client gate like submissions:
+/// a bad request is charged to its address. A good one is not counted as
+/// authenticated: anyone can make a key and sign a request with it.
+async fn enrolment_request(
+    State(st): State<AppState>,
+    client: Option<axum::Extension<ClientAddr>>,
+    req: Request,
+) -> Response {
+    let ip = client.map(|c| c.0 .0).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if let Err(r) = st.gate.admit(ip) {
+        return gate_refusal(r);
+    }
+    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if mime != "application/json" {
+        st.gate.failed(ip);
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the request as application/json {\"request\": \"<signed note>\"}".into(),
+        );
+    }
+    let body = match axum::body::to_bytes(req.into_body(), MAX_REQUEST_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            st.gate.failed(ip);
+            return too_large("the JSON body", MAX_REQUEST_BODY);
+        }
+    };
+    let parsed: RequestJson = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            st.gate.failed(ip);
+            return bad_request(format!("expected JSON {{\"request\": \"<signed note>\"}}: {e}"));
+        }
+    };
+    let (node, desk) = (st.node.clone(), st.requests.clone());
+    let filed = tokio::task::spawn_blocking(move || desk.file(&node, parsed.request.as_bytes())).await;
+    match filed {
+        Ok(Ok(f)) => {
+            let status = if f.new { StatusCode::CREATED } else { StatusCode::OK };
+            (status, Json(json!({ "key": f.key, "status": "pending" }))).into_response()
+        }
+        Ok(Err(r)) => {
+            if r.is_client_error() {
+                st.gate.failed(ip);
+            }
+            let status = StatusCode::from_u16(r.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let answer = error(status, r.code(), r.to_string());
+            match r {
+                RequestRefusal::Full { .. } => with_retry_after(answer, 3600),
+                RequestRefusal::Storage => with_retry_after(answer, 30),
+                _ => answer,
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "enrolment request task failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request could not be handled".into())
+        }
+    }
+}
+
+/// `GET /v1/keys/{name}+{keyid}`: the enrolment of the key with that name
+/// and key ID (8 lower-case hex digits, as in its verifier key line) as the
+/// log has it, with the server's clock (`now`) so a device can tell whether
+/// it is valid without trusting its own; `404 unknown_key` (saying whether
+/// a request of it waits) if the log has none.
+async fn key_status(State(st): State<AppState>, Path(key): Path<String>) -> Response {
+    let parsed = key.rsplit_once('+').and_then(|(name, id)| {
+        let hex_ok = id.len() == 8 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let id = u32::from_str_radix(id, 16).ok().filter(|_| hex_ok)?;
+        (!name.is_empty()).then_some((name.to_string(), id))
+    });
+    let Some((name, id)) = parsed else {
+        return bad_request(format!(
+            "{:?} does not name a key: give the key name and key ID as in its verifier key line, \
+             `name+0123abcd`",
+            key.chars().take(200).collect::<String>()
+        ));
+    };
+    let found = {
+        let reg = st.node.registry();
+        reg.enrolment_for(&name, id).map(|e| {
+            let geo = reg.geography();
+            json!({
+                "key": e.verifier.to_vkey(),
+                "index": e.index,
+                "role": e.role.as_str(),
+                "holder": e.holder,
+                "organisation": e.organisation,
+                "scope": e.scope,
+                "scope_name": e.scope.as_deref().and_then(|s| geo.find_unit(s)).map(|u| geo.unit_name(u)),
+                "valid_from": e.valid_from,
+                "valid_until": e.valid_until,
+                "revoked": e.revoked.as_ref().map(|r| json!({ "index": r.index, "reason": r.reason })),
+                "now": crate::node::unix_now(),
+            })
+        })
+    };
+    match found {
+        Some(v) => ([(header::CACHE_CONTROL, "no-cache")], Json(v)).into_response(),
+        None => {
+            let desk = st.requests.clone();
+            let (n, label) = (name.clone(), format!("{name}+{id:08x}"));
+            let pending = tokio::task::spawn_blocking(move || desk.pending(&n, id)).await.unwrap_or(false);
+            let message = if pending {
+                format!(
+                    "{label} is not enrolled in this log; its enrolment request is pending: the operator has not \
+                     granted it yet"
+                )
+            } else {
+                format!(
+                    "{label} is not enrolled in this log, and no enrolment request of it is pending here: send one \
+                     (POST /v1/enrolment-requests) or ask the operator"
+                )
+            };
+            let mut r = error(StatusCode::NOT_FOUND, "unknown_key", message);
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            r
+        }
+    }
+}
+
+/// `GET /v1/search` parameters.
+#[derive(Deserialize)]
+struct SearchParams {
+    /// The words typed: table or unit ids, unit names (accents and case ignored).
+    q: String,
+    /// A unit id: only tables under it (a witness key's scope).
+    scope: Option<String>,
+}
+
+/// Most tables `/v1/search` lists.
+const MAX_SEARCH_TABLES: usize = 50;
+
+/// `GET /v1/search?q=…[&scope=UNIT]`: the tables matching the query, for the
+/// witness app's table picker. `{"tables": [{"id", "path"}], "more": bool}`;
+/// a unit that matches brings its own tables (a polling centre found by its
+/// name lists its tables). Answered from the site's search index, built once
+/// per geography, off the intake path.
+async fn search_tables(State(st): State<AppState>, Query(p): Query<SearchParams>) -> Response {
+    if p.q.len() > 200 {
+        return bad_request("the query is over 200 bytes: type a table id or a place name");
+    }
+    let site = st.site.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let snap = site.snapshot_for_api()?;
+        let geo = &snap.geo;
+        let scope = p.scope.as_deref().map(|id| geo.find_unit(id).ok_or_else(|| id.to_string())).transpose();
+        let scope = match scope {
+            Ok(s) => s,
+            Err(id) => return Some(Err(id)),
+        };
+        let (hits, mut more) = snap.search().query(&p.q);
+        let mut tables = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut take = |t| {
+            if scope.is_none_or(|u| geo.is_under(t, u)) && seen.insert(t) {
+                tables.push(t);
+            }
+            tables.len() <= MAX_SEARCH_TABLES
+        };
+        'hits: for hit in hits {
+            match hit {
+                testigo_site::search::Hit::Table(i) => {
+                    if let Some(t) = geo.table_at(i) {
+                        if !take(t) {
+                            break 'hits;
+                        }
+                    }
+                }
+                // A unit brings the tables of every unit under it, depth first,
+                // stopping as soon as the answer is full.
+                testigo_site::search::Hit::Unit(i) => {
+                    let mut stack: Vec<_> = geo.unit_at(i).into_iter().collect();
+                    while let Some(u) = stack.pop() {
+                        for t in geo.unit_tables(u) {
+                            if !take(t) {
+                                break 'hits;
+                            }
+                        }
+                        stack.extend(geo.unit_children(u));
+                    }
+                }
+            }
+        }
+        if tables.len() > MAX_SEARCH_TABLES {
+            more = true;
+            tables.truncate(MAX_SEARCH_TABLES);
+        }
+        let listed: Vec<_> = tables
+            .into_iter()
+            .map(|t| {
+                let mut path: Vec<&str> = geo.ancestors(t).map(|u| geo.unit_name(u)).collect();
+                path.reverse();
+                json!({"id": geo.table_id(t), "path": path.join(" › ")})
+            })
+            .collect();
+        Some(Ok(json!({"tables": listed, "more": more})))
+    })
+    .await;
+    match answer {
+        Ok(Some(Ok(doc))) => ([(header::CACHE_CONTROL, "no-cache")], Json(doc)).into_response(),
+        Ok(Some(Err(id))) => error(StatusCode::NOT_FOUND, "unknown_unit", format!("no unit {id:?} in this election")),
+        Ok(None) => error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into()),
+        Err(e) => {
+            tracing::error!(error = %e, "search task failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the search failed".into())
+        }
+    }
 }
 
 /// A QR check as the API shows it: outcome, format, signature state (for

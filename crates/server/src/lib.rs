@@ -4,6 +4,7 @@
 //! - [`http`]: the axum routes: intake, views, photos, the log at its C2SP paths.
 //! - [`conn`]: the accept loop: header/idle timeouts and connection caps.
 //! - [`ratelimit`]: per-key limits after authentication, per-address and global ones before it.
+//! - [`requests`]: enrolment requests (a key asking to be enrolled), checked and kept for the operator.
 //! - [`witnessing`]: witness cosignatures collected for each new checkpoint and republished.
 //! - [`site`]: the public website (`testigo-site`) rendered live from the registry.
 
@@ -13,6 +14,7 @@ pub mod http;
 pub mod logfiles;
 pub mod node;
 pub mod ratelimit;
+pub mod requests;
 pub mod site;
 pub mod witnessing;
 

@@ -9,6 +9,7 @@
 //! | `GET /{lang}/…` | the pages ([`testigo_site::Page`]); `/{lang}/search.html?q=` answers searches |
 //! | `GET /assets/…`, `GET /v1/openapi.json` | stylesheet, ES modules, the API description |
 //! | `GET /downloads/…` | open data and `SHA256SUMS` |
+//! | `GET /witness/…` | the witness's app ([`testigo_site::witness`]): its files and `messages.json`, its words in every language; `/witness` redirects to `/witness/` |
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -252,6 +253,10 @@ pub fn routes(site: Arc<Site>) -> Router {
         .route("/assets/{*path}", get(asset))
         .route("/v1/openapi.json", get(openapi))
         .route("/downloads/{name}", get(download))
+        // Before `/{lang}`: a static segment wins over a parameter.
+        .route("/witness", get(|| async { Redirect::permanent("/witness/") }))
+        .route("/witness/", get(|| async { witness_file("index.html") }))
+        .route("/witness/{file}", get(|Path(file): Path<String>| async move { witness_file(&file) }))
         .route("/{lang}", get(lang_root))
         .route("/{lang}/", get(page))
         .route("/{lang}/{*rest}", get(page))
@@ -305,6 +310,31 @@ fn embedded(path: &str) -> Response {
         }
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// A file of the witness's app, or its words (`messages.json`). Never
+/// cached without asking the server again (`no-cache`), so an update of the
+/// app reaches phones that installed it as soon as they are online; its
+/// service worker keeps a copy for when they are not.
+fn witness_file(name: &str) -> Response {
+    use testigo_site::witness;
+    let (content_type, body) = match name {
+        witness::MESSAGES => ("application/json", witness::messages_json()),
+        _ => match witness::file(name) {
+            Some(found) => found,
+            None => return StatusCode::NOT_FOUND.into_response(),
+        },
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, witness::CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn download(State(site): State<Arc<Site>>, Path(name): Path<String>) -> Response {

@@ -146,6 +146,80 @@ pub fn message_ids(lang: Lang) -> Vec<String> {
         .collect()
 }
 
+/// Every message of `lang` whose id starts with `prefix`, formatted for a
+/// program that fills in the values itself (the witness app's script): each
+/// variable `{ $name }` comes out as the literal `{name}`, and nothing is
+/// isolated with Unicode marks. A message whose variants depend on a
+/// variable (plurals) comes out as its default variant. In catalog order.
+pub fn templates(lang: Lang, prefix: &str) -> Vec<(String, String)> {
+    let bundle = &bundles()[lang.index()];
+    message_ids(lang)
+        .into_iter()
+        .filter(|id| id.starts_with(prefix))
+        .filter_map(|id| {
+            let pattern = bundle.get_message(&id)?.value()?;
+            let mut names = Vec::new();
+            pattern_variables(pattern, &mut names);
+            let mut args = FluentArgs::new();
+            for name in names {
+                let literal = format!("{{{name}}}");
+                args.set(name, FluentValue::from(literal));
+            }
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, Some(&args), &mut errors).into_owned();
+            Some((id, text))
+        })
+        .collect()
+}
+
+/// The names of the variables a pattern uses (`$name`), each once.
+fn pattern_variables<'s>(pattern: &fluent_syntax::ast::Pattern<&'s str>, out: &mut Vec<&'s str>) {
+    use fluent_syntax::ast::PatternElement;
+    for element in &pattern.elements {
+        if let PatternElement::Placeable { expression } = element {
+            expression_variables(expression, out);
+        }
+    }
+}
+
+fn expression_variables<'s>(expression: &fluent_syntax::ast::Expression<&'s str>, out: &mut Vec<&'s str>) {
+    use fluent_syntax::ast::Expression;
+    match expression {
+        Expression::Select { selector, variants } => {
+            inline_variables(selector, out);
+            for v in variants {
+                pattern_variables(&v.value, out);
+            }
+        }
+        Expression::Inline(inline) => inline_variables(inline, out),
+    }
+}
+
+fn inline_variables<'s>(inline: &fluent_syntax::ast::InlineExpression<&'s str>, out: &mut Vec<&'s str>) {
+    use fluent_syntax::ast::InlineExpression;
+    match inline {
+        InlineExpression::VariableReference { id } if !out.contains(&id.name) => out.push(id.name),
+        InlineExpression::FunctionReference { arguments, .. } => {
+            for a in &arguments.positional {
+                inline_variables(a, out);
+            }
+            for a in &arguments.named {
+                inline_variables(&a.value, out);
+            }
+        }
+        InlineExpression::TermReference { arguments: Some(arguments), .. } => {
+            for a in &arguments.positional {
+                inline_variables(a, out);
+            }
+            for a in &arguments.named {
+                inline_variables(&a.value, out);
+            }
+        }
+        InlineExpression::Placeable { expression } => expression_variables(expression, out),
+        _ => {}
+    }
+}
+
 /// A value passed into a message.
 pub enum Arg<'a> {
     /// Text, inserted as is (the template escapes it).

@@ -8,6 +8,9 @@
 //! log ([`export`]), so a static host or CDN serves the same site, with the
 //! same in-browser verification, and no testigo process.
 //!
+//! The witness's app ([`witness`]) is served beside it, with its words
+//! from the same catalogs.
+//!
 //! This crate does no I/O: the export hands each file to a caller's sink.
 
 pub mod downloads;
@@ -17,6 +20,7 @@ pub mod pages;
 pub mod paths;
 pub mod questions;
 pub mod search;
+pub mod witness;
 
 pub use downloads::Downloads;
 pub use i18n::{Lang, Tr, LANGS};
@@ -38,6 +42,10 @@ pub const ASSETS: &[(&str, &str, &str)] = &[
     ("assets/js/note.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/note.js")),
     ("assets/js/tiles.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/tiles.js")),
     ("assets/js/entries.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/entries.js")),
+    // Imported by the witness's app (`witness`): signing on the device, receipts, QR codes.
+    ("assets/js/sign.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/sign.js")),
+    ("assets/js/receipt.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/receipt.js")),
+    ("assets/js/qrcode.js", "text/javascript; charset=utf-8", include_str!("../../../web/js/qrcode.js")),
     ("v1/openapi.json", "application/json", include_str!("../assets/openapi.json")),
 ];
 

@@ -243,7 +243,8 @@ impl Snapshot {
     /// snapshot (sorting and folding every name) was among the top costs of a
     /// server answering readers while intake runs.
     pub fn with_search_from(self, earlier: &Snapshot) -> Self {
-        let same = earlier.geo.unit_count() == self.geo.unit_count() && earlier.geo.table_count() == self.geo.table_count();
+        let same =
+            earlier.geo.unit_count() == self.geo.unit_count() && earlier.geo.table_count() == self.geo.table_count();
         if let (true, Some(index)) = (same, earlier.search.get()) {
             let _ = self.search.set(index.clone());
         }

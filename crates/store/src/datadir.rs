@@ -9,6 +9,7 @@
 //! | `D/log.high-water` | the newest checkpoint the log signed and published: a log rolled back below it is refused |
 //! | `D/operator.key` | the operator's private key: signs the election, geography, enrolments |
 //! | `D/blobs/` | photos by SHA-256 |
+//! | `D/enrolment-requests/` | enrolment requests waiting for the operator, `<key name>+<key ID>.note` ([`crate::requests`]) |
 //!
 //! A mirror (`testigo mirror`) is laid out as the log's URLs instead
 //! (`M/checkpoint`, `M/tile/…`, `M/blob/sha256/…`, `M/log.vkey`);
@@ -128,6 +129,11 @@ impl DataDir {
     /// The operator's private key file.
     pub fn operator_key(&self) -> PathBuf {
         self.root.join("operator.key")
+    }
+    /// The enrolment requests waiting for the operator (kept on local disk
+    /// like the keys, also when the log is in object storage).
+    pub fn enrolment_requests(&self) -> crate::requests::PendingRequests {
+        crate::requests::PendingRequests::new(self.root.join("enrolment-requests"))
     }
     /// The embedded photo store's directory (used unless [`DataDir::with_photo_store`]).
     pub fn blobs(&self) -> PathBuf {

@@ -22,7 +22,6 @@
 #[path = "support/bench.rs"]
 mod bench;
 
-
 /// The allocator `testigo serve` runs with (crates/testigo/src/main.rs).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

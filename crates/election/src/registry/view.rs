@@ -7,7 +7,7 @@ use crate::enrolment::Enrolment;
 use crate::entry::Source;
 use crate::geography::TableIx;
 use crate::model::{Contest, ElectionDef};
-use crate::qr::QrCheck;
+use crate::qr::{check_payloads_reading, QrCheck, QrReading};
 
 impl Registry {
     /// Number of accepted sheets (superseded ones included).
@@ -155,5 +155,17 @@ impl<'a> SheetView<'a> {
     /// checked against its typed counts; None until the photo was read.
     pub fn photo_qr_check(&self) -> Option<QrCheck> {
         self.rec.evidence.as_ref()?.photo_qr.clone()
+    }
+    /// What the QR codes of the sheet's photo (its latest reading) say for
+    /// the sheet's contest: the reading [`Self::photo_qr_check`] rests on,
+    /// with its counts, to show beside the typed ones. Read again from the
+    /// logged codes (the registry keeps outcomes, not counts). `None` until
+    /// the photo was read, without a QR decoder, or when it had no code.
+    pub fn photo_qr_reading(&self) -> Option<QrReading> {
+        let photo = self.rec.evidence.as_ref()?.photo?;
+        let reading = self.reg.readings.get(&photo)?;
+        let decoder = self.reg.qr.as_deref()?;
+        let payloads = decoder.payloads_from_codes(&reading.codes);
+        check_payloads_reading(decoder, self.election, self.contest(), self.table_id(), &self.counts(), &payloads).1
     }
 }

@@ -89,14 +89,24 @@ struct Vector {
     bytes: Vec<u8>,
     /// For valid vectors, the value the file must decode to.
     entry: Option<Entry>,
+    /// For documents that are not log entries (ENTRIES.md §6), kept under
+    /// `requests/`: the request the file must decode to as one.
+    request: Option<EnrolRequest>,
 }
 
 impl Vector {
     fn path(&self) -> String {
-        let sub = if self.outcome == Outcome::Valid { "valid" } else { "invalid" };
+        let sub = match (&self.request, self.outcome) {
+            (Some(_), _) => "requests",
+            (None, Outcome::Valid) => "valid",
+            (None, _) => "invalid",
+        };
         format!("{sub}/{}", self.name)
     }
 }
+
+/// The subdirectories of `testdata/entries` holding vectors.
+const SUBDIRS: [&str; 3] = ["valid", "invalid", "requests"];
 
 /// Builds a signed note from the spec, independently of `SignedNote`: the
 /// text, a blank line, and one signature line `— <name> base64(key ID ||
@@ -423,7 +433,7 @@ fn edit(text: &str, from: &str, to: &str) -> String {
 fn valid_vectors() -> Vec<Vector> {
     let v = |name, signer, what, entry: Entry| {
         let bytes = encode_signed(&entry, &self::signer(signer)).unwrap();
-        Vector { name, outcome: Outcome::Valid, signer, what, bytes, entry: Some(entry) }
+        Vector { name, outcome: Outcome::Valid, signer, what, bytes, entry: Some(entry), request: None }
     };
     vec![
         v(
@@ -547,7 +557,7 @@ fn invalid_vectors() -> Vec<Vector> {
     let signed = |t: &str| note(t.as_bytes(), &witness);
     let mut out = Vec::new();
     let mut add = |name, outcome, signer, what, bytes: Vec<u8>| {
-        out.push(Vector { name, outcome, signer, what, bytes, entry: None });
+        out.push(Vector { name, outcome, signer, what, bytes, entry: None, request: None });
     };
     use Outcome::*;
     // JSON that parses to a valid sheet but is not its canonical encoding.
@@ -737,9 +747,39 @@ fn invalid_vectors() -> Vec<Vector> {
     out
 }
 
+/// The witness key's request to be enrolled (ENTRIES.md §6).
+fn enrol_request() -> EnrolRequest {
+    EnrolRequest {
+        key: signer("witness").verifier().to_vkey(),
+        holder: "Ana Pérez".into(),
+        organisation: "Red de Testigos".into(),
+        scope: Some("01".into()),
+        requested_at: T0 - 2 * 86_400,
+    }
+}
+
+/// Documents that are not log entries. As log entries they are refused at
+/// the header (their kind is none of the log's), which is what index.txt
+/// records, so every entry decoder checks that the log refuses them; as
+/// what they are, they decode and verify (`request_vectors_decode_as_requests`).
+fn document_vectors() -> Vec<Vector> {
+    let request = enrol_request();
+    let bytes = encode_request(&request, &signer("witness")).unwrap();
+    vec![Vector {
+        name: "enrol-request.note",
+        outcome: Outcome::Header,
+        signer: "witness",
+        what: "an enrolment request (ENTRIES.md §6), signed by the key it asks to enrol: never a log entry, its kind is refused",
+        bytes,
+        entry: None,
+        request: Some(request),
+    }]
+}
+
 fn all_vectors() -> Vec<Vector> {
     let mut v = valid_vectors();
     v.extend(invalid_vectors());
+    v.extend(document_vectors());
     v
 }
 
@@ -788,7 +828,7 @@ fn files_match_the_encoder() {
     let dir = dir();
     let files = expected_files();
     if std::env::var_os("TESTIGO_WRITE_VECTORS").is_some_and(|v| v == "1") {
-        for sub in ["valid", "invalid"] {
+        for sub in SUBDIRS {
             for stale in list(&dir, sub) {
                 std::fs::remove_file(dir.join(stale)).unwrap();
             }
@@ -817,7 +857,7 @@ fn files_match_the_encoder() {
             );
         }
     }
-    for sub in ["valid", "invalid"] {
+    for sub in SUBDIRS {
         for path in list(&dir, sub) {
             assert!(
                 files.contains_key(&path),
@@ -842,6 +882,28 @@ fn valid_vectors_decode_to_their_values() {
         assert_eq!(verified.text, want.to_text().unwrap());
         assert!(bytes.len() <= MAX_ENTRY_BYTES, "{path} is over the limit");
     }
+}
+
+#[test]
+fn request_vectors_decode_as_requests() {
+    for v in document_vectors() {
+        let path = v.path();
+        let bytes = std::fs::read(dir().join(&path)).unwrap();
+        let (request, key) = decode_request(&bytes).unwrap_or_else(|e| panic!("{path} is not a request: {e}"));
+        assert_eq!(Some(&request), v.request.as_ref(), "{path} decodes to other values");
+        assert_eq!(key, signer(v.signer).verifier(), "{path} asks for another key");
+        // Built from the spec: `testigo/v1 enrol_request`, the canonical JSON, the signature block.
+        let text = format!("testigo/v1 enrol_request\n{}\n", serde_json::to_string(&request).unwrap());
+        assert_eq!(bytes, note(text.as_bytes(), &signer(v.signer)), "{path}: encode_request differs from ENTRIES.md");
+    }
+    // Spelled out, and quoted whole in ENTRIES.md §6.
+    let b = String::from_utf8(std::fs::read(dir().join("requests/enrol-request.note")).unwrap()).unwrap();
+    let spec = std::fs::read_to_string(dir().join("../../ENTRIES.md")).unwrap();
+    assert!(spec.contains(&format!("```text\n{b}```")), "ENTRIES.md §6 does not quote requests/enrol-request.note");
+    assert_eq!(
+        b.lines().nth(1).unwrap(),
+        r#"{"key":"witness.testigo.example+6acc62fd+AaCapfR6Z1mAL/lV+NwtKhSlyZ0jvpf4ZBJ/+Tg0VaTw","holder":"Ana Pérez","organisation":"Red de Testigos","scope":"01","requested_at":1721997200}"#
+    );
 }
 
 /// The signed note as ENTRIES.md builds it: `testigo/v1 <kind>`, newline,

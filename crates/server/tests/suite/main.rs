@@ -7,3 +7,4 @@ mod common;
 mod router;
 mod router_reads;
 mod site;
+mod witness;

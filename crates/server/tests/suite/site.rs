@@ -129,7 +129,8 @@ async fn assets_and_the_openapi_document_are_served() {
             .replace("{id}", "01.1")
             .replace("{index}", "0")
             .replace("{path}", &format!("0/000.p/{size}"))
-            .replace("{hex}", "0000000000000000000000000000000000000000000000000000000000000000");
+            .replace("{hex}", "0000000000000000000000000000000000000000000000000000000000000000")
+            .replace("{key}", &format!("{}+{:08x}", f.witness.name(), f.witness.key_id()));
         let req = if path == "/v1/submissions" { post_entry("x", "10.0.0.2") } else { get(&concrete) };
         let (status, _, body) = send_raw(&f.app, req).await;
         let routed = status != StatusCode::NOT_FOUND || body.starts_with(b"{");

@@ -7,8 +7,8 @@ use anyhow::{bail, Context};
 use clap::Args;
 use testigo_documents::{trusted_bu_key, BRAZIL_BU};
 use testigo_election::{
-    encode_signed, geography_chunks, load_election_for_operator, load_tables_csv, Enrol, Entry, Revoke, Role, Trust,
-    TrustedKey,
+    decode_request, encode_signed, geography_chunks, load_election_for_operator, load_tables_csv, Enrol, Entry, Revoke,
+    Role, Trust, TrustedKey,
 };
 use testigo_store::DataDir;
 
@@ -112,18 +112,27 @@ pub struct EnrollArgs {
     #[command(flatten)]
     target: Target,
     /// The key to enrol: a verifier key file (`testigo keygen` writes FILE.vkey) or the key line.
-    #[arg(long)]
-    key: String,
-    /// What it may do: witness, party_agent, importer, publisher, observer.
-    #[arg(long)]
-    role: String,
+    #[arg(long, conflicts_with = "request", required_unless_present_any = ["request", "list_requests"])]
+    key: Option<String>,
+    /// Enrol the key of a signed enrolment request (a file, as the witness app saves it or
+    /// `testigo serve` keeps it in DIR/enrolment-requests/): its key, holder, organisation and scope.
+    #[arg(long, value_name = "FILE")]
+    request: Option<PathBuf>,
+    /// List the enrolment requests waiting in DIR/enrolment-requests/ (keys already enrolled are left
+    /// out), one per line: file, key, holder, organisation, scope, requested_at. Enrols nothing.
+    #[arg(long, requires = "dir", conflicts_with_all = ["key", "request", "role", "holder", "organisation", "scope"])]
+    list_requests: bool,
+    /// What it may do: witness, party_agent, importer, publisher, observer, auditor.
+    #[arg(long, required_unless_present = "list_requests")]
+    role: Option<String>,
     /// Who holds it.
-    #[arg(long)]
-    holder: String,
+    #[arg(long, conflicts_with = "request", required_unless_present_any = ["request", "list_requests"])]
+    holder: Option<String>,
     /// The organisation vouching for the holder.
-    #[arg(long)]
-    organisation: String,
-    /// The unit it may submit for (a unit id); the whole election if absent.
+    #[arg(long, conflicts_with = "request", required_unless_present_any = ["request", "list_requests"])]
+    organisation: Option<String>,
+    /// The unit it may submit for (a unit id); the whole election if absent. With --request, replaces
+    /// the unit the request asks for.
     #[arg(long)]
     scope: Option<String>,
     /// Start of validity, unix seconds (default: now).
@@ -136,26 +145,126 @@ pub struct EnrollArgs {
 
 /// Parses a role name.
 pub fn parse_role(s: &str) -> anyhow::Result<Role> {
-    serde_json::from_value(serde_json::Value::String(s.into()))
-        .with_context(|| format!("unknown role {s:?}: use witness, party_agent, importer, publisher or observer"))
+    serde_json::from_value(serde_json::Value::String(s.into())).with_context(|| {
+        format!("unknown role {s:?}: use witness, party_agent, importer, publisher, observer or auditor")
+    })
 }
 
-/// Enrols a key.
+/// Enrols a key, given by hand or by its signed request; or lists the requests waiting.
 pub fn enroll(a: EnrollArgs) -> anyhow::Result<ExitCode> {
-    let key = keys::read_vkey(&a.key)?;
+    if a.list_requests {
+        return list_requests(a.target.readable(None, "the enrolment requests")?);
+    }
+    let role = parse_role(a.role.as_deref().unwrap_or_default())?;
     let from = a.valid_from.unwrap_or_else(testigo_store::unix_now);
-    let entry = Entry::Enrol(Enrol {
-        key: key.to_vkey(),
-        role: parse_role(&a.role)?,
-        holder: a.holder,
-        organisation: a.organisation,
-        scope: a.scope,
-        valid_from: from,
-        valid_until: from + a.days * 86_400,
-    });
-    let index = a.target.record(entry)?;
+    let until = from
+        .checked_add(a.days.saturating_mul(86_400))
+        .with_context(|| format!("--valid-from {from} plus {} days is past the end of time", a.days))?;
+    let (key, enrol) = match &a.request {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let (request, key) = decode_request(&bytes).with_context(|| {
+                format!(
+                    "{} is not a valid enrolment request (ENTRIES.md §6): nothing was enrolled; ask the witness to \
+                     send it again",
+                    path.display()
+                )
+            })?;
+            eprintln!(
+                "request of {}: holder {:?}, organisation {:?}, scope {}, requested at {}; its signature verifies",
+                key.to_vkey(),
+                request.holder,
+                request.organisation,
+                request.scope.as_deref().unwrap_or("(none: the whole election)"),
+                request.requested_at
+            );
+            if let Some(scope) = &a.scope {
+                if request.scope.as_ref() != Some(scope) {
+                    eprintln!(
+                        "--scope {scope} replaces the unit the request asks for ({})",
+                        request.scope.as_deref().unwrap_or("none")
+                    );
+                }
+            }
+            (key, request.to_enrol(role, a.scope.clone(), from, until))
+        }
+        None => {
+            // clap requires these without --request.
+            let (Some(key), Some(holder), Some(organisation)) = (&a.key, &a.holder, &a.organisation) else {
+                bail!("give --key, --holder and --organisation, or --request FILE");
+            };
+            let key = keys::read_vkey(key)?;
+            let enrol = Enrol {
+                key: key.to_vkey(),
+                role,
+                holder: holder.clone(),
+                organisation: organisation.clone(),
+                scope: a.scope.clone(),
+                valid_from: from,
+                valid_until: until,
+            };
+            (key, enrol)
+        }
+    };
+    let index = a.target.record(Entry::Enrol(enrol))?;
     println!("{index}");
     eprintln!("enrolled {} at log index {index}", key.to_vkey());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the enrolment requests kept in `dir` whose keys the log has not
+/// enrolled, one per line, tab-separated: file, key, holder, organisation,
+/// scope (`-` for none), requested_at (Unix seconds). Reads the log without
+/// its writer lock, so it works while `testigo serve` runs on `dir`; when
+/// the log cannot be read there (it is in object storage), lists them all.
+fn list_requests(dir: PathBuf) -> anyhow::Result<ExitCode> {
+    let store = DataDir::new(&dir).enrolment_requests();
+    let stored = store.list().with_context(|| format!("reading {}", store.dir().display()))?;
+    // A node whose log is in object storage keeps its requests here but not its log: list them all then.
+    let registry = match super::tally::load_registry(&dir) {
+        Ok((registry, _)) => Some(registry),
+        Err(e) => {
+            eprintln!(
+                "warning: cannot read the log in {} ({e:#}): listing every request, enrolled or not",
+                dir.display()
+            );
+            None
+        }
+    };
+    let (mut waiting, mut enrolled) = (0, 0);
+    println!("file\tkey\tholder\torganisation\tscope\trequested_at");
+    for r in stored {
+        let (request, key) = match decode_request(&r.bytes) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("warning: {} is not a valid enrolment request, skipped: {e}", r.path.display());
+                continue;
+            }
+        };
+        if (key.name(), key.key_id()) != (r.key.0.as_str(), r.key.1) {
+            eprintln!("warning: {} holds the request of another key ({}), skipped", r.path.display(), key.to_vkey());
+            continue;
+        }
+        if registry.as_ref().is_some_and(|reg| reg.enrolment_for(key.name(), key.key_id()).is_some()) {
+            enrolled += 1;
+            continue;
+        }
+        waiting += 1;
+        // Tabs and newlines cannot occur in these fields (the request's rules refuse control characters).
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            r.path.display(),
+            request.key,
+            request.holder,
+            request.organisation,
+            request.scope.as_deref().unwrap_or("-"),
+            request.requested_at
+        );
+    }
+    eprintln!(
+        "{waiting} enrolment request(s) waiting ({enrolled} more of keys enrolled since); grant one with \
+         `testigo enroll --request FILE --role witness`"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,6 +7,7 @@ mod architecture;
 mod audit_cli;
 mod bu_trust;
 mod common;
+mod enrol_requests;
 #[path = "../../../verify/tests/suite/foreign_log.rs"]
 mod foreign_log;
 mod forensics;

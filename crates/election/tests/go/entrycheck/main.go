@@ -7,7 +7,8 @@
 // says, verifies its signature under the key index.txt names, and checks the
 // outcome is the one index.txt records: valid vectors must decode, re-encode
 // to the same bytes and verify; every invalid vector must be refused at the
-// layer index.txt gives.
+// layer index.txt gives. The documents under requests/ (ENTRIES.md §6) must
+// also check out as enrolment requests.
 //
 // encoding/json is used only as a tokenizer: its encoder is not canonical
 // (it sorts nothing, escapes <, > and & and U+2028), so the canonical encoder
@@ -534,6 +535,81 @@ func check(b []byte, k key) (string, string) {
 	return "valid", ""
 }
 
+// ---------------------------------------------------------------- enrolment requests (ENTRIES.md §6)
+
+const maxRequestBytes = 4096
+
+// requestSchema is ENTRIES.md §6: the fields of an enrolment request in canonical order.
+var requestSchema = obj(
+	req("key", str), req("holder", str), req("organisation", str), opt("scope", str), req("requested_at", u64),
+)
+
+// parseVerifierKey reads a verifier key line `name+hex8+base64(0x01 ‖ key)`
+// and checks its key ID (ENTRIES.md §2).
+func parseVerifierKey(line string) (key, error) {
+	parts := strings.SplitN(line, "+", 3)
+	if len(parts) != 3 || !validKeyName(parts[0]) || len(parts[1]) != 8 || strings.ToLower(parts[1]) != parts[1] {
+		return key{}, fmt.Errorf("%q is not name+keyid+key", line)
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(parts[2])
+	if err != nil || len(raw) != 1+ed25519.PublicKeySize || raw[0] != 0x01 {
+		return key{}, fmt.Errorf("%q does not hold an Ed25519 key", line)
+	}
+	pub := ed25519.PublicKey(raw[1:])
+	id := keyID(parts[0], pub)
+	if fmt.Sprintf("%08x", id) != parts[1] {
+		return key{}, fmt.Errorf("%q: the key ID is %08x", line, id)
+	}
+	return key{parts[0], id, pub}, nil
+}
+
+// checkRequest checks a document as an enrolment request (ENTRIES.md §6):
+// the size, the note, `testigo/v1 enrol_request` and its canonical JSON,
+// readable names, and exactly one signature, by the requested key.
+func checkRequest(b []byte) error {
+	if len(b) > maxRequestBytes {
+		return fmt.Errorf("%d bytes", len(b))
+	}
+	text, sigs, err := parseNote(b)
+	if err != nil {
+		return err
+	}
+	if len(sigs) != 1 {
+		return fmt.Errorf("%d signatures", len(sigs))
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) != 2 || lines[0] != "testigo/v1 enrol_request" {
+		return errors.New("not `testigo/v1 enrol_request` and one JSON line")
+	}
+	v, err := parseJSON(lines[1], requestSchema)
+	if err != nil {
+		return err
+	}
+	var canon bytes.Buffer
+	encode(&canon, v, requestSchema)
+	if canon.String() != lines[1] {
+		return fmt.Errorf("not canonical: re-encoded as %s", canon.String())
+	}
+	fields := v.(map[string]interface{})
+	for _, name := range []string{"holder", "organisation"} {
+		if strings.TrimSpace(fields[name].(string)) == "" {
+			return fmt.Errorf("%s is blank", name)
+		}
+	}
+	k, err := parseVerifierKey(fields["key"].(string))
+	if err != nil {
+		return err
+	}
+	sig := sigs[0]
+	if sig.name != k.name || sig.keyID != k.id {
+		return fmt.Errorf("signed by %s+%08x, not by the key it asks to enrol", sig.name, sig.keyID)
+	}
+	if len(sig.sig) != ed25519.SignatureSize || !ed25519.Verify(k.pub, []byte(text), sig.sig) {
+		return errors.New("the signature does not verify")
+	}
+	return nil
+}
+
 func main() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: entrycheck <testdata/entries directory>")
@@ -575,6 +651,15 @@ func main() {
 			continue
 		}
 		got, why := check(b, k)
+		if strings.HasPrefix(f[0], "requests/") {
+			// Not a log entry (the log must refuse it, as index.txt says), but a valid request.
+			if err := checkRequest(b); err != nil {
+				fmt.Printf("FAIL %s: not a valid enrolment request: %v\n", f[0], err)
+				failed++
+				continue
+			}
+			why += "; a valid enrolment request"
+		}
 		if got != f[1] {
 			fmt.Printf("FAIL %s: index.txt says %s, entrycheck says %s (%s)\n", f[0], f[1], got, why)
 			failed++
