@@ -104,6 +104,8 @@ describe("the witness's app", () => {
     ]);
     await p.click("#refresh-status");
     await p.waitForFunction(() => /Enrolled as witness/.test(document.getElementById("key-status").textContent));
+    // Checked in the page against the log: the enrolment entry proven into a signed checkpoint.
+    assert.equal(await p.locator("#key-status").getAttribute("data-proven"), "true", await p.locator("#key-status").textContent());
     assert.equal(await p.locator("#capture-section").isVisible(), true, "the sheet form opens once enrolled");
     // The form is generated from the election: three candidates, null, blank, voters.
     assert.deepEqual(

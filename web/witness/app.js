@@ -7,7 +7,8 @@
 import * as store from "./store.js";
 import { preparePhoto } from "./photo.js";
 import { newSigner, signerFrom, signNote, sheetText, enrolRequestText, sha256Hex } from "../assets/js/sign.js";
-import { parseVerifierKey } from "../assets/js/note.js";
+import { parseVerifierKey, openNote } from "../assets/js/note.js";
+import { decodeEntry } from "../assets/js/entries.js";
 import { verifyReceipt } from "../assets/js/receipt.js";
 import { encodeQr, qrSvg } from "../assets/js/qrcode.js";
 
@@ -189,16 +190,47 @@ function describeStatus(s) {
 /** Whether the key may sign sheets now, as far as the last status says. */
 const canSign = (s) => s && !s.pending && !s.revoked && (s.role === "witness" || s.role === "party_agent");
 
+/**
+ * Checks the enrolment the server reports against the log itself: the
+ * entry at its index, proven into a checkpoint the log key signed, must be
+ * an `enrol` of this very key, signed by the election's operator, with the
+ * role, scope and validity shown. Returns the proven tree size.
+ */
+async function proveEnrolment(s) {
+  const bytes = new Uint8Array(await (await fetch(`/v1/entries/${s.index}`, { cache: "no-store" })).arrayBuffer());
+  const receipt = await (await fetch(`/v1/receipts/${s.index}`, { cache: "no-store" })).text();
+  const proved = await verifyReceipt(receipt, bytes, await parseVerifierKey(election.log.vkey), s.index);
+  const entry = decodeEntry(bytes);
+  const e = entry.value;
+  if (entry.kind !== "enrol" || e.key !== signer.line) throw new Error(`log entry ${s.index} is not this key's enrolment`);
+  await openNote(new TextDecoder().decode(bytes), [await parseVerifierKey(election.election.operator)]);
+  const same = e.role === s.role && (e.scope ?? null) === (s.scope ?? null) && Number(e.valid_from) === s.valid_from && Number(e.valid_until) === s.valid_until;
+  if (!same) throw new Error(`the server's account differs from log entry ${s.index}`);
+  return proved.size;
+}
+
 async function refreshStatus() {
   try {
     const r = await api(keyPath());
-    if (r.status === 200) keyStatus = r.body;
-    else if (r.status === 404) keyStatus = { pending: true };
+    if (r.status === 200) {
+      keyStatus = r.body;
+      try {
+        keyStatus.proven = await proveEnrolment(keyStatus);
+      } catch (e) {
+        keyStatus.unproven = e.message;
+      }
+    } else if (r.status === 404) keyStatus = { pending: true };
     await store.put("status", keyStatus);
   } catch (e) {
     if (!(e instanceof Offline)) throw e;
   }
-  $("key-status").textContent = describeStatus(keyStatus);
+  const proof = keyStatus?.proven
+    ? ` ${t("witness-status-proven", { size: keyStatus.proven })}`
+    : keyStatus?.unproven
+      ? ` ${t("witness-status-unproven", { why: keyStatus.unproven })}`
+      : "";
+  $("key-status").textContent = describeStatus(keyStatus) + proof;
+  $("key-status").dataset.proven = Boolean(keyStatus?.proven);
   $("capture-section").hidden = !canSign(keyStatus);
   $("send-request").hidden = keyStatus && !keyStatus.pending;
   $("save-request").hidden = keyStatus && !keyStatus.pending;
