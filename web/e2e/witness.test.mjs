@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { testigo, startServe } from "./lib/proc.mjs";
-import { launch, newPage, shot, writeArtifact } from "./lib/browser.mjs";
+import { launch, newPage, shot, writeArtifact, AXE_PATH } from "./lib/browser.mjs";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
 const PHOTO = join(REPO, "docs/example/acta.jpg");
@@ -250,6 +250,25 @@ describe("the witness's app", () => {
     await p.selectOption("#lang", "en");
     await p.waitForFunction(() => /Your key was revoked/.test(document.querySelector('#sheets li[data-state="refused"]').textContent));
     assert.deepEqual(p.problems, []);
+  });
+
+  test("the app passes axe's WCAG 2.1 A/AA checks with every kind of sheet shown, and fits 360 px", async () => {
+    const p = t.page;
+    await p.setViewportSize({ width: 360, height: 800 });
+    // Evaluated through DevTools, which the app's Content-Security-Policy does not govern.
+    await p.evaluate(readFileSync(AXE_PATH, "utf8"));
+    const result = await p.evaluate(() =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+    );
+    assert.ok(result.passes.length > 0, "axe ran no checks");
+    const violations = result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, first: v.nodes[0]?.target }));
+    writeArtifact("witness-axe.json", violations);
+    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    assert.deepEqual(serious, [], JSON.stringify(serious, null, 1));
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 360 px screen`);
+    await shot(p, "35-witness-360px");
   });
 
   test("every entry the page signed replays: `testigo verify` accepts the log", async () => {
