@@ -16,6 +16,10 @@
 //! 990 tables spread over the election) and, one read in a hundred,
 //! `/v1/tally`, asking for gzip, while the sheets are posted; the reads
 //! answered per second are printed too.
+//!
+//! With `TESTIGO_BENCH_STORAGE=s3://BUCKET/PREFIX` (and the usual AWS
+//! variables) the log and photos go to object storage instead of OUT
+//! (`benches/national-s3.sh` compares the two in one run).
 // A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -67,7 +71,14 @@ fn main() -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
     let now = testigo_store::unix_now();
 
-    let dir = DataDir::new(&dir_path);
+    let mut dir = DataDir::new(&dir_path);
+    // TESTIGO_BENCH_STORAGE=s3://BUCKET/PREFIX keeps the log and photos in object storage
+    // (benches/national-s3.sh: the same intake to local disk and to a loopback S3 server).
+    if let Ok(url) = std::env::var("TESTIGO_BENCH_STORAGE") {
+        let bucket = testigo_objstore::parse_url(&url)?;
+        dir = dir.with_log_storage(Arc::new(bucket.log_storage())).with_photo_store(Arc::new(bucket.photo_store()));
+        eprintln!("log and photos in {url}");
+    }
     dir.init("national.testigo.example/log")?;
     testigo_store::write_secret(&dir.operator_key(), &op)?;
     let mut setup = vec![encode_signed(&Entry::Election(e.def.clone()), &op)?];
