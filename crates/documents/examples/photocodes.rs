@@ -15,8 +15,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for item in listed {
         let file = item["file"].as_str().ok_or("manifest item without file")?;
         let bytes = std::fs::read(std::path::Path::new(dir).join(file))?;
-        let expected: Vec<String> =
-            item["payloads"].as_array().ok_or("no payloads")?.iter().filter_map(|p| p.as_str().map(String::from)).collect();
+        let expected: Vec<String> = item["payloads"]
+            .as_array()
+            .ok_or("no payloads")?
+            .iter()
+            .filter_map(|p| p.as_str().map(String::from))
+            .collect();
         let codes = testigo_documents::inspect::photo_codes(&bytes).unwrap_or_default();
         let read = expected.iter().filter(|p| codes.contains(p)).count();
         let wrong = codes.iter().filter(|c| !expected.contains(c)).count();
