@@ -338,7 +338,14 @@ function checkCounts() {
 const inScope = (path) => !keyStatus?.scope || path.some((u) => u.id === keyStatus.scope);
 
 let lookup = 0;
-async function findTable() {
+/** The table lookup in flight, if any: signing waits for it. */
+let looking = null;
+function findTable() {
+  looking = lookUpTable();
+  return looking;
+}
+
+async function lookUpTable() {
   const q = $("table-q").value.trim();
   const mine = ++lookup;
   currentTable = null;
@@ -399,6 +406,9 @@ async function choosePhoto() {
 
 async function sign(ev) {
   ev.preventDefault();
+  // Typing the table and tapping "sign" at once: the lookup the field's change started must end first.
+  if (looking) await looking;
+  if (!correcting && !currentTable && $("table-q").value.trim()) await findTable();
   const { counts, blocked } = checkCounts();
   const table = currentTable?.id ?? $("table-q").value.trim();
   if (blocked || !table) return notice(blocked ? t("witness-check-whole") : t("witness-table-needed"));
