@@ -23,6 +23,7 @@ const PHOTO = join(REPO, "docs/example/acta.jpg");
 const TABLE = "010113042.01";
 const OTHER_TABLE = "010113042.02";
 const THIRD_TABLE = "130501005.01";
+const LOST_TABLE = "130501008.01";
 
 describe("the witness's app", () => {
   const t = {};
@@ -42,7 +43,7 @@ describe("the witness's app", () => {
     t.browser = await launch();
     t.context = await t.browser.newContext({ locale: "en-GB", viewport: { width: 390, height: 844 } });
     // The server is taken offline with DevTools' network emulation, so fetches fail as without signal.
-    t.page = await newPage(t.context, { allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to fetch/, /status of 4\d\d/] });
+    t.page = await newPage(t.context, { allow: [/ERR_INTERNET_DISCONNECTED/, /Failed to fetch/, /status of 4\d\d/, /ERR_CONNECTION_RESET/] });
   });
 
   after(async () => {
@@ -164,6 +165,7 @@ describe("the witness's app", () => {
     await item.locator("table.compare").waitFor();
     assert.equal(await item.getAttribute("data-state"), "flagged");
     assert.match(await item.textContent(), /QR code on the photo disagrees/);
+    assert.match(await item.textContent(), /What you typed beside what the photo/);
     // The photo says 232 for EG; the witness typed 233.
     const differs = await item.locator("tr.differs").allTextContents();
     assert.equal(differs.length, 1, differs.join(" | "));
@@ -230,6 +232,28 @@ describe("the witness's app", () => {
     assert.ok(photoBytes < original / 2, `sent ${photoBytes} of ${original} bytes`);
   });
 
+  test("an answer lost after the sheet was logged: the retry finds it logged, not a second sheet", async () => {
+    const p = t.page;
+    let lost = 0;
+    await t.context.route(
+      "**/v1/submissions",
+      async (route) => {
+        await route.fetch();
+        lost += 1;
+        await route.abort("connectionreset");
+      },
+      { times: 1 },
+    );
+    await fillSheet(LOST_TABLE, { "v:NM": 5, "v:EG": 6, "v:OT": 0, null: 0 });
+    const before = await p.locator('#sheets li[data-receipt="verified"]').count();
+    await p.click("#sign");
+    await p.waitForFunction((n) => document.querySelectorAll('#sheets li[data-receipt="verified"]').length > n, before, { timeout: 30_000 });
+    assert.equal(lost, 1, "the first answer was dropped");
+    const logged = (await api(`/v1/tables/${LOST_TABLE}`)).submissions;
+    assert.equal(logged.length, 1, "logged once");
+    assert.equal(await sheetItem(logged[0].index).getAttribute("data-state"), "flagged", "its flags as the log has them");
+  });
+
   test("a revoked key gets a clear message and its sheet stays on the phone", async () => {
     const p = t.page;
     await testigo(["revoke", "--server", t.serve.url, "--operator-key", t.opKey, "--key", t.line, "--reason", "phone lost"]);
@@ -269,12 +293,14 @@ describe("the witness's app", () => {
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 360 px screen`);
     await shot(p, "35-witness-360px");
+    await p.setViewportSize({ width: 1280, height: 900 });
+    await shot(p, "36-witness-desktop");
   });
 
   test("every entry the page signed replays: `testigo verify` accepts the log", async () => {
     const out = await testigo(["verify", "--key", join(t.dir, "log.vkey"), "--no-state", "--quiet", "--photos", t.dir]);
     assert.match(out.stdout, /every entry replayed, none refused/);
-    assert.match(out.stdout, /sheets:\s+3/);
+    assert.match(out.stdout, /sheets:\s+4/);
   });
 
   test("the app's weight before photos", async () => {

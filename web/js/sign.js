@@ -13,7 +13,8 @@ const utf8 = new TextEncoder();
 const ED25519 = { name: "Ed25519" };
 
 const toBase64 = (bytes) => globalThis.btoa(String.fromCharCode(...bytes));
-const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+/** `bytes` as lower-case hex digits. */
+export const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Whether `name` can name a key (signed-note: non-empty, no whitespace, no "+"). */
 export function validKeyName(name) {

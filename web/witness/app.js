@@ -6,7 +6,7 @@
 
 import * as store from "./store.js";
 import { preparePhoto } from "./photo.js";
-import { newSigner, signerFrom, signNote, sheetText, enrolRequestText, sha256Hex } from "../assets/js/sign.js";
+import { newSigner, signerFrom, signNote, sheetText, enrolRequestText, sha256Hex, toHex } from "../assets/js/sign.js";
 import { parseVerifierKey, openNote } from "../assets/js/note.js";
 import { decodeEntry } from "../assets/js/entries.js";
 import { verifyReceipt } from "../assets/js/receipt.js";
@@ -109,11 +109,11 @@ async function loadElection() {
 
 // --- the key and its enrolment --------------------------------------------------
 
-const keyPath = () => `/v1/keys/${encodeURIComponent(signer.name)}+${[...signer.id].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+const keyPath = () => `/v1/keys/${encodeURIComponent(signer.name)}+${toHex(signer.id)}`;
 
 function randomName() {
   const bytes = crypto.getRandomValues(new Uint8Array(4));
-  return `witness-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `witness-${toHex(bytes)}`;
 }
 
 async function createKey(ev) {
@@ -486,7 +486,7 @@ async function send(rec) {
   showNetwork(true);
   if (r.status === 201) {
     await delivered(rec, r.body);
-  } else if (r.body?.error === "duplicate_sheet" && (await sameAsLogged(rec, r.body.message))) {
+  } else if (r.body?.error === "duplicate_sheet" && (await sameAsLogged(rec))) {
     // An earlier attempt was logged but its answer was lost: the same bytes, the same sheet.
   } else if (RETRYABLE.has(r.body?.error) || r.status >= 500 || r.status === 429) {
     rec.nextAttemptAt = Date.now() + (r.retryAfter ? r.retryAfter * 1000 : backoff(rec.attempts));
@@ -535,15 +535,18 @@ async function checkReceipt(rec) {
 }
 
 /** After a `duplicate_sheet`: whether the logged sheet it names is this very entry. */
-async function sameAsLogged(rec, message) {
-  const m = /(\d+)/.exec(message ?? "");
-  if (!m) return false;
+async function sameAsLogged(rec) {
   try {
-    const r = await fetch(`/v1/entries/${m[1]}`);
+    const table = await api(`/v1/tables/${encodeURIComponent(rec.table)}`);
+    if (!table.ok) return false;
+    // This key's current sheet for the table and contest: the one the server says is there.
+    const mine = table.body.submissions.find((s) => s.signer.key === signer.line && s.contest === rec.contest && !s.superseded_by);
+    if (!mine) return false;
+    const r = await fetch(`/v1/entries/${mine.index}`);
     if (!r.ok || (await r.text()) !== rec.note) return false;
-    const receipt = await api(`/v1/receipts/${m[1]}`);
+    const receipt = await api(mine.receipt);
     if (!receipt.ok) return false;
-    await delivered(rec, { index: Number(m[1]), flags: [], receipt: receipt.body });
+    await delivered(rec, { index: mine.index, flags: mine.flags, receipt: receipt.body });
     return true;
   } catch {
     return false;
@@ -639,7 +642,9 @@ async function renderSheets() {
       }
       for (const f of rec.flags ?? []) lines.push(el("p", { className: "warn", textContent: t(`witness-flag-${f}`) }));
       if (rec.conflicts?.length) lines.push(el("p", { className: "warn", textContent: t("witness-conflict", { indexes: rec.conflicts.join(", ") }) }));
-      if (rec.flags?.includes("photo_qr_mismatch")) lines.push(countsTable(rec));
+      // The side-by-side comparison needs what the photo's code says, which only the answer to the post carries.
+      const compared = rec.flags?.includes("photo_qr_mismatch") ? countsTable(rec) : null;
+      if (compared) lines.push(el("p", { textContent: t("witness-compare") }), compared);
       const actions = el("div", { className: "actions" });
       if (rec.state === "logged") {
         actions.append(el("button", { type: "button", textContent: t("witness-receipt-show"), onclick: () => showReceipt(rec) }));
@@ -683,7 +688,8 @@ function startCorrection(rec) {
   const fromQr = qr && Object.fromEntries(c.candidates.map((k) => [k.id, qr.votes?.[k.id] ?? 0]));
   renderCounts(qr ? { votes: fromQr, null: qr.null ?? rec.typed.null, blank: qr.blank ?? rec.typed.blank, voters: rec.typed.voters } : rec.typed);
   if (rec.photo) {
-    photo = { blob: rec.photo, sha256: /"photo_sha256":"([0-9a-f]{64})"/.exec(rec.note)?.[1], width: 0, height: 0, originalBytes: rec.photo.size };
+    const sha256 = decodeEntry(new TextEncoder().encode(rec.note)).value.photo_sha256;
+    photo = { blob: rec.photo, sha256, width: 0, height: 0, originalBytes: rec.photo.size };
     checkCounts();
   }
   $("capture-section").scrollIntoView();
