@@ -9,8 +9,11 @@
 //! It knows nothing of logs or elections: the log uses it for checkpoints,
 //! the election crate for signed submissions.
 
+mod batch;
 mod keys;
 mod note;
+
+pub use batch::{verify_batch, BatchItem};
 
 pub use keys::{key_id, KeyError, Signer, Verifier, ALG_COSIGNATURE_V1, ALG_ED25519};
 pub use note::{NoteError, Signature, SignedNote, Verified, MAX_SIGNATURES};

@@ -822,11 +822,15 @@ fn recheck_signatures(
             })
             .collect();
         let bad = items.par_chunks(64).find_map_any(|chunk| {
-            let msgs: Vec<&[u8]> = chunk.iter().map(|(_, n, _)| n.text().as_bytes()).collect();
-            let sigs: Result<Vec<ed25519_dalek::Signature>, _> =
-                chunk.iter().map(|(_, n, _)| ed25519_dalek::Signature::from_slice(&n.signatures()[0].bytes)).collect();
-            let pks: Vec<ed25519_dalek::VerifyingKey> = chunk.iter().map(|(_, _, k)| *k.public_key()).collect();
-            if sigs.is_ok_and(|s| ed25519_dalek::verify_batch(&msgs, &s, &pks).is_ok()) {
+            let items: Vec<testigo_note::BatchItem<'_>> = chunk
+                .iter()
+                .map(|(_, n, k)| testigo_note::BatchItem {
+                    msg: n.text().as_bytes(),
+                    sig: &n.signatures()[0].bytes,
+                    key: k.public_key(),
+                })
+                .collect();
+            if testigo_note::verify_batch(&items) {
                 return None;
             }
             // Name the entry: the strict single check of each.

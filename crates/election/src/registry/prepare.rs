@@ -5,7 +5,7 @@
 use super::Registry;
 use crate::codes::Rejection;
 use crate::entry::{decode, Entry, EntryError};
-use testigo_note::{SignedNote, Verifier};
+use testigo_note::{BatchItem, SignedNote, Verifier};
 
 /// An entry decoded and, where possible, authenticated ahead of applying it
 /// ([`Registry::prepare`]).
@@ -88,36 +88,48 @@ impl Registry {
     /// with one Ed25519 batch verification (several times faster than one by
     /// one). Each entry is checked against the key that would authenticate it
     /// now, exactly as `prepare` does; entries whose key is not known yet (it
-    /// is enrolled later in the same batch) or is weak are left unverified and
+    /// is enrolled later in the same batch) are left unverified and
     /// get the usual single check when applied. If the batch fails, every
     /// entry is checked singly, so the verdicts are those of `prepare`.
     ///
-    /// Batch verification does not reject small-order signature points the
-    /// way the single strict check does; such a signature can only be made by
-    /// the key's holder, and weak keys are excluded, so it cannot forge.
+    /// The batch refuses every encoding the strict single check refuses
+    /// ([`testigo_note::verify_batch`]), but its equation is cofactored: a
+    /// signature whose points carry a torsion component, which only the key's
+    /// holder can make, may pass in a batch and fail singly. It cannot forge.
     pub fn prepare_batch(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
         let mut out: Vec<Result<Prepared, Rejection>> = Vec::with_capacity(entries.len());
-        // (position in `out`, key, signature) for entries that go into the batch.
-        let mut batch: Vec<(usize, &Verifier, ed25519_dalek::Signature)> = Vec::new();
+        // (position in `out`, key) for entries that go into the batch.
+        let mut batch: Vec<(usize, &Verifier)> = Vec::new();
         for bytes in entries {
             let prepared = decode_entry(bytes).map(|(entry, note)| Prepared { entry, note, verified_by: None });
             if let Ok(p) = &prepared {
-                if let Some(key) = self.expected_key(&p.entry, &p.note).filter(|k| !k.public_key().is_weak()) {
-                    if let Ok(sig) = ed25519_dalek::Signature::from_slice(&p.note.signatures()[0].bytes) {
-                        batch.push((out.len(), key, sig));
-                    }
+                // Enrolled and operator keys are never weak (refused when applied), and a
+                // weak key would fail the batch, so no point check is spent per entry here.
+                // A signature of the wrong length is left to the single check, which refuses
+                // it, rather than failing the whole batch.
+                if let Some(key) =
+                    self.expected_key(&p.entry, &p.note).filter(|_| p.note.signatures()[0].bytes.len() == 64)
+                {
+                    batch.push((out.len(), key));
                 }
             }
             out.push(prepared);
         }
         let passed = {
-            let msgs: Vec<&[u8]> =
-                batch.iter().filter_map(|&(i, _, _)| out[i].as_ref().ok().map(|p| p.note.text().as_bytes())).collect();
-            let sigs: Vec<ed25519_dalek::Signature> = batch.iter().map(|b| b.2).collect();
-            let keys: Vec<ed25519_dalek::VerifyingKey> = batch.iter().map(|b| *b.1.public_key()).collect();
-            msgs.len() == sigs.len() && ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok()
+            let items: Vec<BatchItem<'_>> = batch
+                .iter()
+                .filter_map(|&(i, key)| {
+                    let note = &out[i].as_ref().ok()?.note;
+                    Some(BatchItem {
+                        msg: note.text().as_bytes(),
+                        sig: &note.signatures()[0].bytes,
+                        key: key.public_key(),
+                    })
+                })
+                .collect();
+            items.len() == batch.len() && testigo_note::verify_batch(&items)
         };
-        for (i, key, _) in batch {
+        for (i, key) in batch {
             if let Ok(p) = &mut out[i] {
                 // On a failed batch, fall back to the single strict check of `prepare`.
                 if passed || key.verify_raw(p.note.text().as_bytes(), &p.note.signatures()[0].bytes) {
@@ -143,7 +155,7 @@ impl Registry {
             .iter()
             .map(|bytes| {
                 let (entry, note) = decode_entry(bytes)?;
-                let verified_by = self.expected_key(&entry, &note).filter(|k| !k.public_key().is_weak()).cloned();
+                let verified_by = self.expected_key(&entry, &note).cloned();
                 Ok(Prepared { entry, note, verified_by })
             })
             .collect()
