@@ -64,10 +64,10 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> bool {
         let Ok(sig) = <&[u8; 64]>::try_from(item.sig) else {
             return false;
         };
-        let (r_bytes, s_bytes) = sig.split_at(32);
-        let r_bytes: [u8; 32] = r_bytes.try_into().expect("32 of 64 bytes");
-        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes.try_into().expect("32 of 64 bytes")))
-        else {
+        let (mut r_bytes, mut s_bytes) = ([0u8; 32], [0u8; 32]);
+        r_bytes.copy_from_slice(&sig[..32]);
+        s_bytes.copy_from_slice(&sig[32..]);
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
             return false;
         };
         if !is_canonical_y(&r_bytes) || is_small_order(&r_bytes) {
