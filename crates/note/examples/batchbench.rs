@@ -4,6 +4,9 @@
 //!
 //! `cargo run --release -p testigo-note --example batchbench -- [BATCH=2048] [ROUNDS=20]`
 
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::{Signer as _, SigningKey};
