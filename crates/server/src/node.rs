@@ -144,6 +144,10 @@ pub struct Node {
     storage: Arc<dyn Storage>,
     reader: LogReader<dyn Storage>,
     registry: RwLock<Registry>,
+    /// The registry's [`Registry::next_index`], readable without its lock:
+    /// readers (the website) ask it on every request, and must not wait while
+    /// the intake holds the registry to apply a batch.
+    registry_size: std::sync::atomic::AtomicU64,
     qr: QrFactory,
     /// Serialises check → enqueue → apply so registry order is log order;
     /// holds the next index.
@@ -205,6 +209,7 @@ impl Node {
             sequencer: RwLock::new(Some(sequencer)),
             storage,
             reader,
+            registry_size: std::sync::atomic::AtomicU64::new(registry.next_index()),
             registry: RwLock::new(registry),
             qr,
             order: Mutex::new(size),
@@ -265,6 +270,26 @@ impl Node {
     /// Read access to the derived state.
     pub fn registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
         self.registry.read().unwrap_or_else(|p| p.into_inner())
+    }
+    /// [`Node::registry`] if it can be had without waiting: `None` while the
+    /// intake holds it to apply a batch (none of which is durable yet).
+    pub fn try_registry(&self) -> Option<std::sync::RwLockReadGuard<'_, Registry>> {
+        match self.registry.try_read() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+    /// The registry held for writing, as the intake holds it while applying
+    /// a batch: for tests of what readers do meanwhile.
+    #[cfg(test)]
+    pub(crate) fn registry_for_writing(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.registry.write().unwrap_or_else(|p| p.into_inner())
+    }
+    /// How many log entries the registry holds ([`Registry::next_index`]),
+    /// without taking its lock.
+    pub fn registry_size(&self) -> u64 {
+        self.registry_size.load(std::sync::atomic::Ordering::Acquire)
     }
     /// The latest published checkpoint.
     pub fn checkpoint(&self) -> Arc<Vec<u8>> {
@@ -416,6 +441,7 @@ impl Node {
                 // Public before the sheet that names it is logged; on failure the
                 // registry is ahead of the log: fail-stop, and rebuild it.
                 if let Err(e) = self.blobs.publish(staged) {
+                    self.registry_size.store(registry.next_index(), std::sync::atomic::Ordering::Release);
                     drop(registry);
                     return Err(self.storage_failed(&format!("storing a photo: {e}")));
                 }
@@ -434,6 +460,7 @@ impl Node {
                 }
             }
         }
+        self.registry_size.store(registry.next_index(), std::sync::atomic::Ordering::Release);
         drop(registry);
         if accepted.is_empty() {
             return Ok((outcomes, None));
@@ -716,7 +743,10 @@ impl Node {
             _ => published(self.storage.as_ref(), &self.log_key)?.0,
         };
         let rebuilt = rebuild(&self.reader, &self.qr, size)?;
-        *self.registry.write().unwrap_or_else(|p| p.into_inner()) = rebuilt;
+        let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
+        *registry = rebuilt;
+        self.registry_size.store(registry.next_index(), std::sync::atomic::Ordering::Release);
+        drop(registry);
         *next = size;
         if reopen && seq.is_some() {
             *self.health.lock().unwrap_or_else(|p| p.into_inner()) = Health::Healthy;

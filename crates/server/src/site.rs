@@ -65,6 +65,9 @@ type PageKey = (Lang, Page, String);
 /// A rendered page with the version it shows: (snapshot log size, [`table_version`]).
 type CachedPage = ((u64, u64), Rendered);
 
+/// A table page could not be answered without waiting for the registry.
+struct RegistryBusy;
+
 /// A rendered page, and its gzip form once a reader asked for it: a cached
 /// page is compressed once, not for every reader.
 #[derive(Clone)]
@@ -188,7 +191,7 @@ impl Site {
     /// or it is younger than [`REBUILD_EVERY`] (a rebuild then starts in the
     /// background), a new one if there is none yet.
     pub fn snapshot(self: &Arc<Self>) -> Option<Arc<Snapshot>> {
-        let size = self.node.registry().next_index();
+        let size = self.node.registry_size();
         let current = self.current.read().unwrap_or_else(|p| p.into_inner()).clone();
         match current {
             Some((snap, _)) if snap.log_size == size => Some(snap),
@@ -209,7 +212,7 @@ impl Site {
     /// The current snapshot if it shows the whole log or is younger than
     /// [`REBUILD_EVERY`]; `None` if a new one must be built first.
     pub fn fresh_enough(&self) -> Option<Arc<Snapshot>> {
-        let size = self.node.registry().next_index();
+        let size = self.node.registry_size();
         let current = self.current.read().unwrap_or_else(|p| p.into_inner());
         let (snap, built) = current.as_ref()?;
         (snap.log_size == size || built.elapsed() < self.rebuild_every()).then(|| snap.clone())
@@ -234,7 +237,7 @@ impl Site {
     /// Builds a snapshot unless another thread is building one (then waits for it).
     fn rebuild(&self) -> Option<Arc<Snapshot>> {
         let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
-        let size = self.node.registry().next_index();
+        let size = self.node.registry_size();
         if let Some((snap, _)) = self.current.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
             if snap.log_size == size {
                 return Some(snap.clone());
@@ -381,37 +384,64 @@ async fn page(
     if q.len() > 200 {
         return not_found(lang);
     }
-    let render = move |snap: Arc<Snapshot>| -> Option<Rendered> {
-        // A page is rendered again only when what it shows may have changed.
-        let table_version = match &page {
-            Page::Table(id) => table_version(&site.node.registry(), id)?,
-            _ => 0,
+    // Table pages read the registry. While the intake holds it to apply a
+    // batch (none of it durable yet), a worker does not wait for it: it serves
+    // the page as it stood before the batch, or renders off the workers.
+    let render = move |snap: Arc<Snapshot>, may_wait: bool| -> Result<Option<Rendered>, RegistryBusy> {
+        let key = (lang, page.clone(), q.clone());
+        let cached = || site.pages.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let registry = match &page {
+            Page::Table(_) => match site.node.try_registry() {
+                Some(guard) => Some(guard),
+                None if may_wait => Some(site.node.registry()),
+                None => return cached().map(|(_, body)| Some(body)).ok_or(RegistryBusy),
+            },
+            _ => None,
         };
+        // A page is rendered again only when what it shows may have changed.
+        let (table_version, view) = match (&page, &registry) {
+            (Page::Table(id), Some(registry)) => {
+                let Some(version) = table_version(registry, id) else { return Ok(None) };
+                match cached() {
+                    Some((v, body)) if v == (snap.log_size, version) => return Ok(Some(body)),
+                    _ => (version, TableView::of(registry, id)),
+                }
+            }
+            _ => (0, None),
+        };
+        drop(registry);
         let version = (snap.log_size, table_version);
-        let key = (lang, page, q);
-        if let Some((v, body)) = site.pages.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            if *v == version {
-                return Some(body.clone());
+        if let Some((v, body)) = cached() {
+            if v == version {
+                return Ok(Some(body));
             }
         }
         let (lang, page, q) = &key;
-        let view = match page {
-            Page::Table(id) => Some(TableView::of(&site.node.registry(), id)?),
-            _ => None,
-        };
+        if matches!(page, Page::Table(_)) && view.is_none() {
+            return Ok(None);
+        }
         let search = matches!(page, Page::Search).then_some(q.as_str());
-        let body = Rendered::new(Bytes::from(testigo_site::render(&snap, *lang, page, view.as_ref(), search, true)?));
-        site.pages.lock().unwrap_or_else(|p| p.into_inner()).put(key, (version, body.clone()));
-        Some(body)
+        let Some(html) = testigo_site::render(&snap, *lang, page, view.as_ref(), search, true) else { return Ok(None) };
+        let body = Rendered::new(Bytes::from(html));
+        site.pages.lock().unwrap_or_else(|p| p.into_inner()).put(key.clone(), (version, body.clone()));
+        Ok(Some(body))
     };
     // Rendering from a built snapshot takes microseconds: done here. Only
-    // the first snapshot (a full tabulation) and the questions page (its
-    // forensics, on first view) are computed off the async workers.
-    let rendered = match site2.ready() {
+    // the first snapshot (a full tabulation), the questions page (its
+    // forensics, on first view) and a table page the intake is busy with are
+    // computed off the async workers.
+    let in_place = match site2.ready() {
         Some(snap) if !matches!(page_kind, Page::Questions) || snap.questions_if_computed().is_some() => {
-            Ok(render(snap))
+            render(snap, false).ok()
         }
-        _ => tokio::task::spawn_blocking(move || site2.snapshot().and_then(render)).await,
+        _ => None,
+    };
+    let rendered = match in_place {
+        Some(done) => Ok(done),
+        None => {
+            tokio::task::spawn_blocking(move || site2.snapshot().and_then(|snap| render(snap, true).ok().flatten()))
+                .await
+        }
     };
     match rendered {
         // Compressed once per rendered page, if the reader takes gzip.
@@ -437,5 +467,58 @@ async fn chart(site: Arc<Site>, path: String) -> Response {
             ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], bytes).into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    /// Holds the node's registry for writing on another thread until the
+    /// returned sender is dropped, or for 10 s at most: a server whose workers
+    /// block on the lock then fails the test instead of hanging it.
+    fn hold_registry(node: Arc<Node>) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let _guard = node.registry_for_writing();
+            held_tx.send(()).unwrap();
+            let _ = release_rx.recv_timeout(Duration::from_secs(10));
+        });
+        held_rx.recv().unwrap();
+        (release_tx, holder)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn table_pages_do_not_wait_for_the_intake_to_release_the_registry() {
+        let f = tokio::task::spawn_blocking(crate::node::tests::fixture).await.unwrap();
+        let app = routes(Site::new(f.node.clone(), &SiteOptions::default()));
+        let fetch = |uri: &'static str| {
+            let app = app.clone();
+            tokio::spawn(async move { app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap() })
+        };
+        // Rendered and cached while nobody holds the registry.
+        assert_eq!(fetch("/en/t/01.1.html").await.unwrap().status(), StatusCode::OK);
+        let (release, holder) = hold_registry(f.node.clone());
+        // The cached page is answered at once; a worker blocked on the lock would never answer.
+        let cached = tokio::time::timeout(Duration::from_secs(5), fetch("/en/t/01.1.html")).await;
+        // A page never rendered waits off the workers until the registry is free.
+        let mut uncached = fetch("/en/t/01.2.html");
+        let still_waiting = tokio::time::timeout(Duration::from_millis(300), &mut uncached).await.is_err();
+        // Another read on the workers is not held up by the one waiting.
+        let meanwhile = tokio::time::timeout(Duration::from_secs(5), fetch("/en/t/01.1.html")).await;
+        drop(release);
+        holder.join().unwrap();
+        assert_eq!(
+            cached.expect("the cached page was answered while the registry was held").unwrap().status(),
+            StatusCode::OK
+        );
+        assert!(still_waiting, "a page that needs the registry was answered while it was held");
+        assert_eq!(meanwhile.expect("a second read was answered").unwrap().status(), StatusCode::OK);
+        let page = tokio::time::timeout(Duration::from_secs(5), uncached).await.expect("answered once released");
+        assert_eq!(page.unwrap().status(), StatusCode::OK);
     }
 }

@@ -25,6 +25,8 @@
 
 #[path = "support/bench.rs"]
 mod bench;
+#[path = "support/rawhttp.rs"]
+mod rawhttp;
 
 /// The allocator `testigo serve` runs with (crates/testigo/src/main.rs).
 #[global_allocator]
@@ -131,14 +133,19 @@ fn main() -> anyhow::Result<()> {
             }
         })
         .collect();
-    let r = bench::serve_post_and_read(
-        Arc::new(node),
-        in_flight,
-        bodies,
-        |client, url, body| client.post(url).header("content-type", "application/json").body(body.clone()),
-        readers,
-        read_paths,
-    )?;
+    // NATIONALBENCH_CLIENT=reqwest: the general client the earlier runs used.
+    let r = if std::env::var("NATIONALBENCH_CLIENT").is_ok_and(|c| c == "reqwest") {
+        bench::serve_post_and_read(
+            Arc::new(node),
+            in_flight,
+            bodies,
+            |client, url, body| client.post(url).header("content-type", "application/json").body(body.clone()),
+            readers,
+            read_paths,
+        )?
+    } else {
+        rawhttp::serve_post_and_read_raw(Arc::new(node), in_flight, bodies, readers, read_paths)?
+    };
     let (accepted, secs) = (r.accepted, r.secs);
     println!(
         "{tables} tables: accepted {accepted}/{sheets} signed sheets over HTTP in {secs:.1} s: {:.0}/s ({in_flight} in flight); log in {}",

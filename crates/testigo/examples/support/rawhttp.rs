@@ -1,0 +1,203 @@
+//! A minimal HTTP/1.1 keep-alive client for load generation, as `wrk` is:
+//! each request is bytes prepared in advance, each answer is read just far
+//! enough to know its status and skip its body. On this 2-core machine the
+//! load generator shares the cores with the server it measures, so a lighter
+//! client leaves the server more of them; a general client (reqwest) spends
+//! several times as much per request building, parsing and pooling.
+// A benchmark, not a library: a failed unwrap ends the run with its message, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// Each example compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use testigo_server::conn::ConnLimits;
+use testigo_server::{Limits, Node};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// One keep-alive connection; it reconnects when the server closes it.
+pub struct Conn {
+    addr: SocketAddr,
+    stream: Option<BufReader<TcpStream>>,
+    line: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// `GET path`, asking for gzip as browsers do.
+pub fn get(addr: SocketAddr, path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\n\r\n").into_bytes()
+}
+
+/// `POST path` with a JSON body.
+pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+impl Conn {
+    /// A connection to `addr`, opened on first use.
+    pub fn new(addr: SocketAddr) -> Conn {
+        Conn { addr, stream: None, line: Vec::new(), body: Vec::new() }
+    }
+
+    /// Sends `request` and reads the whole answer: its status code, and
+    /// its body (kept until the next request).
+    pub async fn send(&mut self, request: &[u8]) -> std::io::Result<u16> {
+        if self.stream.is_none() {
+            let s = TcpStream::connect(self.addr).await?;
+            s.set_nodelay(true)?;
+            self.stream = Some(BufReader::with_capacity(64 * 1024, s));
+        }
+        let result = self.exchange(request).await;
+        if !matches!(result, Ok((_, true))) {
+            self.stream = None;
+        }
+        result.map(|(status, _)| status)
+    }
+
+    /// The body of the last answer.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// One request and answer; also whether the connection may be reused.
+    async fn exchange(&mut self, request: &[u8]) -> std::io::Result<(u16, bool)> {
+        let bad = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string());
+        let stream = self.stream.as_mut().expect("connected");
+        stream.get_mut().write_all(request).await?;
+        self.line.clear();
+        stream.read_until(b'\n', &mut self.line).await?;
+        let status = std::str::from_utf8(&self.line)
+            .ok()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|c| c.parse::<u16>().ok())
+            .ok_or_else(|| bad("no status line"))?;
+        let (mut length, mut chunked, mut keep) = (None, false, true);
+        loop {
+            self.line.clear();
+            if stream.read_until(b'\n', &mut self.line).await? == 0 {
+                return Err(bad("connection closed in the headers"));
+            }
+            let header = std::str::from_utf8(&self.line).map_err(|_| bad("header not UTF-8"))?.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let Some((name, value)) = header.split_once(':') else { continue };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = Some(value.parse::<usize>().map_err(|_| bad("content-length"))?);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.eq_ignore_ascii_case("chunked");
+            } else if name.eq_ignore_ascii_case("connection") {
+                keep = !value.eq_ignore_ascii_case("close");
+            }
+        }
+        self.body.clear();
+        if chunked {
+            loop {
+                self.line.clear();
+                stream.read_until(b'\n', &mut self.line).await?;
+                let size = std::str::from_utf8(&self.line)
+                    .ok()
+                    .and_then(|l| usize::from_str_radix(l.trim().split(';').next().unwrap_or(""), 16).ok())
+                    .ok_or_else(|| bad("chunk size"))?;
+                let start = self.body.len();
+                self.body.resize(start + size + 2, 0);
+                stream.read_exact(&mut self.body[start..]).await?;
+                self.body.truncate(start + size);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else if let Some(n) = length {
+            self.body.resize(n, 0);
+            stream.read_exact(&mut self.body).await?;
+        } else {
+            stream.read_to_end(&mut self.body).await?;
+            keep = false;
+        }
+        Ok((status, keep))
+    }
+}
+
+/// `bench::serve_post_and_read` with this module's client instead of reqwest: each item is the JSON body of one
+/// `POST /v1/submissions`, each read a `GET` asking for gzip. The load
+/// generator then takes a smaller share of the cores it shares with the server.
+pub fn serve_post_and_read_raw(
+    node: Arc<Node>,
+    in_flight: usize,
+    bodies: Vec<String>,
+    readers: usize,
+    read_paths: Vec<String>,
+) -> anyhow::Result<super::bench::PostAndRead> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let limits = Limits::default();
+    let conns = ConnLimits { max_connections: 1 << 20, max_connections_per_client: 1 << 20, ..ConnLimits::default() };
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(testigo_server::serve(listener, node, limits, conns, async {
+            let _ = stop_rx.await;
+        }));
+        let requests: Arc<Vec<Vec<u8>>> =
+            Arc::new(bodies.iter().map(|b| post_json(addr, "/v1/submissions", b)).collect());
+        drop(bodies);
+        let reads: Arc<Vec<Vec<u8>>> = Arc::new(read_paths.iter().map(|p| get(addr, p)).collect());
+        let next = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut reader_tasks = Vec::new();
+        for r in 0..readers {
+            let (reads, done) = (reads.clone(), done.clone());
+            reader_tasks.push(tokio::spawn(async move {
+                let mut conn = Conn::new(addr);
+                let (mut ok, mut i) = (0usize, r);
+                while !done.load(Ordering::Relaxed) && !reads.is_empty() {
+                    let request = &reads[i % reads.len()];
+                    i += readers;
+                    if conn.send(request).await.is_ok_and(|status| status == 200) {
+                        ok += 1;
+                    }
+                }
+                ok
+            }));
+        }
+        let t0 = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..in_flight {
+            let (requests, next) = (requests.clone(), next.clone());
+            workers.push(tokio::spawn(async move {
+                let mut conn = Conn::new(addr);
+                let mut accepted = 0usize;
+                while let Some(request) = requests.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    match conn.send(request).await.expect("request") {
+                        201 => accepted += 1,
+                        status => eprintln!("HTTP {status}: {}", String::from_utf8_lossy(conn.body())),
+                    }
+                }
+                accepted
+            }));
+        }
+        let mut accepted = 0;
+        for w in workers {
+            accepted += w.await?;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        done.store(true, Ordering::Relaxed);
+        let mut reads = 0;
+        for r in reader_tasks {
+            reads += r.await?;
+        }
+        let _ = stop_tx.send(());
+        server.await??;
+        anyhow::Ok(super::bench::PostAndRead { accepted, secs, reads })
+    })
+}
