@@ -234,12 +234,22 @@ impl Site {
         self.snapshot()
     }
 
-    /// Builds a snapshot unless another thread is building one (then waits for it).
+    /// Builds a snapshot unless another thread is building one (then waits
+    /// for it and shares it).
     fn rebuild(&self) -> Option<Arc<Snapshot>> {
+        self.rebuild_asked_at(Instant::now())
+    }
+
+    /// [`Site::rebuild`] for a caller who asked at `asked`.
+    fn rebuild_asked_at(&self, asked: Instant) -> Option<Arc<Snapshot>> {
         let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
         let size = self.node.registry_size();
-        if let Some((snap, _)) = self.current.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            if snap.log_size == size {
+        if let Some((snap, built)) = self.current.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            // A build that finished while this caller waited is shared, even if
+            // the log grew meanwhile: otherwise, under constant intake, every
+            // waiting caller would build again in turn (at a million tables,
+            // seconds and a copy of the inputs each).
+            if snap.log_size == size || *built >= asked {
                 return Some(snap.clone());
             }
         }
@@ -490,6 +500,25 @@ mod tests {
         });
         held_rx.recv().unwrap();
         (release_tx, holder)
+    }
+
+    #[test]
+    fn callers_waiting_for_a_build_share_it_though_the_log_grew_meanwhile() {
+        use crate::node::tests::{fixture, sheet, signed};
+        use crate::node::unix_now;
+        let f = fixture();
+        let site = Site::new(f.node.clone(), &SiteOptions::default());
+        let asked = Instant::now();
+        let first = site.rebuild().unwrap();
+        // The log grows while the callers who asked before that build finished still wait.
+        let (_, pending) = f.node.enqueue(vec![signed(&sheet("01.1"), &f.w1)], unix_now(), true).unwrap();
+        pending.unwrap().wait().unwrap();
+        assert!(f.node.registry_size() > first.log_size);
+        let shared = site.rebuild_asked_at(asked).unwrap();
+        assert!(Arc::ptr_eq(&first, &shared), "a caller who waited for that build built another");
+        // A caller who asks after it gets the log as it is now.
+        let fresh = site.rebuild().unwrap();
+        assert_eq!(fresh.log_size, f.node.registry_size());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
