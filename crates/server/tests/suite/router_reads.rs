@@ -238,6 +238,46 @@ async fn the_tally_is_json_with_its_log_size_and_never_cached_stale() {
     assert_eq!(body.as_object().unwrap().len(), 2);
 }
 
+/// A poller (a verifier, a CDN revalidating) names the tally it holds and
+/// gets 304 until the log grows; gzip and plain forms are told apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tally_answers_304_to_the_tally_the_reader_holds() {
+    let f = fixture(Limits::default());
+    let conditional = |etag: &str, gzip: bool| {
+        let mut r = Request::get("/v1/tally").header(header::IF_NONE_MATCH, etag);
+        if gzip {
+            r = r.header(header::ACCEPT_ENCODING, "gzip");
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    let (st, h, body) = send_raw(&f.app, get("/v1/tally")).await;
+    assert_eq!(st, StatusCode::OK);
+    let etag = header_str(&h, header::ETAG).to_string();
+    assert!(etag.starts_with("\"tally-") && etag.ends_with('"'), "{etag}");
+    assert!(!body.is_empty());
+    for held in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
+        let (st, h, body) = send_raw(&f.app, conditional(&held, false)).await;
+        assert_eq!(st, StatusCode::NOT_MODIFIED, "{held}");
+        assert_eq!(header_str(&h, header::ETAG), etag);
+        assert!(body.is_empty());
+    }
+    // The gzip form is other bytes: another tag.
+    let (st, h, _) = send_raw(&f.app, conditional(&etag, true)).await;
+    assert_eq!(st, StatusCode::OK);
+    let gz_etag = header_str(&h, header::ETAG).to_string();
+    assert_ne!(gz_etag, etag);
+    assert_eq!(send_raw(&f.app, conditional(&gz_etag, true)).await.0, StatusCode::NOT_MODIFIED);
+    // Once the log grows and the tally covers it, the old tag no longer matches.
+    let (st, _, _) = send(&f.app, post_entry(&signed(&sheet("01.1"), &f.witness), "192.0.2.1")).await;
+    assert_eq!(st, StatusCode::CREATED);
+    tokio::time::sleep(testigo_server::site::REBUILD_EVERY).await;
+    let (st, h, body) = send_raw(&f.app, conditional(&etag, false)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_ne!(header_str(&h, header::ETAG), etag);
+    let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["log_size"].as_u64(), Some(f.node.registry().next_index()));
+}
+
 /// Readers never make the server tabulate per request: while the log grows,
 /// `/v1/tally` answers from the last tabulation for up to `REBUILD_EVERY`,
 /// then from a new one that covers the whole log.

@@ -47,11 +47,19 @@ pub struct Conn {
     stream: Option<BufReader<TcpStream>>,
     line: Vec<u8>,
     body: Vec<u8>,
+    etag: Option<String>,
 }
 
 /// `GET path`, asking for gzip as browsers do.
 pub fn get(addr: SocketAddr, path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\n\r\n").into_bytes()
+}
+
+/// `GET path` for a reader holding the answer tagged `etag`, as browsers and
+/// CDNs revalidate what they hold.
+pub fn get_if_none_match(addr: SocketAddr, path: &str, etag: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\nIf-None-Match: {etag}\r\n\r\n")
+        .into_bytes()
 }
 
 /// `POST path` with a JSON body.
@@ -66,7 +74,7 @@ pub fn post_json(addr: SocketAddr, path: &str, body: &str) -> Vec<u8> {
 impl Conn {
     /// A connection to `addr`, opened on first use.
     pub fn new(addr: SocketAddr) -> Conn {
-        Conn { addr, stream: None, line: Vec::new(), body: Vec::new() }
+        Conn { addr, stream: None, line: Vec::new(), body: Vec::new(), etag: None }
     }
 
     /// Sends `request` and reads the whole answer: its status code, and
@@ -82,6 +90,11 @@ impl Conn {
             self.stream = None;
         }
         result.map(|(status, _)| status)
+    }
+
+    /// The ETag of the last answer, if it had one.
+    pub fn etag(&self) -> Option<&str> {
+        self.etag.as_deref()
     }
 
     /// The body of the last answer (its first 64 KiB).
@@ -102,6 +115,7 @@ impl Conn {
             .and_then(|c| c.parse::<u16>().ok())
             .ok_or_else(|| bad("no status line"))?;
         let (mut length, mut chunked, mut keep) = (None, false, true);
+        self.etag = None;
         loop {
             self.line.clear();
             if stream.read_until(b'\n', &mut self.line).await? == 0 {
@@ -117,6 +131,8 @@ impl Conn {
                 length = Some(value.parse::<usize>().map_err(|_| bad("content-length"))?);
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
                 chunked = value.eq_ignore_ascii_case("chunked");
+            } else if name.eq_ignore_ascii_case("etag") {
+                self.etag = Some(value.to_string());
             } else if name.eq_ignore_ascii_case("connection") {
                 keep = !value.eq_ignore_ascii_case("close");
             }
@@ -148,7 +164,9 @@ impl Conn {
     }
 }
 
-/// `bench::serve_post_and_read` with this module's client instead of reqwest: each item is the JSON body of one
+/// `bench::serve_post_and_read` with this module's client instead of reqwest
+/// (a reader revalidates an answer that carried an ETag, and counts a 304 as
+/// answered): each item is the JSON body of one
 /// `POST /v1/submissions`, each read a `GET` asking for gzip. The load
 /// generator then takes a smaller share of the cores it shares with the server.
 pub fn serve_post_and_read_raw(
@@ -171,7 +189,8 @@ pub fn serve_post_and_read_raw(
         let requests: Arc<Vec<Vec<u8>>> =
             Arc::new(bodies.iter().map(|b| post_json(addr, "/v1/submissions", b)).collect());
         drop(bodies);
-        let reads: Arc<Vec<Vec<u8>>> = Arc::new(read_paths.iter().map(|p| get(addr, p)).collect());
+        let reads: Arc<Vec<(String, Vec<u8>)>> =
+            Arc::new(read_paths.into_iter().map(|p| (get(addr, &p), p)).map(|(r, p)| (p, r)).collect());
         let next = Arc::new(AtomicUsize::new(0));
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut reader_tasks = Vec::new();
@@ -179,12 +198,22 @@ pub fn serve_post_and_read_raw(
             let (reads, done) = (reads.clone(), done.clone());
             reader_tasks.push(tokio::spawn(async move {
                 let mut conn = Conn::new(addr);
+                // What this reader holds, by path, as a conditional request (answers with an ETag).
+                let mut held: std::collections::HashMap<usize, Vec<u8>> = std::collections::HashMap::new();
                 let (mut ok, mut i) = (0usize, r);
                 while !done.load(Ordering::Relaxed) && !reads.is_empty() {
-                    let request = &reads[i % reads.len()];
+                    let at = i % reads.len();
                     i += readers;
-                    if conn.send(request).await.is_ok_and(|status| status == 200) {
-                        ok += 1;
+                    let request = held.get(&at).unwrap_or(&reads[at].1);
+                    match conn.send(request).await {
+                        Ok(200) => {
+                            ok += 1;
+                            if let Some(etag) = conn.etag() {
+                                held.insert(at, get_if_none_match(addr, &reads[at].0, etag));
+                            }
+                        }
+                        Ok(304) => ok += 1,
+                        _ => {}
                     }
                 }
                 ok
