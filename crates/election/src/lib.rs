@@ -48,8 +48,8 @@ pub use model::{BallotCard, Candidate, Contest, ElectionDef, Locus, ModelError, 
 pub use photo::{check_photo, PhotoKind};
 pub use qr::{check_payloads, check_payloads_reading, QrCheck, QrCounts, QrDecoder, QrOutcome, QrReading, QrSignature};
 pub use registry::{
-    Applied, LoggedAudit, LoggedAuditCount, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry, SheetCounts,
-    SheetView, AUDIT_METHODS, MAX_READING_CODES, MAX_TRUST_KEYS,
+    Applied, KeysAhead, LoggedAudit, LoggedAuditCount, LoggedBulletin, LoggedImport, LoggedTrust, Prepared, Registry,
+    SheetCounts, SheetView, AUDIT_METHODS, MAX_READING_CODES, MAX_TRUST_KEYS,
 };
 pub use request::{decode_request, encode_request, EnrolRequest, RequestError, MAX_REQUEST_BYTES, REQUEST_KIND};
 pub use validate::{count_bound, MAX_CLOCK_SKEW_SECS, MAX_SIGNED_AGE_SECS};

@@ -50,7 +50,7 @@ mod tests;
 pub use audits::{LoggedAudit, LoggedAuditCount, AUDIT_METHODS};
 pub use bulletins::LoggedBulletin;
 pub use imports::LoggedImport;
-pub use prepare::Prepared;
+pub use prepare::{KeysAhead, Prepared};
 pub use readings::MAX_READING_CODES;
 pub use sheets::SheetCounts;
 pub use trust::{LoggedTrust, MAX_TRUST_KEYS};

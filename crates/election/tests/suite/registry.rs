@@ -537,6 +537,54 @@ fn batch_prepared_replay_matches_apply() {
     }
 }
 
+/// A group that enrols a key and then carries its sheets: the sheets are
+/// checked in the group's batch (`KeysAhead`), and verdicts stay those of
+/// applying one by one: a sheet placed before its key's enrolment is still
+/// refused as signed by an unknown key, and a forged one as badly signed.
+#[test]
+fn keys_enrolled_ahead_in_a_group_check_its_later_sheets_with_the_same_verdicts() {
+    let log = setup();
+    let k = &log.k;
+    let late = Signer::from_seed("late.example", ALG_ED25519, [42; 32]).unwrap();
+    let mut forged = enc(&Entry::Sheet(sheet("T2")), &late);
+    let pos = forged.len() - 10;
+    forged[pos] ^= 1;
+    let group = vec![
+        enc(&Entry::Sheet(sheet("T1")), &late), // before its enrolment: unknown key
+        enc(&enrol(&late, Role::Witness, None), &k.operator),
+        enc(&Entry::Sheet(sheet("T2")), &late),
+        forged,
+        enc(&Entry::Sheet(sheet("T3")), &late),
+    ];
+    let refs: Vec<&[u8]> = group.iter().map(Vec::as_slice).collect();
+    let mut slow = log.replay();
+    let mut fast = log.replay();
+    let mut decoded = Registry::decode_batch(&refs);
+    let ahead = KeysAhead::of(&decoded);
+    assert!(!ahead.is_empty());
+    fast.verify_decoded(&mut decoded, &ahead);
+    // The forged sheet fails the batch, so each was checked singly: every
+    // signature but the forged one holds, including the sheet signed before
+    // its key's enrolment, which applying must still refuse.
+    let verified: Vec<bool> = decoded.iter().map(|p| p.as_ref().is_ok_and(|p| p.verified_by().is_some())).collect();
+    assert_eq!(verified, [true, true, true, false, true]);
+    let mut codes = Vec::new();
+    for (bytes, p) in group.iter().zip(decoded) {
+        let i = slow.next_index();
+        let a = slow.apply(i, bytes).map(|a| a.flags);
+        let b = p.and_then(|p| fast.apply_prepared_replay(i, p)).map(|a| a.flags);
+        assert_eq!(a, b, "verdicts differ for {}", String::from_utf8_lossy(bytes));
+        codes.push(b.err().map(|r| r.code()));
+    }
+    assert_eq!(codes, [Some("unknown_key"), None, None, Some("bad_signature"), None]);
+    // Without the forged sheet the batch passes, and the sheets after the enrolment are verified in it.
+    let good: Vec<&[u8]> = [&group[1], &group[2], &group[4]].map(Vec::as_slice).to_vec();
+    let mut decoded = Registry::decode_batch(&good);
+    let ahead = KeysAhead::of(&decoded);
+    log.replay().verify_decoded(&mut decoded, &ahead);
+    assert!(decoded.iter().all(|p| p.as_ref().is_ok_and(|p| p.verified_by().is_some())));
+}
+
 #[test]
 fn weak_operator_key_is_refused() {
     let mut pk = [0u8; 32];
