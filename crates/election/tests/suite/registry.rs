@@ -549,7 +549,7 @@ fn keys_enrolled_ahead_in_a_group_check_its_later_sheets_with_the_same_verdicts(
     let mut forged = enc(&Entry::Sheet(sheet("T2")), &late);
     let pos = forged.len() - 10;
     forged[pos] ^= 1;
-    let group = vec![
+    let group = [
         enc(&Entry::Sheet(sheet("T1")), &late), // before its enrolment: unknown key
         enc(&enrol(&late, Role::Witness, None), &k.operator),
         enc(&Entry::Sheet(sheet("T2")), &late),
