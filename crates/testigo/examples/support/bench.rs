@@ -155,16 +155,7 @@ pub fn serve_post_and_read<T: Send + Sync + 'static>(
     readers: usize,
     read_paths: Vec<String>,
 ) -> anyhow::Result<PostAndRead> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let limits = Limits::default();
-    let conns = ConnLimits { max_connections: 1 << 20, max_connections_per_client: 1 << 20, ..ConnLimits::default() };
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(testigo_server::serve(listener, node, limits, conns, async {
-            let _ = stop_rx.await;
-        }));
+    against_loopback_server(node, |addr| async move {
         let client = reqwest::Client::builder().pool_max_idle_per_host(in_flight + readers).build()?;
         let url = format!("http://{addr}/v1/submissions");
         let items = Arc::new(items);
@@ -207,18 +198,51 @@ pub fn serve_post_and_read<T: Send + Sync + 'static>(
                 accepted
             }));
         }
-        let mut accepted = 0;
-        for w in workers {
-            accepted += w.await?;
-        }
-        let secs = t0.elapsed().as_secs_f64();
-        done.store(true, Ordering::Relaxed);
-        let mut reads = 0;
-        for r in reader_tasks {
-            reads += r.await?;
-        }
+        collect(workers, t0, &done, reader_tasks).await
+    })
+}
+
+/// Serves `node` on loopback (connection caps off) on a fresh runtime, runs
+/// `load` against its address, then stops the server.
+pub fn against_loopback_server<F, Fut>(node: Arc<Node>, load: F) -> anyhow::Result<PostAndRead>
+where
+    F: FnOnce(std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<PostAndRead>>,
+{
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let limits = Limits::default();
+    let conns = ConnLimits { max_connections: 1 << 20, max_connections_per_client: 1 << 20, ..ConnLimits::default() };
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(testigo_server::serve(listener, node, limits, conns, async {
+            let _ = stop_rx.await;
+        }));
+        let measured = load(addr).await;
         let _ = stop_tx.send(());
         server.await??;
-        anyhow::Ok(PostAndRead { accepted, secs, reads })
+        measured
     })
+}
+
+/// Waits for the posting tasks (each returns how many it got accepted), then
+/// tells the readers to stop (`done`) and adds up what they were answered.
+pub async fn collect(
+    posters: Vec<tokio::task::JoinHandle<usize>>,
+    started: Instant,
+    done: &std::sync::atomic::AtomicBool,
+    readers: Vec<tokio::task::JoinHandle<usize>>,
+) -> anyhow::Result<PostAndRead> {
+    let mut accepted = 0;
+    for p in posters {
+        accepted += p.await?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    let mut reads = 0;
+    for r in readers {
+        reads += r.await?;
+    }
+    Ok(PostAndRead { accepted, secs, reads })
 }

@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use testigo_server::conn::ConnLimits;
-use testigo_server::{Limits, Node};
+use testigo_server::Node;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -176,16 +175,7 @@ pub fn serve_post_and_read_raw(
     readers: usize,
     read_paths: Vec<String>,
 ) -> anyhow::Result<super::bench::PostAndRead> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let limits = Limits::default();
-    let conns = ConnLimits { max_connections: 1 << 20, max_connections_per_client: 1 << 20, ..ConnLimits::default() };
-    rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(testigo_server::serve(listener, node, limits, conns, async {
-            let _ = stop_rx.await;
-        }));
+    super::bench::against_loopback_server(node, |addr| async move {
         let requests: Arc<Vec<Vec<u8>>> =
             Arc::new(bodies.iter().map(|b| post_json(addr, "/v1/submissions", b)).collect());
         drop(bodies);
@@ -235,18 +225,6 @@ pub fn serve_post_and_read_raw(
                 accepted
             }));
         }
-        let mut accepted = 0;
-        for w in workers {
-            accepted += w.await?;
-        }
-        let secs = t0.elapsed().as_secs_f64();
-        done.store(true, Ordering::Relaxed);
-        let mut reads = 0;
-        for r in reader_tasks {
-            reads += r.await?;
-        }
-        let _ = stop_tx.send(());
-        server.await??;
-        anyhow::Ok(super::bench::PostAndRead { accepted, secs, reads })
+        super::bench::collect(workers, t0, &done, reader_tasks).await
     })
 }
