@@ -299,6 +299,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any batch passes exactly when every signature in it passes the
+        /// strict single check (for signatures an honest signer or a byte flip makes).
+        #[test]
+        fn passes_exactly_when_every_strict_check_does(
+            count in 1usize..24,
+            key_count in 1u8..5,
+            flips in proptest::collection::vec((0usize..24, 0usize..64 + 40, 0u8..8), 0..3),
+        ) {
+            let mut triples = signed(&keys(key_count), count);
+            for (which, at, bit) in flips {
+                let t = &mut triples[which % count];
+                if at < 64 {
+                    t.1[at] ^= 1 << bit;
+                } else {
+                    let at = (at - 64) % t.0.len();
+                    t.0[at] ^= 1 << bit;
+                }
+            }
+            let strict = triples
+                .iter()
+                .all(|(msg, sig, key)| key.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig)).is_ok());
+            proptest::prop_assert_eq!(check(&triples), strict);
+        }
+    }
+
     /// `s + l` as 32 little-endian bytes, if it fits in 256 bits.
     fn add_order(s: &[u8; 32]) -> Option<[u8; 32]> {
         const L: [u8; 32] = [
