@@ -62,8 +62,11 @@ pub const CACHED_PAGES: usize = 8192;
 /// A rendered page: which language, which page, which search.
 type PageKey = (Lang, Page, String);
 
-/// A rendered page with the version it shows: (snapshot log size, [`table_version`]).
-type CachedPage = ((u64, u64), Rendered);
+/// A rendered page with the version it shows: (snapshot log size,
+/// [`table_version`]), and the registry's size when that version was last
+/// confirmed current (a table page while the intake is busy is served only if
+/// nothing was applied since).
+type CachedPage = ((u64, u64), u64, Rendered);
 
 /// A table page could not be answered without waiting for the registry.
 struct RegistryBusy;
@@ -399,29 +402,41 @@ async fn page(
     // the page as it stood before the batch, or renders off the workers.
     let render = move |snap: Arc<Snapshot>, may_wait: bool| -> Result<Option<Rendered>, RegistryBusy> {
         let key = (lang, page.clone(), q.clone());
-        let cached = || site.pages.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let pages = || site.pages.lock().unwrap_or_else(|p| p.into_inner());
+        let cached = || pages().get(&key).cloned();
         let registry = match &page {
             Page::Table(_) => match site.node.try_registry() {
                 Some(guard) => Some(guard),
                 None if may_wait => Some(site.node.registry()),
-                None => return cached().map(|(_, body)| Some(body)).ok_or(RegistryBusy),
+                // The registry's size moves only once a batch is applied, so a page
+                // confirmed at this size shows the table as it stood before the batch.
+                None => {
+                    return match cached() {
+                        Some((_, confirmed, body)) if confirmed == site.node.registry_size() => Ok(Some(body)),
+                        _ => Err(RegistryBusy),
+                    }
+                }
             },
             _ => None,
         };
+        let confirmed = registry.as_ref().map_or(0, |r| r.next_index());
         // A page is rendered again only when what it shows may have changed.
         let (table_version, view) = match (&page, &registry) {
             (Page::Table(id), Some(registry)) => {
                 let Some(version) = table_version(registry, id) else { return Ok(None) };
-                match cached() {
-                    Some((v, body)) if v == (snap.log_size, version) => return Ok(Some(body)),
-                    _ => (version, TableView::of(registry, id)),
+                if let Some((v, at, body)) = pages().get_mut(&key) {
+                    if *v == (snap.log_size, version) {
+                        *at = confirmed;
+                        return Ok(Some(body.clone()));
+                    }
                 }
+                (version, TableView::of(registry, id))
             }
             _ => (0, None),
         };
         drop(registry);
         let version = (snap.log_size, table_version);
-        if let Some((v, body)) = cached() {
+        if let Some((v, _, body)) = cached() {
             if v == version {
                 return Ok(Some(body));
             }
@@ -433,7 +448,7 @@ async fn page(
         let search = matches!(page, Page::Search).then_some(q.as_str());
         let Some(html) = testigo_site::render(&snap, *lang, page, view.as_ref(), search, true) else { return Ok(None) };
         let body = Rendered::new(Bytes::from(html));
-        site.pages.lock().unwrap_or_else(|p| p.into_inner()).put(key.clone(), (version, body.clone()));
+        pages().put(key.clone(), (version, confirmed, body.clone()));
         Ok(Some(body))
     };
     // Rendering from a built snapshot takes microseconds: done here. Only
@@ -548,6 +563,37 @@ mod tests {
         assert!(still_waiting, "a page that needs the registry was answered while it was held");
         assert_eq!(meanwhile.expect("a second read was answered").unwrap().status(), StatusCode::OK);
         let page = tokio::time::timeout(Duration::from_secs(5), uncached).await.expect("answered once released");
+        assert_eq!(page.unwrap().status(), StatusCode::OK);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_cached_before_a_sheet_was_applied_is_not_served_while_the_registry_is_busy() {
+        use crate::node::tests::{sheet, signed};
+        use crate::node::unix_now;
+        let f = tokio::task::spawn_blocking(crate::node::tests::fixture).await.unwrap();
+        let app = routes(Site::new(f.node.clone(), &SiteOptions::default()));
+        let fetch = |uri: &'static str| {
+            let app = app.clone();
+            tokio::spawn(async move { app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap() })
+        };
+        assert_eq!(fetch("/en/t/01.1.html").await.unwrap().status(), StatusCode::OK);
+        // A sheet for that table is applied after the page was cached: the cached
+        // page no longer shows the table, whatever the snapshot says.
+        let node = f.node.clone();
+        let w1 = f.w1.clone();
+        tokio::task::spawn_blocking(move || {
+            let (_, pending) = node.enqueue(vec![signed(&sheet("01.1"), &w1)], unix_now(), true).unwrap();
+            pending.unwrap().wait().unwrap();
+        })
+        .await
+        .unwrap();
+        let (release, holder) = hold_registry(f.node.clone());
+        let mut stale = fetch("/en/t/01.1.html");
+        let waited = tokio::time::timeout(Duration::from_millis(300), &mut stale).await.is_err();
+        drop(release);
+        holder.join().unwrap();
+        assert!(waited, "a page cached before the last batch was served while the registry was held");
+        let page = tokio::time::timeout(Duration::from_secs(5), stale).await.expect("answered once released");
         assert_eq!(page.unwrap().status(), StatusCode::OK);
     }
 }
