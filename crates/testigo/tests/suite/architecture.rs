@@ -10,8 +10,15 @@ use std::process::Command;
 fn workspace_closure() -> BTreeMap<String, BTreeSet<String>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // Resolved for this machine's platform only: a fresh machine's registry
+    // cache holds just the packages this platform builds, and `--offline`
+    // metadata for every platform would need the others downloaded too.
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let version = Command::new(rustc).arg("-vV").output().expect("run rustc -vV");
+    let version = String::from_utf8(version.stdout).expect("rustc -vV prints UTF-8");
+    let host = version.lines().find_map(|l| l.strip_prefix("host: ")).expect("rustc -vV names the host");
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform", host])
         .current_dir(&root)
         .output()
         .expect("run cargo metadata");
