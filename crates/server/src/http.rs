@@ -10,6 +10,7 @@
 //! | `GET /v1/tables/{id}` | every submission for a table, with log index, signer and flags |
 //! | `GET /v1/election` | the election definition and log status |
 //! | `GET /v1/tally` | the tabulation of the log (`{"log_size", "report"}`), recomputable by any verifier; computed once per log size, at most every 2 s (or ten build times) while the log grows, gzip-compressed once |
+//! | `GET /v1/national.json`, `GET /v1/units/{segment}.json` | one unit's rows of `/v1/tally` (`testigo-unit/1`: its totals, its sub-units' rows, its tables' states) from the same snapshot, a few KB where `/v1/tally` is hundreds of MB at national scale; the static export holds the same files |
 //! | `GET /v1/entries/{index}` | one logged entry's bytes (what browsers prove with hash tiles, without its whole bundle) |
 //! | `GET /blob/sha256/{hex}` | a photo by SHA-256 |
 //! | `GET /checkpoint`, `GET /tile/…` | the log (c2sp.org/tlog-tiles) |
@@ -136,6 +137,8 @@ pub fn router(node: Arc<Node>, limits: Limits) -> Router {
         .route("/v1/tables/{id}", get(table))
         .route("/v1/election", get(election))
         .route("/v1/tally", get(tally))
+        .route("/v1/national.json", get(national_json))
+        .route("/v1/units/{file}", get(unit_json))
         .route("/v1/receipts/{index}", get(receipt))
         .route("/v1/entries/{index}", get(entry))
         .route("/v1/audits", get(audits))
@@ -700,6 +703,60 @@ async fn tally(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Re
         Err(e) => {
             tracing::error!(error = %e, "tally task failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the tally could not be computed".into())
+        }
+    }
+}
+
+/// `GET /v1/national.json`: the election's rows of `/v1/tally` with its
+/// top-level units' ([`testigo_site::unit_json`]).
+async fn national_json(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    unit_document(st, headers, testigo_site::UnitRef::National).await
+}
+
+/// `GET /v1/units/{segment}.json`: one unit's rows of `/v1/tally`, its
+/// sub-units' rows and its tables' states ([`testigo_site::unit_json`]).
+async fn unit_json(State(st): State<AppState>, headers: axum::http::HeaderMap, Path(file): Path<String>) -> Response {
+    match testigo_site::UnitRef::from_units_file(&file) {
+        Some(unit) => unit_document(st, headers, unit).await,
+        None => error(StatusCode::NOT_FOUND, "not_found", format!("{file:?} is not <unit id as a path segment>.json")),
+    }
+}
+
+/// One unit's document from the website's snapshot (the one `/v1/tally`
+/// serves, so they agree at the same `log_size`), with an ETag naming the
+/// log size it covers: a reader polling one unit gets `304` until the log grows.
+async fn unit_document(st: AppState, headers: axum::http::HeaderMap, unit: testigo_site::UnitRef) -> Response {
+    let site = st.site.clone();
+    let snap = match site.fresh_enough() {
+        Some(snap) => Ok(Some(snap)),
+        None => tokio::task::spawn_blocking(move || site.snapshot_for_api()).await,
+    };
+    let snap = match snap {
+        Ok(Some(snap)) => snap,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into()),
+        Err(e) => {
+            tracing::error!(error = %e, "snapshot task failed");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the tally could not be computed".into());
+        }
+    };
+    let etag = format!("\"unit-{}-{}\"", env!("CARGO_PKG_VERSION"), snap.log_size);
+    let headers_out = [
+        (header::CONTENT_TYPE, "application/json".to_string()),
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+        (header::ETAG, etag.clone()),
+    ];
+    if matches_etag(&headers, &etag) {
+        return (StatusCode::NOT_MODIFIED, headers_out).into_response();
+    }
+    match (testigo_site::unit_json(&snap, &unit), unit) {
+        (Some(body), _) => (headers_out, body).into_response(),
+        (None, testigo_site::UnitRef::Unit(id)) => error(
+            StatusCode::NOT_FOUND,
+            "unknown_unit",
+            format!("no unit {id:?} in the geography; /v1/search?q=NAME finds units by name"),
+        ),
+        (None, testigo_site::UnitRef::National) => {
+            error(StatusCode::NOT_FOUND, "unknown_election", "the log holds no election yet".into())
         }
     }
 }

@@ -65,6 +65,7 @@ tables-heading = { $n_n ->
    *[other] { $n } tables
 }
 unit-id = Code { $id }
+unit-json = Data (JSON)
 
 checkpoint-size = The log holds { $size } entries, signed by its operator.
 checkpoint-cosigned = Cosigned by { $name } at { $time }.
@@ -203,6 +204,7 @@ file-tally-json = the full tabulation, as served at /v1/tally
 sums-signed = checksums of these files, signed by the log key (a signed note)
 sums-unsigned = checksums of these files (this copy has no log key to sign them)
 openapi = The JSON API is described in
+units-json = Each unit's results, with its sub-units' and the state of each of its tables, as JSON: a few KB each, the same figures as the full tabulation; each unit's page links its own. The whole election:
 mirror-heading = Mirror and verify the whole log
 mirror-intro = With testigo installed, these commands check every entry and copy the log, photos included, to the folder M; a copy can be served by any static web server.
 

@@ -65,6 +65,7 @@ tables-heading = { $n_n ->
    *[other] { $n } mesas
 }
 unit-id = Código { $id }
+unit-json = Datos (JSON)
 
 checkpoint-size = El registro, firmado por su operador, contiene { $size } entradas.
 checkpoint-cosigned = Cofirmado por { $name } el { $time }.
@@ -206,6 +207,7 @@ file-tally-json = la totalización completa, tal como se sirve en /v1/tally
 sums-signed = sumas de verificación de estos archivos, firmadas con la clave del registro (una nota firmada)
 sums-unsigned = sumas de verificación de estos archivos (esta copia no tiene clave del registro para firmarlas)
 openapi = La API JSON se describe en
+units-json = Los resultados de cada unidad, con los de sus subunidades y el estado de cada una de sus mesas, en JSON: unos pocos KB cada uno, las mismas cifras que la tabulación completa; la página de cada unidad enlaza el suyo. La elección completa:
 mirror-heading = Copie y verifique el registro completo
 mirror-intro = Con testigo instalado, estos comandos verifican cada entrada y copian el registro, fotos incluidas, a la carpeta M; cualquier servidor web estático puede servir esa copia.
 

@@ -65,6 +65,7 @@ tables-heading = { $n_n ->
    *[other] { $n } mesas
 }
 unit-id = Código { $id }
+unit-json = Dados (JSON)
 
 checkpoint-size = O registro, assinado por seu operador, contém { $size } entradas.
 checkpoint-cosigned = Coassinado por { $name } em { $time }.
@@ -206,6 +207,7 @@ file-tally-json = a apuração completa, como servida em /v1/tally
 sums-signed = somas de verificação destes arquivos, assinadas pela chave do registro (uma nota assinada)
 sums-unsigned = somas de verificação destes arquivos (esta cópia não tem chave do registro para assiná-las)
 openapi = A API JSON está descrita em
+units-json = Os resultados de cada unidade, com os das suas subunidades e o estado de cada uma das suas mesas, em JSON: poucos KB cada, os mesmos números da tabulação completa; a página de cada unidade liga o seu. A eleição inteira:
 mirror-heading = Copie e verifique o registro inteiro
 mirror-intro = Com o testigo instalado, estes comandos verificam cada entrada e copiam o registro, fotos incluídas, para a pasta M; qualquer servidor web estático pode servir essa cópia.
 

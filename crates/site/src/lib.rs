@@ -20,12 +20,14 @@ pub mod pages;
 pub mod paths;
 pub mod questions;
 pub mod search;
+pub mod unit_json;
 pub mod witness;
 
 pub use downloads::Downloads;
 pub use i18n::{Lang, Tr, LANGS};
 pub use model::{gzip, table_version, CheckpointInfo, SheetInfo, SiteConfig, Snapshot, SnapshotInputs, TableView};
 pub use paths::Page;
+pub use unit_json::{unit_json, UnitRef};
 
 use pages::Ctx;
 use search::{Hit, ShardEntry};
@@ -211,7 +213,8 @@ impl ExportStats {
 
 /// Writes the whole site (not the log, which the caller copies beside it)
 /// through `sink(path, bytes)` (the downloads through `stream`): every page
-/// in every language, the search shards, assets and downloads. Pages are rendered in parallel, so `sink`
+/// in every language, every unit's JSON document ([`unit_json`], at the
+/// server's `v1/` paths), the search shards, assets and downloads. Pages are rendered in parallel, so `sink`
 /// is called from several threads, in no fixed order; what it receives is
 /// deterministic (the same log gives the same files, byte for byte).
 /// Tables are rendered from `registry`, which must be the one `snap` was
@@ -254,6 +257,8 @@ pub fn export<E: Send>(
         stream,
     )?;
     stats.files += FILES_STREAMED;
+    let national = unit_json(snap, &UnitRef::National).unwrap_or_default();
+    stats = stats.add(file(&UnitRef::National.path(), national.as_bytes())?);
     let geo = &snap.geo;
     for lang in LANGS {
         for p in [Page::Home, Page::Search, Page::Bulletins, Page::Downloads, Page::Observers, Page::Questions] {
@@ -268,8 +273,13 @@ pub fn export<E: Send>(
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|u| {
-            let p = Page::Unit(geo.unit_id(u).to_string());
-            LANGS.iter().try_fold(ExportStats::default(), |acc, lang| Ok(acc.add(page(*lang, &p, None)?)))
+            let id = geo.unit_id(u);
+            let p = Page::Unit(id.to_string());
+            let pages =
+                LANGS.iter().try_fold(ExportStats::default(), |acc, lang| Ok(acc.add(page(*lang, &p, None)?)))?;
+            let unit = UnitRef::Unit(id.to_string());
+            let json = unit_json(snap, &unit).unwrap_or_default();
+            Ok(pages.add(file(&unit.path(), json.as_bytes())?))
         })
         .try_reduce(ExportStats::default, |a, b| Ok(a.add(b)))?;
     let tables = geo

@@ -15,7 +15,9 @@
 //! With READERS > 0, that many more clients read table pages (`/es/t/<id>.html`,
 //! 990 tables spread over the election) and, one read in a hundred,
 //! `/v1/tally`, asking for gzip, while the sheets are posted; the reads
-//! answered per second are printed too.
+//! answered per second are printed too. `NATIONALBENCH_NO_TALLY=1` reads table
+//! pages only; `NATIONALBENCH_UNITS=1` reads units' documents
+//! (`/v1/units/<id>.json`) instead of `/v1/tally`.
 //!
 //! With `TESTIGO_BENCH_STORAGE=s3://BUCKET/PREFIX` (and the usual AWS
 //! variables) the log and photos go to object storage instead of OUT
@@ -121,11 +123,18 @@ fn main() -> anyhow::Result<()> {
     // One read in a hundred is the tally (a verifier's), the rest table pages
     // spread over the election (citizens'); all ask for gzip, as browsers do.
     let step = (e.table_count() / 1000).max(1);
-    // NATIONALBENCH_NO_TALLY=1: table pages only.
+    // NATIONALBENCH_NO_TALLY=1: table pages only. NATIONALBENCH_UNITS=1: the
+    // one read in a hundred is a unit's document (`/v1/units/<id>.json`, units
+    // spread over the geography), as a newsroom following one place reads.
     let with_tally = std::env::var_os("NATIONALBENCH_NO_TALLY").is_none();
+    let units = std::env::var_os("NATIONALBENCH_UNITS").is_some();
+    let unit_step = (e.geo.unit_count() / 10).max(1);
     let read_paths: Vec<String> = (0..1000)
         .map(|i| {
-            if with_tally && i % 100 == 0 {
+            if with_tally && units && i % 100 == 0 {
+                let u = e.geo.units().nth((i / 100 * unit_step) % e.geo.unit_count()).expect("a unit");
+                format!("/{}", testigo_site::UnitRef::Unit(e.geo.unit_id(u).to_string()).path())
+            } else if with_tally && i % 100 == 0 {
                 "/v1/tally".to_string()
             } else {
                 let t = e.geo.tables().nth((i * step) % e.table_count()).expect("a table");
@@ -154,7 +163,7 @@ fn main() -> anyhow::Result<()> {
     );
     if readers > 0 {
         println!(
-            "meanwhile {readers} readers got {} answers (/v1/tally and table pages): {:.0} reads/s",
+            "meanwhile {readers} readers got {} answers (table pages and 1% /v1/tally or unit documents, as set): {:.0} reads/s",
             r.reads,
             r.reads as f64 / secs
         );

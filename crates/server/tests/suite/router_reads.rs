@@ -278,6 +278,56 @@ async fn the_tally_answers_304_to_the_tally_the_reader_holds() {
     assert_eq!(doc["log_size"].as_u64(), Some(f.node.registry().next_index()));
 }
 
+/// One unit's document is its rows of the tally the same snapshot serves at
+/// `/v1/tally`, with its tables' states; unknown units and malformed names
+/// are 404 saying so, and a poller gets 304 until the log grows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_s_document_is_its_rows_of_the_tally_and_its_tables() {
+    let f = fixture(Limits::default());
+    let (st, _, body) = send(&f.app, post_entry(&signed(&sheet("01.1"), &f.witness), "192.0.2.1")).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let json = |body: &[u8]| serde_json::from_slice::<serde_json::Value>(body).unwrap();
+    let (st, _, tally) = send_raw(&f.app, get("/v1/tally")).await;
+    assert_eq!(st, StatusCode::OK);
+    let tally = json(&tally);
+    let (st, h, national) = send_raw(&f.app, get("/v1/national.json")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(header_str(&h, header::CONTENT_TYPE), "application/json");
+    let national = json(&national);
+    assert_eq!(national["log_size"], tally["log_size"]);
+    assert_eq!(national["contests"][0]["totals"], tally["report"]["contests"][0]["national"]);
+    assert_eq!(national["contests"][0]["children"][0], tally["report"]["contests"][0]["units"][0]);
+    let (st, h, unit) = send_raw(&f.app, get("/v1/units/01.json")).await;
+    assert_eq!(st, StatusCode::OK);
+    let unit = json(&unit);
+    assert_eq!(unit["unit"]["id"], "01");
+    assert_eq!(unit["contests"][0]["totals"], tally["report"]["contests"][0]["units"][0]);
+    assert_eq!(
+        unit["contests"][0]["tables"],
+        serde_json::json!([{"id": "01.1", "state": "single"}, {"id": "01.2", "state": "missing"}])
+    );
+    let etag = header_str(&h, header::ETAG).to_string();
+    let conditional =
+        Request::get("/v1/units/01.json").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+    assert_eq!(send_raw(&f.app, conditional).await.0, StatusCode::NOT_MODIFIED);
+    for (uri, code) in
+        [("/v1/units/99.json", "unknown_unit"), ("/v1/units/01", "not_found"), ("/v1/units/01.html", "not_found")]
+    {
+        let (st, _, body) = send_raw(&f.app, get(uri)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(json(&body)["error"], code, "{uri}");
+    }
+    // Once the log grows and the snapshot covers it, the old tag no longer matches.
+    let (st, _, _) = send(&f.app, post_entry(&signed(&sheet("01.2"), &f.witness), "192.0.2.1")).await;
+    assert_eq!(st, StatusCode::CREATED);
+    tokio::time::sleep(testigo_server::site::REBUILD_EVERY).await;
+    let conditional =
+        Request::get("/v1/units/01.json").header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+    let (st, _, unit) = send_raw(&f.app, conditional).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(json(&unit)["contests"][0]["tables"][1], serde_json::json!({"id": "01.2", "state": "single"}));
+}
+
 /// Readers never make the server tabulate per request: while the log grows,
 /// `/v1/tally` answers from the last tabulation for up to `REBUILD_EVERY`,
 /// then from a new one that covers the whole log.

@@ -128,6 +128,7 @@ async fn assets_and_the_openapi_document_are_served() {
         let concrete = path
             .replace("{id}", "01.1")
             .replace("{index}", "0")
+            .replace("{file}", "01.json")
             .replace("{path}", &format!("0/000.p/{size}"))
             .replace("{hex}", "0000000000000000000000000000000000000000000000000000000000000000")
             .replace("{key}", &format!("{}+{:08x}", f.witness.name(), f.witness.key_id()));

@@ -6,6 +6,7 @@ use testigo_election::UnitIx;
 use super::{breadcrumbs, candidate_name, layout, level_name, state_badge, unit_summary, utc, Ctx};
 use crate::i18n::Arg;
 use crate::paths::Page;
+use crate::unit_json::UnitRef;
 
 /// `/{lang}/`: the national result per contest, the first level of units,
 /// and the checkpoint the numbers come from.
@@ -43,7 +44,10 @@ pub fn unit(cx: &Ctx<'_>, u: UnitIx) -> Markup {
     let body = html! {
         (breadcrumbs(cx, geo.unit_parent(u), Some(name)))
         h1 { span.level { (level_name(cx, geo.unit_level(u))) } " " (name) }
-        p.muted { (cx.ta("unit-id", &[("id", Arg::Str(geo.unit_id(u)))])) }
+        p.muted {
+            (cx.ta("unit-id", &[("id", Arg::Str(geo.unit_id(u)))])) " · "
+            a href=(cx.asset(&UnitRef::Unit(geo.unit_id(u).to_string()).path())) { (cx.t("unit-json")) }
+        }
         @for (ci, contest) in snap.election.contests.iter().enumerate() {
             @if let Some(r) = snap.unit_report(ci, u) {
                 section aria-labelledby=(format!("contest-{ci}")) {

@@ -8,6 +8,7 @@ use super::{candidate_name, layout, utc, Ctx};
 use crate::i18n::Arg;
 use crate::paths::Page;
 use crate::search::{Hit, MAX_RESULTS, SHARD_SKIP};
+use crate::unit_json::UnitRef;
 
 /// `/{lang}/search/`. With `query` (a server answering `?q=`) the results
 /// are in the page; without (a static copy) the page's script answers from
@@ -181,6 +182,7 @@ pub fn downloads(cx: &Ctx<'_>, files: &[(String, u64, String)], signed: bool) ->
             @if signed { (cx.t("sums-signed")) } @else { (cx.t("sums-unsigned")) }
         }
         p { (cx.t("openapi")) " " a href=(cx.asset("v1/openapi.json")) { "v1/openapi.json" } }
+        p { (cx.t("units-json")) " " a href=(cx.asset(&UnitRef::National.path())) { (UnitRef::National.path()) } }
         h2 { (cx.t("mirror-heading")) }
         p { (cx.t("mirror-intro")) }
         pre { code { (observer_commands(cx)) } }

@@ -53,6 +53,13 @@ fn the_export_is_complete_and_deterministic() {
         assert!(a.contains_key(asset), "{asset}");
     }
     assert!(a.keys().any(|k| k.starts_with("search-index/")));
+    // Each unit's JSON document at the server's path, as the server makes it.
+    let snap = snapshot(&f.reg);
+    let units = geo.units().map(|u| testigo_site::UnitRef::Unit(geo.unit_id(u).to_string()));
+    for unit in units.chain([testigo_site::UnitRef::National]) {
+        let expected = testigo_site::unit_json(&snap, &unit).unwrap();
+        assert_eq!(a.get(&unit.path()).map(Vec::as_slice), Some(expected.as_bytes()), "{}", unit.path());
+    }
     // Downloads with their checksums.
     let sums = String::from_utf8(a["downloads/SHA256SUMS"].clone()).unwrap();
     for name in ["tables.csv", "tables.json", "units.csv", "tally.json"] {

@@ -10,6 +10,7 @@ mod fixture;
 mod export;
 mod pages;
 mod search;
+mod unit_json;
 mod witness;
 
 use testigo_site::{SiteConfig, Snapshot};
