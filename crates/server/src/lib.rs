@@ -9,6 +9,7 @@
 //! - [`site`]: the public website (`testigo-site`) rendered live from the registry.
 
 mod batcher;
+pub mod changes;
 pub mod conn;
 pub mod http;
 pub mod logfiles;

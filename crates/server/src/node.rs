@@ -148,6 +148,9 @@ pub struct Node {
     /// readers (the website) ask it on every request, and must not wait while
     /// the intake holds the registry to apply a batch.
     registry_size: std::sync::atomic::AtomicU64,
+    /// Which tables each applied batch touched, readable without the
+    /// registry's lock (recorded under it).
+    changes: crate::changes::TableChanges,
     qr: QrFactory,
     /// Serialises check → enqueue → apply so registry order is log order;
     /// holds the next index.
@@ -211,6 +214,7 @@ impl Node {
             reader,
             registry_size: std::sync::atomic::AtomicU64::new(registry.next_index()),
             registry: RwLock::new(registry),
+            changes: crate::changes::TableChanges::default(),
             qr,
             order: Mutex::new(size),
             health: Mutex::new(Health::Healthy),
@@ -290,6 +294,10 @@ impl Node {
     /// without taking its lock.
     pub fn registry_size(&self) -> u64 {
         self.registry_size.load(std::sync::atomic::Ordering::Acquire)
+    }
+    /// Which tables applied batches touched ([`crate::changes::TableChanges`]).
+    pub fn changes(&self) -> &crate::changes::TableChanges {
+        &self.changes
     }
     /// The latest published checkpoint.
     pub fn checkpoint(&self) -> Arc<Vec<u8>> {
@@ -414,6 +422,8 @@ impl Node {
         let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
         let mut outcomes = Vec::with_capacity(entries.len());
         let mut accepted = Vec::new();
+        // The table each applied entry is about (None: it may change any page).
+        let mut touched: Vec<Option<String>> = Vec::new();
         let with_photo = photo.is_some();
         for (entry, prepared) in entries.into_iter().zip(prepared) {
             let applied = prepared.map_err(SubmitError::from).and_then(|p| {
@@ -427,6 +437,7 @@ impl Node {
             });
             match applied {
                 Ok(applied) => {
+                    touched.push(applied.table);
                     outcomes.push(Ok((*next, applied.flags)));
                     accepted.push(entry);
                     *next += 1;
@@ -441,12 +452,14 @@ impl Node {
                 // Public before the sheet that names it is logged; on failure the
                 // registry is ahead of the log: fail-stop, and rebuild it.
                 if let Err(e) = self.blobs.publish(staged) {
+                    self.changes.record(touched.iter().map(Option::as_deref));
                     self.registry_size.store(registry.next_index(), std::sync::atomic::Ordering::Release);
                     drop(registry);
                     return Err(self.storage_failed(&format!("storing a photo: {e}")));
                 }
                 if let (Some(extra), [Ok((_, flags))]) = (reading, outcomes.as_mut_slice()) {
                     match registry.prepare(&extra).and_then(|p| registry.apply_prepared(*next, p, now)) {
+                        // The reading is about the sheet just applied: its table is touched already.
                         Ok(applied) => {
                             flags.extend(applied.flags);
                             flags.sort();
@@ -460,6 +473,7 @@ impl Node {
                 }
             }
         }
+        self.changes.record(touched.iter().map(Option::as_deref));
         self.registry_size.store(registry.next_index(), std::sync::atomic::Ordering::Release);
         drop(registry);
         if accepted.is_empty() {
@@ -745,6 +759,8 @@ impl Node {
         let rebuilt = rebuild(&self.reader, &self.qr, size)?;
         let mut registry = self.registry.write().unwrap_or_else(|p| p.into_inner());
         *registry = rebuilt;
+        // Rebuilt from the log: any page may differ.
+        self.changes.record([None]);
         self.registry_size.store(registry.next_index(), std::sync::atomic::Ordering::Release);
         drop(registry);
         *next = size;

@@ -63,9 +63,9 @@ pub const CACHED_PAGES: usize = 8192;
 type PageKey = (Lang, Page, String);
 
 /// A rendered page with the version it shows: (snapshot log size,
-/// [`table_version`]), and the registry's size when that version was last
-/// confirmed current (a table page while the intake is busy is served only if
-/// nothing was applied since).
+/// [`table_version`]), and the registry's change epoch when that version was
+/// last confirmed current ([`crate::changes::TableChanges`]: while the intake
+/// is busy a table page is served only if no batch since touched its table).
 type CachedPage = ((u64, u64), u64, Rendered);
 
 /// A table page could not be answered without waiting for the registry.
@@ -405,21 +405,24 @@ async fn page(
         let pages = || site.pages.lock().unwrap_or_else(|p| p.into_inner());
         let cached = || pages().get(&key).cloned();
         let registry = match &page {
-            Page::Table(_) => match site.node.try_registry() {
+            Page::Table(id) => match site.node.try_registry() {
                 Some(guard) => Some(guard),
                 None if may_wait => Some(site.node.registry()),
-                // The registry's size moves only once a batch is applied, so a page
-                // confirmed at this size shows the table as it stood before the batch.
+                // A page confirmed since the last batch that touched its table shows
+                // the table as it stands before the batch being applied.
                 None => {
                     return match cached() {
-                        Some((_, confirmed, body)) if confirmed == site.node.registry_size() => Ok(Some(body)),
+                        Some((_, confirmed, body)) if site.node.changes().unchanged_since(id, confirmed) => {
+                            Ok(Some(body))
+                        }
                         _ => Err(RegistryBusy),
                     }
                 }
             },
             _ => None,
         };
-        let confirmed = registry.as_ref().map_or(0, |r| r.next_index());
+        // Read while the registry is held: batches are recorded under its write lock.
+        let confirmed = site.node.changes().epoch();
         // A page is rendered again only when what it shows may have changed.
         let (table_version, view) = match (&page, &registry) {
             (Page::Table(id), Some(registry)) => {
@@ -567,7 +570,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_page_cached_before_a_sheet_was_applied_is_not_served_while_the_registry_is_busy() {
+    async fn while_the_registry_is_busy_a_cached_page_is_served_only_if_no_batch_since_touched_its_table() {
         use crate::node::tests::{sheet, signed};
         use crate::node::unix_now;
         let f = tokio::task::spawn_blocking(crate::node::tests::fixture).await.unwrap();
@@ -577,7 +580,8 @@ mod tests {
             tokio::spawn(async move { app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap() })
         };
         assert_eq!(fetch("/en/t/01.1.html").await.unwrap().status(), StatusCode::OK);
-        // A sheet for that table is applied after the page was cached: the cached
+        assert_eq!(fetch("/en/t/01.2.html").await.unwrap().status(), StatusCode::OK);
+        // A sheet for 01.1 is applied after the page was cached: the cached
         // page no longer shows the table, whatever the snapshot says.
         let node = f.node.clone();
         let w1 = f.w1.clone();
@@ -590,9 +594,15 @@ mod tests {
         let (release, holder) = hold_registry(f.node.clone());
         let mut stale = fetch("/en/t/01.1.html");
         let waited = tokio::time::timeout(Duration::from_millis(300), &mut stale).await.is_err();
+        // The batch did not touch 01.2: its cached page is still the table as it is.
+        let untouched = tokio::time::timeout(Duration::from_secs(5), fetch("/en/t/01.2.html")).await;
         drop(release);
         holder.join().unwrap();
         assert!(waited, "a page cached before the last batch was served while the registry was held");
+        if crate::changes::bucket("01.1") != crate::changes::bucket("01.2") {
+            let untouched = untouched.expect("a page the batch did not touch was answered at once");
+            assert_eq!(untouched.unwrap().status(), StatusCode::OK);
+        }
         let page = tokio::time::timeout(Duration::from_secs(5), stale).await.expect("answered once released");
         assert_eq!(page.unwrap().status(), StatusCode::OK);
     }
