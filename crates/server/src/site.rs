@@ -520,6 +520,19 @@ mod tests {
         (release_tx, holder)
     }
 
+    /// The node fixture and a fetcher of its site's pages, each request on a
+    /// task of its own (so a test can time one out while others go on).
+    async fn site_and_fetch(
+    ) -> (crate::node::tests::Fixture, impl Fn(&'static str) -> tokio::task::JoinHandle<axum::response::Response>) {
+        let f = tokio::task::spawn_blocking(crate::node::tests::fixture).await.unwrap();
+        let app = routes(Site::new(f.node.clone(), &SiteOptions::default()));
+        let fetch = move |uri: &'static str| {
+            let app = app.clone();
+            tokio::spawn(async move { app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap() })
+        };
+        (f, fetch)
+    }
+
     #[test]
     fn callers_waiting_for_a_build_share_it_though_the_log_grew_meanwhile() {
         use crate::node::tests::{fixture, sheet, signed};
@@ -541,12 +554,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn table_pages_do_not_wait_for_the_intake_to_release_the_registry() {
-        let f = tokio::task::spawn_blocking(crate::node::tests::fixture).await.unwrap();
-        let app = routes(Site::new(f.node.clone(), &SiteOptions::default()));
-        let fetch = |uri: &'static str| {
-            let app = app.clone();
-            tokio::spawn(async move { app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap() })
-        };
+        let (f, fetch) = site_and_fetch().await;
         // Rendered and cached while nobody holds the registry.
         assert_eq!(fetch("/en/t/01.1.html").await.unwrap().status(), StatusCode::OK);
         let (release, holder) = hold_registry(f.node.clone());
@@ -573,12 +581,7 @@ mod tests {
     async fn while_the_registry_is_busy_a_cached_page_is_served_only_if_no_batch_since_touched_its_table() {
         use crate::node::tests::{sheet, signed};
         use crate::node::unix_now;
-        let f = tokio::task::spawn_blocking(crate::node::tests::fixture).await.unwrap();
-        let app = routes(Site::new(f.node.clone(), &SiteOptions::default()));
-        let fetch = |uri: &'static str| {
-            let app = app.clone();
-            tokio::spawn(async move { app.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap() })
-        };
+        let (f, fetch) = site_and_fetch().await;
         assert_eq!(fetch("/en/t/01.1.html").await.unwrap().status(), StatusCode::OK);
         assert_eq!(fetch("/en/t/01.2.html").await.unwrap().status(), StatusCode::OK);
         // A sheet for 01.1 is applied after the page was cached: the cached
