@@ -31,6 +31,7 @@ coverage-undeclared = Includes { $n } tables the election declares but no sheet 
 coverage-registered = Registered voters covered
 coverage-registered-value = { $reporting } of { $total }
 coverage-registered-unknown = { $reporting } at reporting tables; the share is unknown because { $unknown } tables do not declare their registered voters
+coverage-registered-list-unknown = { $reporting } at reporting tables; the share is unknown because the full list of this unit's tables is not known
 voters-counted = Ballots counted
 table-states = Tables by evidence
 

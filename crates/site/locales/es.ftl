@@ -31,6 +31,7 @@ coverage-undeclared = Incluye { $n } mesas que la elección declara pero que nin
 coverage-registered = Electores inscritos cubiertos
 coverage-registered-value = { $reporting } de { $total }
 coverage-registered-unknown = { $reporting } en las mesas con acta; no se conoce la proporción porque { $unknown } mesas no declaran sus electores inscritos
+coverage-registered-list-unknown = { $reporting } en las mesas con acta; no se conoce la proporción porque no se conoce la lista completa de mesas de esta unidad
 voters-counted = Votos escrutados
 table-states = Mesas según la evidencia
 

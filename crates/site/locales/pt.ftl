@@ -31,6 +31,7 @@ coverage-undeclared = Inclui { $n } mesas que a eleição declara, mas que nenhu
 coverage-registered = Eleitores registrados cobertos
 coverage-registered-value = { $reporting } de { $total }
 coverage-registered-unknown = { $reporting } nas mesas com ata; a proporção é desconhecida porque { $unknown } mesas não declaram seus eleitores registrados
+coverage-registered-list-unknown = { $reporting } nas mesas com ata; a proporção é desconhecida porque a lista completa de mesas desta unidade não é conhecida
 voters-counted = Votos apurados
 table-states = Mesas por evidência
 

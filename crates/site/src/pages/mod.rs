@@ -187,6 +187,10 @@ pub fn unit_summary(cx: &Ctx<'_>, contest: &Contest, u: &UnitReport, national: b
                         (cx.ta("coverage-registered-value", &[("reporting", Arg::Num(u.registered.reporting)), ("total", Arg::Num(u.registered.registry.unwrap_or(u.registered.declared)))]))
                         " (" (tr.pct_of(ratio)) ")"
                     }
+                    // Every listed table declares its voters: what is unknown is which tables there are.
+                    None if u.registered.tables_unknown == 0 => {
+                        (cx.ta("coverage-registered-list-unknown", &[("reporting", Arg::Num(u.registered.reporting))]))
+                    }
                     None => {
                         (cx.ta("coverage-registered-unknown", &[("reporting", Arg::Num(u.registered.reporting)), ("unknown", Arg::Num(u.registered.tables_unknown))]))
                     }

@@ -109,6 +109,20 @@ fn a_missing_table_and_unknown_registered_voters_say_so() {
     let m11 = page(&f.reg, Lang::En, &Page::Unit("M11".into()), None);
     assert!(m11.contains("full list of tables is not known"), "{}", excerpt(&m11, "Tables reporting"));
     assert!(m11.contains("tables do not declare their registered voters"), "{}", excerpt(&m11, "Registered"));
+    // A unit whose listed tables all declare their voters: what is unknown is which tables it has.
+    let snap = crate::snapshot(&f.reg);
+    let all_declare: Vec<&str> = snap.report.contests[0]
+        .units
+        .iter()
+        .filter(|u| u.coverage_registered_percent.is_none() && u.registered.tables_unknown == 0)
+        .map(|u| u.id.as_str())
+        .collect();
+    assert!(!all_declare.is_empty(), "the fixture has such a unit");
+    for id in all_declare {
+        let html = page(&f.reg, Lang::En, &Page::Unit(id.into()), None);
+        assert!(html.contains("the full list of this unit's tables is not known"), "{}", excerpt(&html, "Registered"));
+        assert!(!html.contains("0 tables do not declare"), "{}", excerpt(&html, "Registered"));
+    }
     // Tables nobody placed could be in M11: no verdict claims its result settled.
     assert!(!m11.contains("cannot change the winner"), "{}", excerpt(&m11, "verdict"));
     assert!(m11.contains("could change this unit's result is unknown"), "{}", excerpt(&m11, "verdict"));
