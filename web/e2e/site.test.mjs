@@ -152,6 +152,7 @@ describe("public website in Chromium", () => {
       await Promise.all([page.waitForURL((u) => u.pathname === t.paths.unit), hit.first().click()]);
       assert.equal(await page.textContent("h1").then((s) => s.includes(CENTRE_NAME)), true, "the centre page's heading names it");
       await shot(page, "01-server-centre");
+      await checkUnitJson(page, "server");
 
       const link = page.locator("ul.tables a", { hasText: TABLE });
       await Promise.all([page.waitForURL((u) => u.pathname === t.paths.table), link.first().click()]);
@@ -226,7 +227,7 @@ describe("public website in Chromium", () => {
     await withContext({ viewport: { width: 360, height: 780 }, deviceScaleFactor: 1 }, async (context) => {
       const page = await newPage(context);
       const over = [];
-      for (const name of ["home", "table", "questions"]) {
+      for (const name of ["home", "unit", "table", "questions"]) {
         await page.goto(`${t.serve.url}${t.paths[name]}`);
         if (name === "table") await verdict(page);
         const m = await page.evaluate(() => {
@@ -305,6 +306,7 @@ describe("public website in Chromium", () => {
       await hit.first().waitFor({ timeout: 10_000 });
       await shot(page, "06-static-search");
       await Promise.all([page.waitForURL((u) => u.pathname === t.paths.unit), hit.first().click()]);
+      await checkUnitJson(page, "static copy");
       const link = page.locator("ul.tables a", { hasText: TABLE });
       await Promise.all([page.waitForURL((u) => u.pathname === t.paths.table), link.first().click()]);
       const v = await verdict(page);
@@ -315,6 +317,24 @@ describe("public website in Chromium", () => {
       assertClean(page, "static pages");
     });
   });
+
+  /**
+   * Follows a unit page's "JSON" link as a program would: the document it
+   * names parses, is the unit's (testigo-unit/1), and lists the tables the
+   * page lists, in the same order.
+   */
+  async function checkUnitJson(page, where) {
+    const href = await page.locator("p.muted a").first().getAttribute("href");
+    const url = new URL(href, page.url());
+    const r = await fetch(url);
+    assert.equal(r.status, 200, `${where}: ${url} answered ${r.status}`);
+    const doc = await r.json();
+    assert.equal(doc.schema, "testigo-unit/1", `${where}: ${url}`);
+    const listed = await page.locator("ul.tables a").allTextContents();
+    const tables = doc.contests[0].tables.map((x) => x.id);
+    assert.deepEqual(tables, listed.map((x) => x.trim()), `${where}: the document's tables are the page's`);
+    assert.ok(tables.includes(TABLE), `${where}: ${TABLE} in ${tables}`);
+  }
 
   /** The sheet the tampering scenarios spoil: the one in the latest tile, away from entry 0 and the enrolments. */
   function chosenSheet() {

@@ -81,7 +81,7 @@ impl Replayer {
     }
 
     /// A replay for the log's own writer starting up: signatures are taken on
-    /// trust ([`Registry::prepare_batch_trusting_signatures`]: the writer
+    /// trust ([`Registry::trust_decoded`]: the writer
     /// checked each before sequencing it) and every entry's leaf hash is kept,
     /// so [`Replayer::root`] can be compared with the root of the checkpoint
     /// the writer signed. The caller must make that comparison before using

@@ -658,6 +658,18 @@ fn matches_etag(headers: &axum::http::HeaderMap, etag: &str) -> bool {
         .any(|v| v.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag))
 }
 
+/// Headers of a JSON document named by `etag` (a function of the log size it
+/// covers): never reused without asking, answered `304` while it holds.
+fn named_json_headers(etag: &str) -> axum::http::HeaderMap {
+    let mut h = axum::http::HeaderMap::new();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    h
+}
+
 /// The tabulation of the log with the number of entries it covers
 /// (`{"log_size", "report"}`, as `testigo_tally::published_document`), so a
 /// verifier at that size can recompute it and compare. It is the website's
@@ -682,12 +694,8 @@ async fn tally(State(st): State<AppState>, headers: axum::http::HeaderMap) -> Re
             // CDN that polls with If-None-Match gets 304 until the log grows,
             // instead of the whole document (72 MB gzipped at a million tables).
             let etag = format!("\"tally-{}-{log_size}{}\"", env!("CARGO_PKG_VERSION"), if gzip { "-gzip" } else { "" });
-            let headers_out = [
-                (header::CONTENT_TYPE, "application/json".to_string()),
-                (header::CACHE_CONTROL, "no-cache".to_string()),
-                (header::ETAG, etag.clone()),
-                (header::VARY, "Accept-Encoding".to_string()),
-            ];
+            let mut headers_out = named_json_headers(&etag);
+            headers_out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
             if matches_etag(&headers, &etag) {
                 return (StatusCode::NOT_MODIFIED, headers_out).into_response();
             }
@@ -740,11 +748,7 @@ async fn unit_document(st: AppState, headers: axum::http::HeaderMap, unit: testi
         }
     };
     let etag = format!("\"unit-{}-{}\"", env!("CARGO_PKG_VERSION"), snap.log_size);
-    let headers_out = [
-        (header::CONTENT_TYPE, "application/json".to_string()),
-        (header::CACHE_CONTROL, "no-cache".to_string()),
-        (header::ETAG, etag.clone()),
-    ];
+    let headers_out = named_json_headers(&etag);
     if matches_etag(&headers, &etag) {
         return (StatusCode::NOT_MODIFIED, headers_out).into_response();
     }

@@ -399,7 +399,9 @@ async fn page(
     }
     // Table pages read the registry. While the intake holds it to apply a
     // batch (none of it durable yet), a worker does not wait for it: it serves
-    // the page as it stood before the batch, or renders off the workers.
+    // the cached page if no earlier batch touched the table since the page was
+    // confirmed (so it is the table as it stood before this batch), or renders
+    // off the workers.
     let render = move |snap: Arc<Snapshot>, may_wait: bool| -> Result<Option<Rendered>, RegistryBusy> {
         let key = (lang, page.clone(), q.clone());
         let pages = || site.pages.lock().unwrap_or_else(|p| p.into_inner());

@@ -170,22 +170,14 @@ impl Registry {
 }
 
 impl Registry {
-    /// [`Self::prepare_batch`] without the signature checks: each entry's
-    /// signature is taken as made by the key that would authenticate it now.
-    /// Only for a log writer replaying its own log on start, after checking
-    /// that the entries hash to a checkpoint it signed: it verified every
-    /// signature before sequencing the entry, so checking them again only
-    /// delays the start. Such a writer re-checks them afterwards
-    /// and stops if one fails. Everyone else (a
-    /// verifier, `tally`) must use [`Self::prepare_batch`].
-    pub fn prepare_batch_trusting_signatures(&self, entries: &[&[u8]]) -> Vec<Result<Prepared, Rejection>> {
-        let mut out = Self::decode_batch(entries);
-        self.trust_decoded(&mut out, &KeysAhead::default());
-        out
-    }
-
-    /// [`Self::verify_decoded`] without the signature checks, under the same
-    /// conditions as [`Self::prepare_batch_trusting_signatures`].
+    /// [`Self::verify_decoded`] without the signature checks: each entry's
+    /// signature is taken as made by the key that would authenticate it now
+    /// (or that `ahead` holds). Only for a log writer replaying its own log on
+    /// start, after checking that the entries hash to a checkpoint it signed:
+    /// it verified every signature before sequencing the entry, so checking
+    /// them again only delays the start. Such a writer re-checks them
+    /// afterwards and stops if one fails. Everyone else (a verifier, `tally`)
+    /// must use [`Self::verify_decoded`] or [`Self::prepare_batch`].
     pub fn trust_decoded(&self, decoded: &mut [Result<Prepared, Rejection>], ahead: &KeysAhead) {
         for p in decoded.iter_mut().flatten() {
             p.verified_by = self.expected_key_with(&p.entry, &p.note, ahead).cloned();
