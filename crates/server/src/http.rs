@@ -726,7 +726,14 @@ async fn national_json(State(st): State<AppState>, headers: axum::http::HeaderMa
 async fn unit_json(State(st): State<AppState>, headers: axum::http::HeaderMap, Path(file): Path<String>) -> Response {
     match testigo_site::UnitRef::from_units_file(&file) {
         Some(unit) => unit_document(st, headers, unit).await,
-        None => error(StatusCode::NOT_FOUND, "not_found", format!("{file:?} is not <unit id as a path segment>.json")),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "{file:?} names no unit document: ask for /v1/units/<unit id>.json, writing any byte of the id \
+                 other than a letter, digit, '_', '-' or a '.' not first as ~XX (hex)"
+            ),
+        ),
     }
 }
 
